@@ -1,0 +1,1 @@
+"""Audio interfaces: one AudioInterface with a PortAudio implementation and a simulated one."""

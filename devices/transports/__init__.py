@@ -1,0 +1,1 @@
+"""One Transport per wire: MIDI (mido), OSC (python-osc), serial (pyserial), manual."""

@@ -1,0 +1,25 @@
+"""The exception tree, re-exported where the studio-facing code expects it."""
+
+from devices.errors import (
+    AudioError,
+    CalibrationError,
+    ConfigError,
+    DeliverableError,
+    HybridError,
+    MissingDependencyError,
+    RecallError,
+    SessionError,
+    TransportError,
+)
+
+__all__ = [
+    "AudioError",
+    "CalibrationError",
+    "ConfigError",
+    "DeliverableError",
+    "HybridError",
+    "MissingDependencyError",
+    "RecallError",
+    "SessionError",
+    "TransportError",
+]
