@@ -1,0 +1,54 @@
+"""What the print pipeline hands to the deliverables renderer: tracks in album order, their
+stored captures, the album's metadata and the revision's finishing settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AlbumInfo:
+    """Release-level metadata; empty strings where the session does not say."""
+
+    title: str = ""
+    artist: str = ""
+    year: str = ""
+    label: str = ""
+    upc_ean: str = ""
+    catalog: str = ""
+
+
+@dataclass(frozen=True)
+class TrackMaster:
+    """One track as printed: its capture (float, aligned, level-compensated) and its metadata."""
+
+    number: int  # 1-based position in the album order
+    track_id: str  # the session's id for the track (stable across revisions)
+    title: str
+    capture_path: Path  # float WAV at the interface rate, from the print
+    artist: str = ""
+    composer: str = ""
+    isrc: str = ""
+    gap_before_frames: int = 150  # CD frames of silence before this track (150 = the 2 s pregap)
+    finishing: dict[str, Any] = field(default_factory=dict)  # revision + per-track overrides
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything a render needs; the renderer never touches the gear or the session's store."""
+
+    tracks: list[TrackMaster]
+    album: AlbumInfo
+    revision: int
+    streaming_rate_hz: int = 48000  # the session's choice for `streaming`: 44100 or 48000
+    vinyl_sides: list[list[str]] | None = None  # track ids per side, None = one side per half
+
+
+@dataclass
+class RenderResult:
+    """What a render wrote, and what it measured and checked."""
+
+    paths: list[Path] = field(default_factory=list)  # every file written, for --json and the manifest
+    per_target: dict[str, dict[str, Any]] = field(default_factory=dict)  # target -> details, compliance
