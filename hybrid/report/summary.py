@@ -1,0 +1,88 @@
+"""The report's tables as plain rows, shared by the text and HTML renderings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hybrid.report.fmt import get
+
+# Stages a track passes through, in the order a reader follows the signal.
+_FIRST_STAGES = ("source", "capture")
+
+
+def track_label(track: dict[str, Any]) -> str:
+    """'01 Opening' style label: the track id and its title when they differ."""
+    track_id = str(track.get("track_id", "?"))
+    title = str(track.get("title") or "")
+    return f"{track_id} {title}".strip() if title and title != track_id else track_id
+
+
+def deliverable_entry(data: dict[str, Any], target: str, track_id: str) -> dict[str, Any]:
+    """The renderer's per-track result for one target, or {} when that target has no such track."""
+    for entry in get(data, "deliverables", target, "tracks", default=[]) or []:
+        if isinstance(entry, dict) and str(entry.get("track_id")) == str(track_id):
+            return entry
+    return {}
+
+
+def targets(data: dict[str, Any]) -> list[str]:
+    """Deliverable targets in the order the renderer reported them."""
+    delivered = data.get("deliverables")
+    return [str(t) for t in delivered] if isinstance(delivered, dict) else []
+
+
+def stage_rows(data: dict[str, Any], track: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per stage of one track: source, capture, then every deliverable target.
+
+    Each row has stage, integrated_lufs, true_peak_dbtp, lra_lu, gain_db, max_gain_reduction_db
+    (None where the pipeline did not measure it).
+    """
+    measurements = track.get("measurements") if isinstance(track.get("measurements"), dict) else {}
+    stages = [s for s in _FIRST_STAGES if s in measurements]
+    stages += [s for s in measurements if s not in stages]
+    stages += [t for t in targets(data) if t not in stages]
+    rows = []
+    for stage in stages:
+        merged: dict[str, Any] = {}
+        if isinstance(measurements.get(stage), dict):
+            merged.update(measurements[stage])
+        merged.update({k: v for k, v in deliverable_entry(data, stage, track.get("track_id", "")).items()
+                       if v is not None})
+        rows.append({
+            "stage": stage,
+            "integrated_lufs": merged.get("integrated_lufs"),
+            "true_peak_dbtp": merged.get("true_peak_dbtp"),
+            "lra_lu": merged.get("lra_lu"),
+            "gain_db": merged.get("gain_db"),
+            "max_gain_reduction_db": merged.get("max_gain_reduction_db"),
+        })
+    return rows
+
+
+def compliance_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per target: pass/fail and the errors and warnings the renderer's checks gave."""
+    rows = []
+    for target in targets(data):
+        compliance = get(data, "deliverables", target, "compliance", default={}) or {}
+        errors = [str(e) for e in compliance.get("errors", []) or []]
+        warnings = [str(w) for w in compliance.get("warnings", []) or []]
+        rows.append({"target": target, "ok": not errors, "errors": errors, "warnings": warnings})
+    return rows
+
+
+def recall_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per unit: the settings of the revision and what the recall reported."""
+    units = get(data, "revision", "units", default={}) or {}
+    recall = data.get("recall") if isinstance(data.get("recall"), dict) else {}
+    names = list(units) + [n for n in recall if n not in units]
+    rows = []
+    for name in names:
+        report = recall.get(name) if isinstance(recall.get(name), dict) else {}
+        rows.append({
+            "unit": name,
+            "settings": units.get(name, {}),
+            "sent": report.get("sent"),
+            "read_back": report.get("read_back"),
+            "notes": [str(n) for n in report.get("notes", []) or []],
+        })
+    return rows
