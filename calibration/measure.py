@@ -1,0 +1,107 @@
+"""Measure the loop: a log sweep out of every send, its returns deconvolved into latency and level."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from calibration.record import CalibrationRecord, ChannelCalibration, LoopResponse, now_utc
+from calibration.transfer import (
+    band_level_db, estimate_delay, fractional_octave_db, log_sweep, transfer_function,
+)
+from devices.audio.base import AudioInterface
+from devices.errors import CalibrationError
+
+# A return this far above its noise after deconvolution, and this coherent with a pure delay,
+# is a loop; anything less is a missing patch cable or the wrong channel.
+MIN_PEAK_TO_NOISE_DB = 30.0
+MIN_CONFIDENCE = 0.5
+LEVEL_REFERENCE_HZ = 1000.0
+
+
+def measure(interface: AudioInterface, *, rig_name: str, sweep_s: float = 1.0, level_dbfs: float = -12.0,
+            tail_s: float = 0.75, response_fraction: int = 12) -> CalibrationRecord:
+    """Measure latency, polarity, per-channel level at 1 kHz and the loop's response.
+
+    tail_s of silence after the sweep bounds the longest latency that can be measured.
+    """
+    rate = int(interface.sample_rate)
+    loop = run_sweep(interface, sweep_s=sweep_s, level_dbfs=level_dbfs, lead_s=0.05, tail_s=tail_s)
+    sends, returns = channel_numbers(interface)
+    freqs, response_db = fractional_octave_db(loop.h_bins, rate, loop.n_fft, response_fraction)
+    channels = []
+    for c in range(interface.channels):
+        delay = loop.delays[c]
+        channels.append(ChannelCalibration(
+            send=sends[c], return_=returns[c], gain_db=float(loop.gains_db[c]),
+            latency_samples=delay.latency_samples, polarity_inverted=delay.polarity_inverted,
+            confidence=delay.confidence, noise_floor_dbfs=loop.noise_floor_dbfs[c],
+        ))
+    mean_latency = float(np.mean([ch.latency_samples for ch in channels]))
+    channels = [ch.model_copy(update={"skew_samples": ch.latency_samples - mean_latency}) for ch in channels]
+    return CalibrationRecord(
+        rig=rig_name, sample_rate=rate, block_size=int(interface.block_size), measured_at=now_utc(),
+        latency_samples=mean_latency, confidence=min(ch.confidence for ch in channels),
+        polarity_inverted=any(ch.polarity_inverted for ch in channels), channels=channels,
+        response=LoopResponse(freqs_hz=[float(f) for f in freqs],
+                              channels=[[round(float(v), 4) for v in response_db[:, c]] for c in range(interface.channels)],
+                              resolution_octaves=1.0 / response_fraction),
+    )
+
+
+class SweepResult:
+    """What one sweep through the loop gave: transfer functions, delays, levels, noise floors."""
+
+    def __init__(self, h_bins: np.ndarray, n_fft: int, delays: list, gains_db: np.ndarray,
+                 noise_floor_dbfs: list[float | None]) -> None:
+        self.h_bins = h_bins
+        self.n_fft = n_fft
+        self.delays = delays
+        self.gains_db = gains_db
+        self.noise_floor_dbfs = noise_floor_dbfs
+
+
+def run_sweep(interface: AudioInterface, *, sweep_s: float, level_dbfs: float, lead_s: float,
+              tail_s: float) -> SweepResult:
+    """Play one sweep on every send at once and analyse each return against it."""
+    rate = int(interface.sample_rate)
+    lead = int(round(lead_s * rate))
+    tail = int(round(tail_s * rate))
+    sweep = log_sweep(rate, sweep_s, level_dbfs)
+    excitation = np.concatenate([np.zeros(lead), sweep, np.zeros(tail)])
+    capture = interface.playrec(np.repeat(excitation[:, None], interface.channels, axis=1))
+    sends, returns = channel_numbers(interface)
+    peak = np.max(np.abs(capture), axis=0)
+    for c in range(interface.channels):
+        if peak[c] >= 0.999:
+            raise CalibrationError(
+                f"return {returns[c]} clipped during the calibration sweep (send {sends[c]}); "
+                "lower the return gain or the units' output")
+    h_bins = transfer_function(excitation, capture)
+    n_fft = 2 * (h_bins.shape[0] - 1)
+    delays = []
+    for c in range(interface.channels):
+        delay = estimate_delay(h_bins[:, c], rate, n_fft, max_latency_samples=lead + tail)
+        if delay.peak_to_noise_db < MIN_PEAK_TO_NOISE_DB or delay.confidence < MIN_CONFIDENCE:
+            raise CalibrationError(
+                f"no clear signal came back on return {returns[c]} from send {sends[c]} "
+                f"(peak {delay.peak_to_noise_db:.0f} dB over noise, confidence {delay.confidence:.2f}); "
+                "check the patch, the channel numbers in the rig file and that the units pass audio")
+        delays.append(delay)
+    gains_db = band_level_db(h_bins, rate, n_fft, LEVEL_REFERENCE_HZ)
+    quiet = capture[: max(lead // 2, 1)]
+    noise_floor = [_dbfs(float(np.sqrt(np.mean(quiet[:, c] ** 2)))) for c in range(interface.channels)]
+    return SweepResult(h_bins, n_fft, delays, gains_db, noise_floor)
+
+
+def channel_numbers(interface: AudioInterface) -> tuple[list[int], list[int]]:
+    """The rig's send and return channel numbers, or 1..N when the interface does not say."""
+    n = int(interface.channels)
+    sends = list(getattr(interface, "send_channels", None) or range(1, n + 1))
+    returns = list(getattr(interface, "return_channels", None) or range(1, n + 1))
+    return sends, returns
+
+
+def _dbfs(rms: float) -> float | None:
+    return round(20 * math.log10(rms), 2) if rms > 0 else None
