@@ -1,0 +1,472 @@
+"""Device profiles: a model of unit as data (its parameters, their detents, and how each wire encodes them)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from pydantic import Field, model_validator
+
+from devices.config import Strict, parse, read_yaml
+from devices.errors import ConfigError
+
+PROFILE_SPEC = 1
+
+Value = Union[float, str]
+"""A setting in the unit's own markings: a number in the parameter's unit, or a position name."""
+
+
+class SettingError(ConfigError):
+    """A setting a unit cannot take: unknown parameter, wrong type, or outside what the unit allows."""
+
+    def __init__(self, unit: str, parameter: str, value: Any, allowed: str, file: str | Path | None = None) -> None:
+        self.unit = unit
+        self.parameter = parameter
+        super().__init__(file, f"unit {unit!r}, parameter {parameter!r}", value, allowed)
+
+
+# --------------------------------------------------------------------------- the YAML schema
+
+
+class ParameterSpec(Strict):
+    """One control of the unit as written in the profile."""
+
+    label: str | None = Field(None, description="the marking on the front panel, e.g. 'LOW FREQ'")
+    unit: Literal["dB", "Hz", "ms", "s", "ratio", "%", "mark", ""] = ""
+    law: Literal["linear", "log", "table"] = "linear"
+    range: tuple[float, float] | None = None
+    step: float | None = Field(None, gt=0, description="detent spacing for a linear range")
+    count: int | None = Field(None, ge=2, le=16384, description="number of detents for a log range")
+    steps: list[Union[float, str]] | None = Field(None, min_length=2, description="detent values in order")
+    positions: list[str] | None = Field(None, min_length=2, description="named positions in order")
+    default: Union[float, str]
+    neutral: Union[float, str, None] = Field(None, description="the setting that leaves the sound alone")
+    sheet: Literal["value", "step"] = Field("value", description="how a recall sheet names a position")
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ParameterSpec:
+        shapes = [s for s in ("range", "steps", "positions") if getattr(self, s) is not None]
+        if len(shapes) != 1:
+            raise ValueError("give exactly one of range, steps or positions")
+        if self.range is not None:
+            low, high = self.range
+            if not low < high:
+                raise ValueError(f"range must go from low to high, got {list(self.range)}")
+            if self.law == "log" and low <= 0:
+                raise ValueError("a log law needs a range above zero")
+            if self.step is not None and self.count is not None:
+                raise ValueError("give step (linear) or count (log), not both")
+            if self.law == "table":
+                raise ValueError("law 'table' goes with steps, not range")
+        return self
+
+
+class OscParam(Strict):
+    """How one parameter travels as OSC: its address and the argument type."""
+
+    address: str = Field(..., pattern=r"^/[A-Za-z0-9_/.-]+$")
+    arg: Literal["float", "int", "string"] = "float"
+
+
+class OscEncoding(Strict):
+    """OSC: set by sending the value to the address; query by sending the address to query_address."""
+
+    query_address: str | None = Field(None, description="None: the unit cannot be queried")
+    parameters: dict[str, OscParam]
+
+
+class BinaryFraming(Strict):
+    """Binary serial frames: START LEN PAYLOAD... CHECKSUM; payload is OP ID VALUE_HI VALUE_LO."""
+
+    start: int = Field(0x02, ge=0, le=255)
+    checksum: Literal["sum8", "xor8"] = "sum8"
+    op_set: int = Field(0x53, ge=0, le=255)
+    op_query: int = Field(0x47, ge=0, le=255)
+    op_value: int = Field(0x56, ge=0, le=255)
+    ack: int = Field(0x06, ge=0, le=255)
+    nak: int = Field(0x15, ge=0, le=255)
+
+
+class SerialParam(Strict):
+    """How one parameter travels over serial: an ASCII code or a binary id, and marking or index."""
+
+    code: str | None = Field(None, pattern=r"^[A-Za-z0-9_]+$")
+    id: int | None = Field(None, ge=0, le=255)
+    send: Literal["marking", "index"] = "marking"
+
+
+class SerialEncoding(Strict):
+    """Serial: ASCII command templates with reply patterns, or binary frames with length and checksum."""
+
+    framing: Literal["ascii", "binary"] = "ascii"
+    terminator: str = "\r"
+    reply_terminator: str = "\r\n"
+    set: str = "SET {code} {value}"
+    query: str | None = "GET {code}"
+    ack: str = r"^OK$"
+    error: str = r"^ERR\s*(?P<reason>.*)$"
+    reply: str = r"^{code}=(?P<value>\S+)$"
+    # what the simulated twin answers with (the controller reads answers by the patterns above)
+    ack_text: str = "OK"
+    error_format: str = "ERR {reason}"
+    reply_format: str = "{code}={value}"
+    binary: BinaryFraming = BinaryFraming()
+    parameters: dict[str, SerialParam]
+
+
+class SysexSpec(Strict):
+    """Roland-style SysEx: F0 MAKER DEVICE MODEL... CMD ADDRESS DATA CHECKSUM F7 (RQ1 0x11, DT1 0x12)."""
+
+    manufacturer: int = Field(0x41, ge=0, le=127)
+    device: int = Field(0x10, ge=0, le=127)
+    model: list[int] = Field([0x00, 0x6A], min_length=1, max_length=4)
+    request: int = Field(0x11, ge=0, le=127)
+    data: int = Field(0x12, ge=0, le=127)
+
+
+class MidiParam(Strict):
+    """How one parameter travels as MIDI: exactly one of cc, cc14, nrpn or program; sysex_address to read it."""
+
+    cc: int | None = Field(None, ge=0, le=119)
+    cc14: int | None = Field(None, ge=0, le=31, description="MSB controller; LSB is cc14 + 32")
+    nrpn: int | None = Field(None, ge=0, le=16383)
+    program: bool = False
+    sysex_address: list[int] | None = Field(None, min_length=1, max_length=4)
+
+    @model_validator(mode="after")
+    def _one_message(self) -> MidiParam:
+        kinds = [self.cc is not None, self.cc14 is not None, self.nrpn is not None, self.program]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of cc, cc14, nrpn or program: true")
+        if self.sysex_address is not None and any(not 0 <= b <= 127 for b in self.sysex_address):
+            raise ValueError("sysex_address bytes must be 0 to 127")
+        return self
+
+
+class MidiEncoding(Strict):
+    """MIDI: control changes, NRPN or program change to set; Roland-style SysEx to read back."""
+
+    sysex: SysexSpec | None = None
+    parameters: dict[str, MidiParam]
+
+
+class WireEncodings(Strict):
+    osc: OscEncoding | None = None
+    serial: SerialEncoding | None = None
+    midi: MidiEncoding | None = None
+
+
+class SimSpec(Strict):
+    """The simulated twin's sound: which model, its own latency, noise floor and how hard it colours."""
+
+    model: Literal["eq4", "bus_comp", "tube_color", "passive_eq"]
+    latency_samples: float = Field(0.0, ge=0.0, le=4096.0)
+    noise_dbfs: float = Field(-120.0, ge=-200.0, le=-60.0)
+    drive_db: float = Field(0.0, ge=-40.0, le=40.0, description="how hard the electronics are driven at neutral")
+
+
+class ProfileFile(Strict):
+    spec: int
+    model: str
+    maker: str = ""
+    description: str = ""
+    parameters: dict[str, ParameterSpec] = Field(..., min_length=1)
+    wires: WireEncodings = WireEncodings()
+    sim: SimSpec | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ProfileFile:
+        if self.spec > PROFILE_SPEC:
+            raise ValueError(
+                f"this profile is spec {self.spec}; this hybrid reads profile spec {PROFILE_SPEC} or older: "
+                "update hybrid to use it"
+            )
+        for kind in ("osc", "serial", "midi"):
+            enc = getattr(self.wires, kind)
+            if enc is None:
+                continue
+            for name in enc.parameters:
+                if name not in self.parameters:
+                    raise ValueError(f"wires.{kind}.parameters.{name}: no such parameter in this profile")
+            missing = [n for n in self.parameters if n not in enc.parameters]
+            if missing:
+                raise ValueError(f"wires.{kind} does not say how to send {', '.join(missing)}")
+        return self
+
+
+# --------------------------------------------------------------------------- runtime objects
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A control with its detents resolved: snaps, validates and names positions in the unit's markings."""
+
+    name: str
+    spec: ParameterSpec
+    detents: tuple[Value, ...] | None
+
+    @property
+    def label(self) -> str:
+        return self.spec.label or self.name
+
+    @property
+    def unit(self) -> str:
+        return self.spec.unit
+
+    @property
+    def is_stepped(self) -> bool:
+        return self.detents is not None
+
+    @property
+    def default(self) -> Value:
+        return self.spec.default
+
+    @property
+    def neutral(self) -> Value:
+        return self.spec.neutral if self.spec.neutral is not None else self.spec.default
+
+    def allowed(self) -> str:
+        """What this control accepts, in words."""
+        s = self.spec
+        if s.positions is not None:
+            return "allowed positions: " + ", ".join(s.positions)
+        if s.range is not None:
+            low, high = s.range
+            text = f"allowed: {_num(low)} to {_num(high)} {s.unit}".rstrip()
+            if s.step is not None:
+                text += f" in {_num(s.step)} {s.unit} steps".replace("  ", " ")
+            elif s.count is not None:
+                text += f" in {s.count} steps"
+            return text
+        assert self.detents is not None
+        return "allowed steps: " + ", ".join(_num(d) if isinstance(d, float) else d for d in self.detents) + (
+            f" ({s.unit})" if s.unit else "")
+
+    def coerce(self, value: Any, unit: str = "?") -> tuple[Value, str | None]:
+        """The value this control will sit at, and a note when it had to snap to a detent."""
+        names = [d for d in (self.detents or ()) if isinstance(d, str)]
+        if isinstance(value, bool) and ("on" if value else "off") in names:
+            value = "on" if value else "off"  # YAML 1.1 reads a bare off/on as a boolean
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise SettingError(unit, self.name, value, self.allowed())
+        if isinstance(value, str):
+            if value in names:
+                return value, None
+            raise SettingError(unit, self.name, value, self.allowed())
+        number = float(value)
+        if not math.isfinite(number):
+            raise SettingError(unit, self.name, value, self.allowed())
+        numbers = [d for d in (self.detents or ()) if isinstance(d, float)]
+        if self.detents is not None and not numbers:
+            raise SettingError(unit, self.name, value, self.allowed())
+        low, high = (min(numbers), max(numbers)) if self.detents is not None else self.spec.range  # type: ignore[misc]
+        tol = 1e-9 * max(1.0, abs(low), abs(high))
+        if number < low - tol or number > high + tol:
+            raise SettingError(unit, self.name, value, self.allowed())
+        if self.detents is None:
+            return min(max(number, low), high), None
+        nearest = min(numbers, key=lambda d: (abs(d - number), d))
+        if abs(nearest - number) <= tol:
+            return nearest, None
+        return nearest, (f"unit {unit!r}, parameter {self.name!r}: {_num(number)} is between detents; "
+                         f"snapped to {self.marking(nearest)}")
+
+    def index(self, value: Value) -> int:
+        """The detent number (0-based) of an already coerced value."""
+        assert self.detents is not None, f"{self.name} has no detents"
+        return self.detents.index(value)
+
+    def at_index(self, index: int) -> Value:
+        assert self.detents is not None, f"{self.name} has no detents"
+        if not 0 <= index < len(self.detents):
+            raise IndexError(index)
+        return self.detents[index]
+
+    def to_fraction(self, value: float) -> float:
+        """Where a continuous value sits on the knob's travel, 0..1, following the law."""
+        low, high = self.spec.range  # type: ignore[misc]
+        if self.spec.law == "log":
+            return math.log(value / low) / math.log(high / low)
+        return (value - low) / (high - low)
+
+    def from_fraction(self, fraction: float) -> float:
+        low, high = self.spec.range  # type: ignore[misc]
+        fraction = min(max(fraction, 0.0), 1.0)
+        if self.spec.law == "log":
+            return low * (high / low) ** fraction
+        return low + fraction * (high - low)
+
+    def same(self, a: Value, b: Value, tolerance: float = 0.0) -> bool:
+        """Whether two settings are the same position (within tolerance for continuous controls)."""
+        if isinstance(a, str) or isinstance(b, str):
+            return a == b
+        if self.detents is not None:
+            return a == b
+        return abs(float(a) - float(b)) <= tolerance + 1e-9 * max(1.0, abs(float(a)))
+
+    def marking(self, value: Value) -> str:
+        """The value as the front panel says it: '2.2 kHz', '+1.5 dB', 'auto', '4:1'."""
+        if isinstance(value, str):
+            return value
+        u = self.spec.unit
+        if u == "Hz":
+            return f"{_num(value / 1000)} kHz" if value >= 1000 else f"{_num(value)} Hz"
+        if u == "dB":
+            return f"{'+' if value > 0 else ''}{_num(value)} dB"
+        if u == "ratio":
+            return f"{_num(value)}:1"
+        if u == "ms" and value >= 1000:
+            return f"{_num(value / 1000)} s"
+        if u in ("", "mark"):
+            return _num(value)
+        return f"{_num(value)} {u}" if u != "%" else f"{_num(value)}%"
+
+    def sheet_marking(self, value: Value) -> str:
+        """The position as an operator would set it by hand, e.g. 'step 7 of 11' or '2.2 kHz'."""
+        if self.detents is not None and self.spec.sheet == "step":
+            return f"step {self.index(value) + 1} of {len(self.detents)} ({self.marking(value)})"
+        return self.marking(value)
+
+
+class Profile:
+    """A model of unit: its parameters in order and its per-wire encodings."""
+
+    def __init__(self, name: str, data: ProfileFile, source: str | Path | None = None) -> None:
+        self.name = name
+        self.data = data
+        self.source = str(source) if source is not None else None
+        self.parameters: dict[str, Parameter] = {}
+        for pname, spec in data.parameters.items():
+            try:
+                self.parameters[pname] = Parameter(pname, spec, _detents(spec))
+            except ValueError as exc:
+                raise ConfigError(source, f"parameters.{pname}.range", list(spec.range or ()), str(exc)) from exc
+        for p in self.parameters.values():
+            for field in ("default", "neutral"):
+                try:
+                    p.coerce(getattr(p, field), name)
+                except SettingError as exc:
+                    raise ConfigError(source, f"parameters.{p.name}.{field}", getattr(p, field),
+                                      p.allowed()) from exc
+
+    @property
+    def model(self) -> str:
+        return self.data.model
+
+    @property
+    def sim(self) -> SimSpec | None:
+        return self.data.sim
+
+    def wire_kinds(self) -> list[str]:
+        """The wires this model can be recalled over (manual always works: an operator and a sheet)."""
+        kinds = [k for k in ("osc", "serial", "midi") if getattr(self.data.wires, k) is not None]
+        return kinds + ["manual"]
+
+    def encoding(self, kind: str) -> Any:
+        """The encoding of one wire; ConfigError when this model does not speak it."""
+        if kind not in self.wire_kinds():
+            raise ConfigError(self.source, "wires", kind,
+                              f"profile {self.name!r} speaks: {', '.join(self.wire_kinds())}")
+        return getattr(self.data.wires, kind) if kind != "manual" else None
+
+    def parameter(self, name: str, unit: str = "?") -> Parameter:
+        try:
+            return self.parameters[name]
+        except KeyError:
+            raise SettingError(unit, name, name, f"no such parameter; profile {self.name!r} has: "
+                               + ", ".join(self.parameters)) from None
+
+    def coerce(self, param: str, value: Any, unit: str = "?") -> tuple[Value, str | None]:
+        """Snap a value to the control's detents (with a note) or refuse it naming unit, parameter, value."""
+        return self.parameter(param, unit).coerce(value, unit)
+
+    def validate(self, settings: dict[str, Any], unit: str = "?") -> tuple[dict[str, Value], list[str]]:
+        """Coerce a whole settings dict; every problem is found before anything is sent."""
+        if not isinstance(settings, dict):
+            raise SettingError(unit, "*", settings, "settings must be a mapping of parameter: value")
+        coerced: dict[str, Value] = {}
+        notes: list[str] = []
+        for name, value in settings.items():
+            coerced[name], note = self.coerce(str(name), value, unit)
+            if note:
+                notes.append(note)
+        return coerced, notes
+
+    def complete(self, settings: dict[str, Value], base: dict[str, Value] | None = None) -> dict[str, Value]:
+        """Every parameter in profile order: given settings over base (default: the profile's defaults)."""
+        base = base if base is not None else self.defaults()
+        return {name: settings.get(name, base.get(name, p.default)) for name, p in self.parameters.items()}
+
+    def defaults(self) -> dict[str, Value]:
+        return {name: p.coerce(p.default)[0] for name, p in self.parameters.items()}
+
+    def neutral(self) -> dict[str, Value]:
+        """The settings at which the unit leaves the sound alone (its analog equivalent of bypass)."""
+        return {name: p.coerce(p.neutral)[0] for name, p in self.parameters.items()}
+
+    def __repr__(self) -> str:
+        return f"Profile({self.name!r}, {len(self.parameters)} parameters, wires={self.wire_kinds()})"
+
+
+def profiles_dir() -> Path:
+    """The folder of the profiles shipped with hybrid."""
+    return Path(str(resources.files("devices") / "profiles"))
+
+
+def shipped_profiles() -> list[str]:
+    return sorted(p.stem for p in profiles_dir().glob("*.yaml"))
+
+
+_CACHE: dict[tuple[str, float], Profile] = {}
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """A shipped profile by name (e.g. 'vca-bus-comp') or a profile YAML by path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if not (text.endswith((".yaml", ".yml")) or "/" in text):
+        path = profiles_dir() / f"{text}.yaml"
+        if not path.exists():
+            raise ConfigError(None, "profile", text, "shipped profiles: " + ", ".join(shipped_profiles())
+                              + " (or give a path to a profile .yaml)")
+    key = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0)
+    if key in _CACHE:
+        return _CACHE[key]
+    data = read_yaml(path)
+    if isinstance(data, dict) and isinstance(data.get("spec"), int) and data["spec"] > PROFILE_SPEC:
+        # said before any other check: a newer file may use fields this hybrid does not know
+        raise ConfigError(path, "spec", data["spec"],
+                          f"this hybrid reads profile spec {PROFILE_SPEC} or older; update hybrid to use it")
+    profile = Profile(path.stem, parse(ProfileFile, data, path), path)
+    _CACHE[key] = profile
+    return profile
+
+
+def _detents(spec: ParameterSpec) -> tuple[Value, ...] | None:
+    if spec.positions is not None:
+        return tuple(spec.positions)
+    if spec.steps is not None:
+        return tuple(float(s) if isinstance(s, (int, float)) else s for s in spec.steps)
+    low, high = spec.range  # type: ignore[misc]
+    if spec.step is not None:
+        n = int(round((high - low) / spec.step))
+        if abs(low + n * spec.step - high) > 1e-6 * spec.step:
+            raise ValueError(f"range {low}..{high} is not a whole number of {spec.step} steps")
+        # rounded so that 0.1-steps read back as 0.3, not 0.30000000000000004
+        return tuple(round(low + i * spec.step, 9) for i in range(n + 1))
+    if spec.count is not None:
+        if spec.law == "log":
+            return tuple(float(f"{low * (high / low) ** (i / (spec.count - 1)):.4g}") for i in range(spec.count))
+        return tuple(round(low + (high - low) * i / (spec.count - 1), 9) for i in range(spec.count))
+    return None
+
+
+def _num(value: float) -> str:
+    """A number as a panel prints it: no trailing zeros, no float noise."""
+    text = f"{value:.4g}"
+    if "e" in text:
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text
