@@ -44,6 +44,7 @@ class RenderJob:
     revision: int
     streaming_rate_hz: int = 48000  # the session's choice for `streaming`: 44100 or 48000
     vinyl_sides: list[list[str]] | None = None  # track ids per side, None = one side per half
+    preview_format: str = "mp3"  # `preview` target: "mp3" (320 kb/s) or "ogg" (Vorbis)
 
 
 @dataclass

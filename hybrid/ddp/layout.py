@@ -1,0 +1,94 @@
+"""Red Book geometry: where each track of an album sits on the disc, in CD frames of 588 samples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CD_RATE_HZ", "FRAMES_PER_SECOND", "SAMPLES_PER_FRAME", "SECTOR_BYTES", "CdLayout", "CdTrack",
+    "frames_to_msf", "layout_album", "msf_to_frames",
+]
+
+CD_RATE_HZ = 44100
+FRAMES_PER_SECOND = 75
+SAMPLES_PER_FRAME = CD_RATE_HZ // FRAMES_PER_SECOND  # 588 stereo samples = one 2352-byte sector
+SECTOR_BYTES = SAMPLES_PER_FRAME * 2 * 2
+PREGAP_FRAMES = 2 * FRAMES_PER_SECOND  # the 2 s of silence before track 1, part of its index 0
+
+
+@dataclass(frozen=True)
+class CdTrack:
+    """One track on the disc: index 0 (its gap) and index 1 (its audio), in frames from 00:00:00."""
+
+    number: int
+    track_id: str
+    title: str
+    isrc: str
+    index0_frame: int  # where the gap before the track starts
+    index1_frame: int  # where the track's audio starts (what a player jumps to)
+    length_frames: int  # the audio, padded with silence to a whole frame
+    audio_samples: int  # the audio before padding
+
+    @property
+    def end_frame(self) -> int:
+        return self.index1_frame + self.length_frames
+
+    @property
+    def gap_frames(self) -> int:
+        return self.index1_frame - self.index0_frame
+
+    @property
+    def padding_samples(self) -> int:
+        return self.length_frames * SAMPLES_PER_FRAME - self.audio_samples
+
+
+@dataclass(frozen=True)
+class CdLayout:
+    """The whole program area: tracks in order and the lead-out."""
+
+    tracks: list[CdTrack]
+
+    @property
+    def leadout_frame(self) -> int:
+        return self.tracks[-1].end_frame if self.tracks else PREGAP_FRAMES
+
+    @property
+    def total_s(self) -> float:
+        return self.leadout_frame / FRAMES_PER_SECOND
+
+
+def layout_album(entries: list[tuple[str, str, str, int, int]]) -> CdLayout:
+    """Place tracks given as (track_id, title, isrc, audio_samples at 44.1 kHz, gap_before_frames).
+
+    Each track starts on a frame boundary: its audio is padded with silence to a whole frame and
+    the next track's gap follows. The first track's gap is its index 0 from 00:00:00.
+    """
+    tracks: list[CdTrack] = []
+    cursor = 0
+    for number, (track_id, title, isrc, samples, gap_frames) in enumerate(entries, start=1):
+        if gap_frames < 0:
+            raise ValueError(f"gap_before_frames must be >= 0, got {gap_frames}")
+        length = -(-samples // SAMPLES_PER_FRAME)
+        index0 = cursor
+        index1 = cursor + gap_frames
+        tracks.append(CdTrack(number, track_id, title, isrc, index0, index1, length, samples))
+        cursor = index1 + length
+    return CdLayout(tracks)
+
+
+def frames_to_msf(frames: int) -> str:
+    """CD time as mm:ss:ff (75 frames a second)."""
+    minutes, rest = divmod(frames, 60 * FRAMES_PER_SECOND)
+    seconds, frame = divmod(rest, FRAMES_PER_SECOND)
+    return f"{minutes:02d}:{seconds:02d}:{frame:02d}"
+
+
+def msf_to_frames(text: str) -> int:
+    """Parse mm:ss:ff back to frames; a ValueError names what is wrong."""
+    parts = text.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"{text!r} is not mm:ss:ff")
+    minutes, seconds, frame = (int(p) for p in parts)
+    if seconds >= 60 or frame >= FRAMES_PER_SECOND:
+        raise ValueError(f"{text!r}: seconds must be < 60 and frames < 75")
+    return (minutes * 60 + seconds) * FRAMES_PER_SECOND + frame

@@ -1,0 +1,149 @@
+"""What every target does with each track: finish, quantize reproducibly, write, read back, check."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from dsp.dither import to_pcm
+from dsp.finishing import FinishResult, FinishSettings, finish
+from dsp.loudness import measure
+from dsp.truepeak import sample_peak_dbfs, true_peak_dbtp
+from hybrid.deliver.compliance import Issue, check_clipping, check_file_format, check_true_peak, split
+from hybrid.deliver.job import RenderJob, TrackMaster
+from hybrid.deliver.tags import tag_file
+
+__all__ = ["TargetBuilder", "slug"]
+
+_SUBTYPES = {16: "PCM_16", 24: "PCM_24"}
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a title: lower case, letters, digits and hyphens."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return cleaned[:48] or "track"
+
+
+def _round(value: float | None, places: int = 2) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), places)
+
+
+class TargetBuilder:
+    """One target's folder being filled track by track; `complete()` adds album files and checks."""
+
+    name = ""
+    bits: int | None = 24  # None: a lossy format with no word length
+    default_ceiling_dbtp: float | None = -1.0  # None: no limiting unless the revision asks
+    extension = "wav"
+
+    def __init__(self, job: RenderJob, folder: Path) -> None:
+        self.job = job
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=False)
+        self.entries: list[dict[str, Any]] = []
+        self.issues: list[Issue] = []
+        self.files: list[Path] = []
+
+    # --- what a target decides -------------------------------------------------------------
+    def rate_for(self, source_rate_hz: int) -> int:
+        raise NotImplementedError
+
+    def settings_for(self, track: TrackMaster, source_rate_hz: int) -> FinishSettings:
+        """The revision's finishing (with the track's overrides) applied to this target's format."""
+        finishing = track.finishing
+        ceiling = finishing.get("ceiling_dbtp", self.default_ceiling_dbtp)
+        limiter = bool(finishing.get("limiter", True)) and ceiling is not None
+        return FinishSettings(
+            ceiling_dbtp=float(ceiling if ceiling is not None else 0.0),
+            lufs_target=finishing.get("lufs_target"),
+            rate_hz=self.rate_for(source_rate_hz),
+            bits=self.bits or 24,
+            dither=str(finishing.get("dither", "tpdf")),
+            limiter=limiter,
+        )
+
+    def ceiling_of(self, settings: FinishSettings) -> float | None:
+        return settings.ceiling_dbtp if settings.limiter else None
+
+    def prepare(self, track: TrackMaster, audio: np.ndarray) -> np.ndarray:
+        """A target may reshape the source (the CD makes mono dual-mono)."""
+        return audio
+
+    def shape(self, track: TrackMaster, pcm: np.ndarray) -> np.ndarray:
+        """A target may pad the quantized audio (the CD pads to a whole frame)."""
+        return pcm
+
+    def file_name(self, track: TrackMaster) -> str:
+        return f"{track.number:02d}-{slug(track.title or track.track_id)}.{self.extension}"
+
+    def write(self, path: Path, pcm: np.ndarray, rate_hz: int, track: TrackMaster) -> None:
+        sf.write(str(path), pcm, rate_hz, subtype=_SUBTYPES[self.bits or 24], format="WAV")
+
+    def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
+        """Target-specific measurements and checks on the file as written."""
+
+    # --- the common path -------------------------------------------------------------------
+    def seed(self, track: TrackMaster) -> int:
+        """Dither is seeded from revision, track and target, so a re-render is bit-identical."""
+        return zlib.crc32(f"{self.job.revision}:{track.track_id}:{self.name}".encode())
+
+    def label(self, track: TrackMaster) -> str:
+        return f"{self.name}: track {track.number} '{track.title or track.track_id}'"
+
+    def add_track(self, track: TrackMaster, audio: np.ndarray, rate_hz: int) -> None:
+        settings = self.settings_for(track, rate_hz)
+        result: FinishResult = finish(self.prepare(track, audio), rate_hz, settings)
+        if self.bits is None:
+            pcm = np.asarray(result.audio, dtype=np.float32)
+        else:
+            pcm = to_pcm(result.audio, self.bits, dither=settings.dither, seed=self.seed(track))
+        pcm = self.shape(track, pcm)
+        path = self.folder / self.file_name(track)
+        self.write(path, pcm, result.rate_hz, track)
+        self.files.append(path)
+        label = self.label(track)
+        self.issues += check_file_format(path, rate_hz=result.rate_hz, bits=self.bits,
+                                         channels=2 if self.name == "cd" else None,
+                                         label=label, track=track.number)
+        if self.bits is not None:
+            self.issues += check_clipping(pcm, self.bits, label=label, track=track.number)
+        written, written_rate = sf.read(str(path), dtype="float64", always_2d=True)
+        loudness = measure(written, written_rate)
+        peak_dbtp = true_peak_dbtp(written, written_rate)
+        ceiling = self.ceiling_of(settings)
+        self.issues += check_true_peak(peak_dbtp, ceiling, label=label, track=track.number)
+        entry: dict[str, Any] = {
+            "track_id": track.track_id,
+            "number": track.number,
+            "title": track.title,
+            "path": path,
+            "paths": [path],
+            "rate_hz": int(written_rate),
+            "bits": self.bits,
+            "duration_s": round(written.shape[0] / written_rate, 3),
+            "integrated_lufs": _round(loudness.integrated_lufs),
+            "lra_lu": _round(loudness.lra_lu),
+            "true_peak_dbtp": _round(peak_dbtp),
+            "sample_peak_dbfs": _round(sample_peak_dbfs(written)),
+            "ceiling_dbtp": ceiling,
+            "gain_db": _round(result.gain_db),
+            "max_gain_reduction_db": _round(result.max_gain_reduction_db),
+            "lufs_unreachable_by_lu": _round(result.lufs_unreachable_by_lu),
+        }
+        self.extra(track, entry, written, int(written_rate))
+        tag_file(path, track, self.job.album, total_tracks=len(self.job.tracks), measured=entry)
+        self.entries.append(entry)
+
+    def complete(self) -> dict[str, Any]:
+        """Album-level files and checks; returns this target's details for RenderResult.per_target."""
+        return self.details()
+
+    def details(self, **more: Any) -> dict[str, Any]:
+        return {"folder": self.folder, "tracks": self.entries, "compliance": split(self.issues), **more}

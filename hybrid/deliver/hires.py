@@ -1,0 +1,41 @@
+"""The `hires` target: 24-bit at 88.2 or 96 kHz (or the source's own higher rate), no needless SRC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hybrid.deliver.builder import TargetBuilder
+from hybrid.deliver.compliance import Issue
+from hybrid.deliver.job import TrackMaster
+
+HIRES_MIN_RATE_HZ = 88200
+
+
+def hires_rate_hz(source_rate_hz: int) -> int:
+    """The source rate when it is already high; otherwise the double rate of its family."""
+    if source_rate_hz >= HIRES_MIN_RATE_HZ:
+        return source_rate_hz
+    return 88200 if source_rate_hz % 11025 == 0 else 96000
+
+
+class HiresBuilder(TargetBuilder):
+    name = "hires"
+    bits = 24
+    default_ceiling_dbtp = -1.0
+
+    def rate_for(self, source_rate_hz: int) -> int:
+        return hires_rate_hz(source_rate_hz)
+
+    def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
+        source = getattr(self, "_source_rate_hz", None)
+        if source is not None and source < HIRES_MIN_RATE_HZ:
+            self.issues.append(Issue(
+                "warning", "hires.upsampled",
+                f"{self.label(track)}: printed at {source} Hz and upsampled to {rate_hz} Hz; "
+                f"it holds nothing above {source // 2} Hz, and some stores check", track.number))
+
+    def add_track(self, track: TrackMaster, audio: np.ndarray, rate_hz: int) -> None:
+        self._source_rate_hz = rate_hz
+        super().add_track(track, audio, rate_hz)

@@ -1,0 +1,124 @@
+"""Stored captures in, checked deliverables out: every target built in a hidden folder, then moved in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from devices.errors import ConfigError, DeliverableError
+from hybrid.deliver.builder import TargetBuilder
+from hybrid.deliver.cd import CdBuilder
+from hybrid.deliver.hires import HiresBuilder
+from hybrid.deliver.job import RenderJob, RenderResult, TrackMaster
+from hybrid.metadata import normalize_isrc, normalize_upc_ean
+from hybrid.deliver.preview import PreviewBuilder
+from hybrid.deliver.streaming import StreamingBuilder
+from hybrid.deliver.vinyl import VinylBuilder
+
+__all__ = ["TARGETS", "render"]
+
+TARGETS: dict[str, type[TargetBuilder]] = {
+    "streaming": StreamingBuilder,
+    "cd": CdBuilder,
+    "hires": HiresBuilder,
+    "vinyl": VinylBuilder,
+    "preview": PreviewBuilder,
+}
+
+
+def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
+    """Render `targets` for every track of `job` into out_dir/TARGET/ and check them.
+
+    All or nothing: the targets are built in a hidden folder inside out_dir and moved into place
+    only when no target breaks a hard rule; otherwise DeliverableError names every broken rule
+    and nothing is left behind. A target folder from an earlier render is replaced.
+    """
+    names = _checked_targets(targets)
+    job = _checked_codes(job)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
+    try:
+        builders = [TARGETS[name](job, staging / name) for name in names]
+        for track in job.tracks:
+            audio, rate_hz = _read_capture(track)
+            for builder in builders:
+                builder.add_track(track, audio, rate_hz)
+        per_target = {b.name: b.complete() for b in builders}
+        errors = [e["message"] for d in per_target.values() for e in d["compliance"]["errors"]]
+        if errors:
+            raise DeliverableError(f"{len(errors)} hard rule(s) broken, nothing written: " + "; ".join(errors))
+        files = [path for b in builders for path in b.files]
+        _move_into_place(staging, out_dir, names)
+        moved = lambda value: _relocate(value, staging, out_dir)  # noqa: E731
+        return RenderResult(paths=[moved(p) for p in files], per_target=moved(per_target))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _checked_targets(targets: list[str]) -> list[str]:
+    if not targets:
+        raise ConfigError(None, "targets", targets, f"name at least one of: {', '.join(TARGETS)}")
+    names: list[str] = []
+    for name in targets:
+        if name not in TARGETS:
+            raise ConfigError(None, "targets", name, f"allowed: {', '.join(TARGETS)}")
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _checked_codes(job: RenderJob) -> RenderJob:
+    """Refuse bad ISRCs and UPC/EAN before any audio is touched; store them normalized."""
+    if not job.tracks:
+        raise ConfigError(None, "tracks", [], "a render needs at least one track")
+    tracks = [replace(t, isrc=normalize_isrc(t.isrc, field=f"tracks[{t.track_id}].isrc")) for t in job.tracks]
+    seen: dict[str, str] = {}
+    for t in tracks:
+        if t.isrc and t.isrc in seen:
+            raise ConfigError(None, f"tracks[{t.track_id}].isrc", t.isrc,
+                              f"each track needs its own ISRC; {seen[t.isrc]} has it already")
+        seen[t.isrc] = t.track_id
+    album = replace(job.album, upc_ean=normalize_upc_ean(job.album.upc_ean, field="album.upc_ean"))
+    return replace(job, tracks=tracks, album=album)
+
+
+def _read_capture(track: TrackMaster) -> tuple[np.ndarray, int]:
+    path = Path(track.capture_path)
+    try:
+        audio, rate_hz = sf.read(str(path), dtype="float64", always_2d=True)
+    except (sf.LibsndfileError, OSError) as exc:
+        raise DeliverableError(f"track {track.number} '{track.title}': cannot read capture {path}: {exc}") from exc
+    if audio.shape[0] == 0:
+        raise DeliverableError(f"track {track.number} '{track.title}': capture {path} is empty")
+    return audio, int(rate_hz)
+
+
+def _move_into_place(staging: Path, out_dir: Path, names: list[str]) -> None:
+    """Rename each finished target folder into out_dir, setting an earlier render's aside first."""
+    for name in names:
+        final = out_dir / name
+        if final.exists():
+            os.replace(final, staging / f".old-{name}")
+        os.replace(staging / name, final)
+
+
+def _relocate(value: Any, staging: Path, out_dir: Path) -> Any:
+    """Paths inside the staging folder, as they are after the move."""
+    if isinstance(value, Path):
+        try:
+            return out_dir / value.relative_to(staging)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {k: _relocate(v, staging, out_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relocate(v, staging, out_dir) for v in value]
+    return value

@@ -1,0 +1,164 @@
+"""A small RIFF/WAVE chunk writer and reader for what soundfile cannot write: BWF `bext` and `LIST/INFO`."""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Bext", "info_chunk", "insert_chunks", "parse_bext", "parse_info", "read_chunks"]
+
+_COPY_BLOCK = 1 << 20
+_NO_LOUDNESS = 0x7FFF  # EBU Tech 3285 v2: "not set"
+
+
+@dataclass(frozen=True)
+class Bext:
+    """The broadcast extension chunk (EBU Tech 3285, version 2, with its loudness fields)."""
+
+    description: str = ""
+    originator: str = "hybrid"
+    originator_reference: str = ""
+    origination_date: str = ""  # yyyy-mm-dd
+    origination_time: str = ""  # hh:mm:ss
+    time_reference_samples: int = 0
+    loudness_value_lufs: float | None = None
+    loudness_range_lu: float | None = None
+    max_true_peak_dbtp: float | None = None
+    max_momentary_lufs: float | None = None
+    max_short_term_lufs: float | None = None
+    coding_history: str = ""
+
+    def to_bytes(self) -> bytes:
+        def text(value: str, size: int) -> bytes:
+            return value.encode("ascii", "replace")[:size].ljust(size, b"\0")
+
+        def centi(value: float | None) -> int:
+            return _NO_LOUDNESS if value is None else max(-32768, min(32767, round(value * 100)))
+
+        body = (
+            text(self.description, 256) + text(self.originator, 32) + text(self.originator_reference, 32)
+            + text(self.origination_date, 10) + text(self.origination_time, 8)
+            + struct.pack("<IIH", self.time_reference_samples & 0xFFFFFFFF,
+                          self.time_reference_samples >> 32, 2)
+            + b"\0" * 64  # UMID: none
+            + struct.pack("<5h", centi(self.loudness_value_lufs), centi(self.loudness_range_lu),
+                          centi(self.max_true_peak_dbtp), centi(self.max_momentary_lufs),
+                          centi(self.max_short_term_lufs))
+            + b"\0" * 180
+        )
+        history = self.coding_history.replace("\n", "\r\n")
+        if history and not history.endswith("\r\n"):
+            history += "\r\n"
+        return body + history.encode("ascii", "replace")
+
+
+def parse_bext(data: bytes) -> dict[str, object]:
+    """The fields of a bext chunk's body, loudness in dB (None where not set)."""
+    def text(start: int, size: int) -> str:
+        return data[start:start + size].split(b"\0", 1)[0].decode("ascii", "replace")
+
+    low, high, version = struct.unpack_from("<IIH", data, 346)
+    loud = struct.unpack_from("<5h", data, 412)
+    names = ("loudness_value_lufs", "loudness_range_lu", "max_true_peak_dbtp", "max_momentary_lufs",
+             "max_short_term_lufs")
+    out: dict[str, object] = {
+        "description": text(0, 256), "originator": text(256, 32), "originator_reference": text(288, 32),
+        "origination_date": text(320, 10), "origination_time": text(330, 8),
+        "time_reference_samples": low | (high << 32), "version": version,
+        "coding_history": data[602:].split(b"\0", 1)[0].decode("ascii", "replace"),
+    }
+    out.update({n: (None if v == _NO_LOUDNESS else v / 100.0) for n, v in zip(names, loud)})
+    return out
+
+
+def info_chunk(fields: dict[str, str]) -> bytes:
+    """A LIST/INFO chunk body from four-letter ids (INAM, IART, IPRD, ICRD, ...) to text."""
+    body = b"INFO"
+    for key, value in fields.items():
+        if not value:
+            continue
+        data = value.encode("utf-8") + b"\0"
+        body += key.encode("ascii") + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+    return body
+
+
+def parse_info(body: bytes) -> dict[str, str]:
+    """The text fields of a LIST/INFO chunk body."""
+    out: dict[str, str] = {}
+    if body[:4] != b"INFO":
+        return out
+    pos = 4
+    while pos + 8 <= len(body):
+        key = body[pos:pos + 4].decode("ascii", "replace")
+        (size,) = struct.unpack_from("<I", body, pos + 4)
+        out[key] = body[pos + 8:pos + 8 + size].split(b"\0", 1)[0].decode("utf-8", "replace")
+        pos += 8 + size + (size % 2)
+    return out
+
+
+def _chunks(handle) -> list[tuple[bytes, int, int]]:  # type: ignore[no-untyped-def]
+    """(id, offset of the body, size) for each chunk of a RIFF/WAVE file."""
+    head = handle.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        raise ValueError("not a RIFF/WAVE file")
+    found = []
+    offset = 12
+    end = os.fstat(handle.fileno()).st_size
+    while offset + 8 <= end:
+        handle.seek(offset)
+        cid, size = struct.unpack("<4sI", handle.read(8))
+        found.append((cid, offset + 8, size))
+        offset += 8 + size + (size % 2)
+    return found
+
+
+def read_chunks(path: str | Path, skip_data: bool = True) -> dict[str, bytes]:
+    """Every chunk's body by id (the audio `data` chunk left out unless asked)."""
+    out: dict[str, bytes] = {}
+    with open(path, "rb") as handle:
+        for cid, offset, size in _chunks(handle):
+            name = cid.decode("ascii", "replace")
+            if skip_data and name == "data":
+                out[name] = b""
+                continue
+            handle.seek(offset)
+            out[name if name not in out else f"{name}#{len(out)}"] = handle.read(size)
+    return out
+
+
+def insert_chunks(path: str | Path, new: list[tuple[bytes, bytes]]) -> None:
+    """Put chunks (id, body) before the `data` chunk, replacing chunks with the same id.
+
+    Written to a temporary file beside the original and renamed over it, the audio copied in
+    blocks, so a long file is never held in memory and never left half-written.
+    """
+    path = Path(path)
+    replaced = {cid for cid, _ in new}
+    tmp = path.with_name(f".{path.name}.chunks.tmp")
+    with open(path, "rb") as src, open(tmp, "wb") as dst:
+        dst.write(b"RIFF\0\0\0\0WAVE")
+        for cid, offset, size in _chunks(src):
+            if cid in replaced:
+                continue
+            if cid == b"data":
+                for new_id, body in new:
+                    dst.write(new_id + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b""))
+            src.seek(offset - 8)
+            remaining = 8 + size + (size % 2)
+            while remaining:
+                block = src.read(min(_COPY_BLOCK, remaining))
+                if not block and remaining == 1 and size % 2:
+                    dst.write(b"\0")  # the pad byte some writers leave out at the very end
+                    break
+                if not block:
+                    raise ValueError(f"{path.name}: the {cid!r} chunk runs past the end of the file")
+                dst.write(block)
+                remaining -= len(block)
+        riff_size = dst.tell() - 8
+        if riff_size > 0xFFFFFFFF:
+            raise ValueError(f"{path.name}: over 4 GiB, needs RF64")
+        dst.seek(4)
+        dst.write(struct.pack("<I", riff_size))
+    os.replace(tmp, path)

@@ -1,0 +1,152 @@
+"""The `vinyl` target: 24-bit pre-masters at the print's rate, unlimited, with a cutting engineer's checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.signal import butter, sosfilt
+
+from devices.errors import ConfigError
+from dsp.finishing import FinishSettings
+from hybrid.deliver.builder import TargetBuilder
+from hybrid.deliver.compliance import Issue
+from hybrid.deliver.job import TrackMaster
+
+__all__ = ["VinylBuilder", "side_lengths", "vinyl_measurements"]
+
+BASS_SPLIT_HZ = 150.0  # below this a cutter wants the bass in the middle: side energy cuts vertical
+SIBILANCE_BAND_HZ = (4000.0, 10000.0)
+TOP_END_HZ = 10000.0
+SIDE_BASS_WARN_DB = -12.0  # side/mid below 150 Hz; louder side bass makes the groove jump
+TOP_END_WARN_DB = -15.0  # energy above 10 kHz relative to the whole; hot top end distorts on playback
+SIBILANCE_WARN_DB = -6.0  # loudest 50 ms of 4-10 kHz against the whole track's mean: esses that splatter
+PEAK_WARN_DBFS = -0.5  # a cutting engineer wants a little headroom
+SIDE_WARN_MIN = 18.0  # a 12-inch side at 33 1/3 past this has to be cut quieter
+SIDE_MAX_MIN = 28.0  # past this it does not fit at all
+
+
+def _band_energy(x: np.ndarray, rate_hz: float, kind: str, edges: float | tuple[float, float]) -> np.ndarray:
+    sos = butter(4, edges, btype=kind, fs=rate_hz, output="sos")
+    return sosfilt(sos, x, axis=0)
+
+
+def _db(ratio: float) -> float | None:
+    return round(10.0 * float(np.log10(ratio)), 2) if ratio > 0 else None
+
+
+def vinyl_measurements(audio: np.ndarray, rate_hz: int) -> dict[str, float | None]:
+    """Side-vs-mid energy below 150 Hz, the share above 10 kHz, and the loudest 50 ms of 4-10 kHz
+    against the whole track's mean energy, all in dB."""
+    if audio.shape[1] >= 2:
+        mid = 0.5 * (audio[:, 0] + audio[:, 1])
+        side = 0.5 * (audio[:, 0] - audio[:, 1])
+    else:
+        mid, side = audio[:, 0], np.zeros(audio.shape[0])
+    mid_low = _band_energy(mid, rate_hz, "lowpass", BASS_SPLIT_HZ)
+    side_low = _band_energy(side, rate_hz, "lowpass", BASS_SPLIT_HZ)
+    mid_low_energy = float(np.mean(mid_low**2))
+    side_low_energy = float(np.mean(side_low**2))
+    total = float(np.mean(mid**2)) + float(np.mean(side**2))
+    top = _band_energy(mid, rate_hz, "highpass", TOP_END_HZ)
+    sibilant = _band_energy(mid, rate_hz, "bandpass", SIBILANCE_BAND_HZ)
+    window = max(1, int(0.05 * rate_hz))
+    usable = sibilant[: sibilant.shape[0] // window * window]
+    sibilance_db = None
+    if usable.size and total > 0:
+        blocks = np.mean(usable.reshape(-1, window) ** 2, axis=1)
+        sibilance_db = _db(float(blocks.max()) / total)
+    return {
+        "side_to_mid_below_150hz_db": _db(side_low_energy / mid_low_energy) if mid_low_energy > 0 else None,
+        "side_below_150hz_dbfs": _db(side_low_energy * 2.0),  # RMS of a full-scale sine = 0 dBFS
+        "top_end_above_10khz_db": _db(float(np.mean(top**2)) / total) if total > 0 else None,
+        "sibilance_burst_db": sibilance_db,
+    }
+
+
+def side_lengths(durations_s: dict[str, float], gaps_s: dict[str, float], order: list[str],
+                 sides: list[list[str]] | None) -> list[dict[str, Any]]:
+    """Minutes per side from the track order: the job's sides, or the album split in halves."""
+    if sides is None:
+        half = -(-len(order) // 2)
+        sides = [order[:half], order[half:]] if len(order) > 1 else [order]
+    known = set(order)
+    placed = [t for side in sides for t in side]
+    for track_id in placed:
+        if track_id not in known:
+            raise ConfigError(None, "vinyl_sides", track_id, f"allowed: track ids of this album ({', '.join(order)})")
+    if sorted(placed) != sorted(order):
+        missing = sorted(set(order) - set(placed)) or sorted({t for t in placed if placed.count(t) > 1})
+        raise ConfigError(None, "vinyl_sides", missing, "every track must be on exactly one side")
+    out = []
+    for number, side in enumerate(sides):
+        seconds = sum(durations_s[t] for t in side) + sum(gaps_s[t] for t in side[1:])
+        out.append({"side": chr(ord("A") + number), "tracks": list(side), "minutes": round(seconds / 60.0, 2)})
+    return out
+
+
+class VinylBuilder(TargetBuilder):
+    name = "vinyl"
+    bits = 24
+    default_ceiling_dbtp = None  # no final limiting unless the revision asks (finishing.vinyl_limiter)
+
+    def rate_for(self, source_rate_hz: int) -> int:
+        return source_rate_hz
+
+    def settings_for(self, track: TrackMaster, source_rate_hz: int) -> FinishSettings:
+        finishing = track.finishing
+        limiter = bool(finishing.get("vinyl_limiter", False))
+        return FinishSettings(
+            ceiling_dbtp=float(finishing.get("ceiling_dbtp", -1.0)),
+            lufs_target=None,  # a cut is set by the cutting engineer's level, not a loudness target
+            rate_hz=source_rate_hz,
+            bits=24,
+            dither=str(finishing.get("dither", "tpdf")),
+            limiter=limiter,
+        )
+
+    def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
+        label = self.label(track)
+        if rate_hz < 44100:
+            self.issues.append(Issue("error", "vinyl.sample_rate",
+                                     f"{label}: {rate_hz} Hz; a vinyl pre-master needs at least 44100 Hz",
+                                     track.number))
+        checks = vinyl_measurements(audio, rate_hz)
+        entry["vinyl"] = checks
+        side_bass = checks["side_to_mid_below_150hz_db"]
+        if side_bass is not None and side_bass > SIDE_BASS_WARN_DB:
+            self.issues.append(Issue("warning", "vinyl.side_bass",
+                                     f"{label}: side energy below 150 Hz is {side_bass:+.1f} dB against the mid "
+                                     f"(keep it under {SIDE_BASS_WARN_DB:.0f} dB: bass belongs in the middle)",
+                                     track.number))
+        top = checks["top_end_above_10khz_db"]
+        if top is not None and top > TOP_END_WARN_DB:
+            self.issues.append(Issue("warning", "vinyl.top_end",
+                                     f"{label}: energy above 10 kHz is {top:+.1f} dB of the whole "
+                                     f"(over {TOP_END_WARN_DB:.0f} dB distorts on playback)", track.number))
+        sib = checks["sibilance_burst_db"]
+        if sib is not None and sib > SIBILANCE_WARN_DB and (top is None or top > TOP_END_WARN_DB - 10):
+            self.issues.append(Issue("warning", "vinyl.sibilance",
+                                     f"{label}: 4-10 kHz bursts {sib:.1f} dB over their average; "
+                                     "de-ess before the cut", track.number))
+        peak = entry["sample_peak_dbfs"]
+        if peak is not None and peak > PEAK_WARN_DBFS:
+            self.issues.append(Issue("warning", "vinyl.peak_level",
+                                     f"{label}: sample peak {peak:+.2f} dBFS; leave the cutting engineer "
+                                     f"{-PEAK_WARN_DBFS:.1f} dB", track.number))
+
+    def complete(self) -> dict[str, Any]:
+        order = [e["track_id"] for e in self.entries]
+        durations = {e["track_id"]: e["duration_s"] for e in self.entries}
+        gaps = {t.track_id: t.gap_before_frames / 75.0 for t in self.job.tracks}
+        sides = side_lengths(durations, gaps, order, self.job.vinyl_sides)
+        for side in sides:
+            if side["minutes"] > SIDE_MAX_MIN:
+                self.issues.append(Issue("error", "vinyl.side_length",
+                                         f"vinyl: side {side['side']} runs {side['minutes']:.1f} min; a 12-inch "
+                                         f"side at 33 1/3 holds at most {SIDE_MAX_MIN:.0f}"))
+            elif side["minutes"] > SIDE_WARN_MIN:
+                self.issues.append(Issue("warning", "vinyl.side_length",
+                                         f"vinyl: side {side['side']} runs {side['minutes']:.1f} min; past "
+                                         f"{SIDE_WARN_MIN:.0f} min it has to be cut quieter"))
+        return self.details(sides=sides)
