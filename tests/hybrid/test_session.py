@@ -1,0 +1,216 @@
+"""Sessions: a readable folder, revision 1 at the profiles' defaults, write-once revisions, diffs, the lock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import yaml
+
+from devices.profile import load_profile
+from devices.rig import load_rig
+from hybrid.cli import main
+from hybrid.errors import SessionError
+from hybrid.session import open_session, session_lock
+from hybrid.session.store import write_exclusive
+
+
+def _mix(path: Path, seconds: float = 0.5, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    sf.write(path, 0.1 * rng.standard_normal((int(48000 * seconds), 2)), 48000, subtype="FLOAT")
+    return path
+
+
+@pytest.fixture()
+def mixes(tmp_path: Path) -> list[Path]:
+    return [_mix(tmp_path / "01 Intro.wav", seed=1), _mix(tmp_path / "02_night-drive.wav", seed=2)]
+
+
+@pytest.fixture()
+def session_dir(tmp_path: Path, mixes: list[Path], capsys: pytest.CaptureFixture[str]) -> Path:
+    folder = tmp_path / "ep"
+    args = ["session", "new", str(folder), "--title", "Test EP", "--artist", "The Band", "--author", "me@desk"]
+    for mix in mixes:
+        args += ["--track", str(mix)]
+    assert main(args) == 0
+    capsys.readouterr()
+    return folder
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_new_session_hashes_the_mixes_and_starts_at_profile_defaults(session_dir: Path, mixes: list[Path]) -> None:
+    info = yaml.safe_load((session_dir / "session.yaml").read_text())
+    assert [t["id"] for t in info["tracks"]] == ["intro", "night-drive"]
+    assert [t["title"] for t in info["tracks"]] == ["Intro", "Night Drive"]
+    for track, mix in zip(info["tracks"], mixes):
+        assert track["sha256"] == hashlib.sha256(mix.read_bytes()).hexdigest()
+        assert Path(track["source"]) == mix.resolve()
+    first = yaml.safe_load((session_dir / "revisions" / "0001.yaml").read_text())
+    rig = load_rig()
+    assert list(first["units"]) == [u.name for u in rig.units]
+    for unit in rig.units:
+        profile = load_profile(unit.profile)
+        assert first["units"][unit.name] == {n: p.default if isinstance(p.default, str) else float(p.default)
+                                             for n, p in profile.parameters.items()}
+    assert first["number"] == 1 and first["parent"] is None and first["author"] == "me@desk"
+
+
+def test_copy_puts_the_mixes_in_the_session_with_relative_paths(tmp_path: Path, mixes: list[Path],
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "copied"
+    assert _run(capsys, "session", "new", folder, "--track", mixes[0], "--copy")[0] == 0
+    session = open_session(folder)
+    track = session.info.tracks[0]
+    assert track.source == "sources/intro.wav"
+    assert session.source_path(track).read_bytes() == mixes[0].read_bytes()
+    mixes[0].unlink()  # the session no longer needs the original
+    assert all(check.ok for check in session.check_sources())
+
+
+def test_set_makes_a_new_revision_and_never_touches_the_old_one(session_dir: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    before = (session_dir / "revisions" / "0001.yaml").read_bytes()
+    status, out, _ = _run(capsys, "session", "set", session_dir, "eq.high_gain_db=+1.2", "comp.ratio=4",
+                          "--note", "client: brighter")
+    assert status == 0
+    assert "snapped to +1 dB" in out  # 1.2 is between the 0.5 dB detents: said aloud
+    assert (session_dir / "revisions" / "0001.yaml").read_bytes() == before
+    second = open_session(session_dir).revision(2)
+    assert second.parent == 1 and second.note == "client: brighter"
+    assert second.units["eq"]["high_gain_db"] == 1.0 and second.units["comp"]["ratio"] == 4.0
+    assert second.parent_sha256 == hashlib.sha256(before).hexdigest()
+    # relative move from the latest revision
+    assert _run(capsys, "session", "set", session_dir, "eq.high_gain_db+=0.5", "--note", "a touch more")[0] == 0
+    assert open_session(session_dir).revision(3).units["eq"]["high_gain_db"] == 1.5
+
+
+def test_set_from_an_older_revision(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(capsys, "session", "set", session_dir, "eq.low_gain_db=-2", "--note", "less low")
+    _run(capsys, "session", "set", session_dir, "color.mode=warm", "--from", "1", "--note", "back to 1, warm")
+    third = open_session(session_dir).revision(3)
+    assert third.parent == 1
+    assert third.units["eq"]["low_gain_db"] == 0.0 and third.units["color"]["mode"] == "warm"
+
+
+def test_a_track_override_changes_only_that_track(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(capsys, "session", "set", session_dir, "eq.high_gain_db=1", "--note", "brighter")
+    status, out, _ = _run(capsys, "session", "set", session_dir, "eq.high_gain_db+=0.5", "--track", "2",
+                          "--finish", "lufs_target=-14", "--note", "a touch more air on track 2")
+    assert status == 0
+    rev = open_session(session_dir).revision(3)
+    assert rev.settings_for("night-drive")["eq"]["high_gain_db"] == 1.5
+    assert rev.settings_for("intro")["eq"]["high_gain_db"] == 1.0
+    assert rev.finishing_for("night-drive").lufs_target == -14.0
+    assert rev.finishing_for("intro").lufs_target is None
+    assert "track night-drive eq.high_gain_db: (album) -> +1.5 dB" in out
+
+
+def test_diff_says_every_change_in_the_studios_words(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(capsys, "session", "set", session_dir, "eq.high_gain_db=0.5", "--note", "a")
+    _run(capsys, "session", "set", session_dir, "eq.high_gain_db=1", "comp.release_s=0.3",
+         "--finish", "ceiling_dbtp=-2", "--note", "b")
+    status, out, _ = _run(capsys, "session", "diff", session_dir, "2", "3")
+    assert status == 0
+    assert out.splitlines() == [
+        "eq.high_gain_db: +0.5 dB -> +1.0 dB",
+        "comp.release_s: auto -> 0.3 s",
+        "finishing.ceiling_dbtp: -1.0 dBTP -> -2.0 dBTP",
+    ]
+    status, out, _ = _run(capsys, "session", "diff", session_dir, "3", "3")
+    assert "same settings" in out
+
+
+def test_show_json_gives_units_beside_the_rest(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(capsys, "session", "set", session_dir, "color.air_db=1.25", "--note", "air")
+    status, out, _ = _run(capsys, "session", "show", session_dir, "--revision", "2", "--json")
+    data = json.loads(out)
+    assert status == 0
+    assert data["units"]["color"]["air_db"] == 1.25
+    assert data["number"] == 2 and data["parent"] == 1 and data["note"] == "air"
+    assert data["finishing"]["ceiling_dbtp"] == -1.0
+    assert data["session"]["tracks"] == ["intro", "night-drive"]
+
+
+def test_log_lists_every_revision(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(capsys, "session", "set", session_dir, "eq.output_db=0.3", "--note", "level", "--author", "ana@desk")
+    status, out, _ = _run(capsys, "session", "log", session_dir, "--json")
+    assert [(r["number"], r["author"], r["note"]) for r in json.loads(out)] == [
+        (1, "me@desk", "every unit at its profile default"), (2, "ana@desk", "level")]
+
+
+def test_a_revision_file_is_never_overwritten(session_dir: Path) -> None:
+    path = session_dir / "revisions" / "0001.yaml"
+    before = path.read_bytes()
+    with pytest.raises(SessionError, match="never overwritten"):
+        write_exclusive(path, "number: 1\n")
+    assert path.read_bytes() == before
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def test_an_edited_revision_is_refused(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _run(capsys, "session", "set", session_dir, "eq.output_db=0.5", "--note", "x")
+    path = session_dir / "revisions" / "0001.yaml"
+    os.chmod(path, 0o644)
+    path.write_text(path.read_text().replace("low_gain_db: 0.0", "low_gain_db: 3.0"))
+    status, _, err = _run(capsys, "session", "show", session_dir, "--revision", "1")
+    assert status == 2 and "edited after revision 2" in err
+
+
+def test_the_lock_refuses_a_second_holder_naming_the_pid(session_dir: Path) -> None:
+    with session_lock(session_dir, "print"):
+        with pytest.raises(SessionError, match=f"pid {os.getpid()} print"):
+            with session_lock(session_dir, "session set"):
+                pass
+    with session_lock(session_dir, "again"):  # released when the holder finishes
+        pass
+
+
+def test_a_second_hybrid_process_is_refused_while_the_first_runs(session_dir: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from hybrid.session import session_lock
+            with session_lock({str(session_dir)!r}, "print"):
+                print("locked", flush=True)
+                sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        run = subprocess.run([sys.executable, "-m", "hybrid", "session", "set", str(session_dir),
+                              "eq.output_db=0.5", "--note", "while printing"], capture_output=True, text=True)
+        assert run.returncode == 2
+        assert f"in use by another hybrid process (pid {holder.pid} print)" in run.stderr
+        assert run.stderr.count("\n") == 1
+        assert open_session(session_dir).revision_numbers() == [1]
+    finally:
+        holder.communicate("\n", timeout=10)
+    # once the holder has gone, the same command goes through
+    assert subprocess.run([sys.executable, "-m", "hybrid", "session", "set", str(session_dir),
+                           "eq.output_db=0.5", "--note", "after"], capture_output=True).returncode == 0
+
+
+def test_tracks_are_named_by_id_or_album_position(session_dir: Path) -> None:
+    session = open_session(session_dir)
+    assert [t.id for t in session.resolve_tracks(["2"])] == ["night-drive"]
+    assert [t.id for t in session.resolve_tracks(["night-drive", "1"])] == ["intro", "night-drive"]
+
+
+def test_a_changed_source_is_found(session_dir: Path, mixes: list[Path]) -> None:
+    _mix(mixes[1], seed=99)
+    checks = open_session(session_dir).check_sources()
+    assert [c.ok for c in checks] == [True, False]
+    assert checks[1].problem == "the file changed since the session was made"
