@@ -59,7 +59,7 @@ def parse_bext(data: bytes) -> dict[str, object]:
     def text(start: int, size: int) -> str:
         return data[start:start + size].split(b"\0", 1)[0].decode("ascii", "replace")
 
-    low, high, version = struct.unpack_from("<IIH", data, 346)
+    low, high, version = struct.unpack_from("<IIH", data, 338)
     loud = struct.unpack_from("<5h", data, 412)
     names = ("loudness_value_lufs", "loudness_range_lu", "max_true_peak_dbtp", "max_momentary_lufs",
              "max_short_term_lufs")
