@@ -163,7 +163,7 @@ class SimSpec(Strict):
     """The simulated twin's sound: which model, its own latency, noise floor and how hard it colours."""
 
     model: Literal["eq4", "bus_comp", "tube_color", "passive_eq"]
-    latency_samples: float = Field(0.0, ge=0.0, le=4096.0)
+    latency_ms: float = Field(0.0, ge=0.0, le=50.0, description="the unit's own latency (a DSP stage, converters)")
     noise_dbfs: float = Field(-120.0, ge=-200.0, le=-60.0)
     drive_db: float = Field(0.0, ge=-40.0, le=40.0, description="how hard the electronics are driven at neutral")
 

@@ -98,8 +98,8 @@ class OscTransport(Transport[Osc, Any]):
                 continue
             try:
                 return OscMessage(data)
-            except ParseError:
-                return data  # the caller's accept() calls it garbled
+            except (ParseError, UnicodeDecodeError, ValueError, IndexError):
+                return data  # not OSC at all: the caller's accept() calls it garbled
 
     def _flush_input(self) -> None:
         assert self._sock is not None

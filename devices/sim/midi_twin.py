@@ -1,0 +1,182 @@
+"""A simulated unit on a MIDI port: a mido socket (TCP on 127.0.0.1) that any mido client can connect to."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+from typing import Any
+
+import mido
+
+from devices.profile import MidiEncoding, Parameter, Profile
+from devices.sim.panel import Panel
+from devices.sim.twin import Twin, log
+from devices.transports.midi import bits_of, dt1, parse_roland
+from devices.transports.values import from_wire_int, to_wire_int
+
+
+class MidiDecoder:
+    """Turns a channel's stream of MIDI messages into (parameter, wire number) pairs; answers RQ1 SysEx.
+
+    It keeps the running state MIDI needs: the MSB of a 14-bit controller until its LSB arrives, and
+    the NRPN number selected by CC 99/98 until data entry (CC 6/38) comes.
+    """
+
+    def __init__(self, profile: Profile, encoding: MidiEncoding, channel: int) -> None:
+        self.profile = profile
+        self.encoding = encoding
+        self.channel = channel - 1
+        params = encoding.parameters
+        self._cc = {e.cc: profile.parameters[p] for p, e in params.items() if e.cc is not None}
+        self._cc14 = {e.cc14: profile.parameters[p] for p, e in params.items() if e.cc14 is not None}
+        self._nrpn = {e.nrpn: profile.parameters[p] for p, e in params.items() if e.nrpn is not None}
+        self._program = next((profile.parameters[p] for p, e in params.items() if e.program), None)
+        self._by_address = {tuple(e.sysex_address): profile.parameters[p] for p, e in params.items()
+                            if e.sysex_address is not None}
+        self._msb: dict[int, int] = {}
+        self._nrpn_number = [None, None]  # type: list[int | None]
+        self._nrpn_msb = 0
+
+    def decode(self, msg: Any) -> tuple[Parameter, int] | None:
+        """The parameter and number a set message carries, or None (other channel, partial, unknown)."""
+        if getattr(msg, "channel", None) != self.channel:
+            return None
+        if msg.type == "program_change" and self._program is not None:
+            return self._program, msg.program
+        if msg.type != "control_change":
+            return None
+        control, value = msg.control, msg.value
+        if control in self._cc:
+            return self._cc[control], value
+        if control in self._cc14:
+            self._msb[control] = value
+            return self._cc14[control], value << 7  # an MSB alone means LSB 0, until the LSB comes
+        if control - 32 in self._cc14:
+            return self._cc14[control - 32], (self._msb.get(control - 32, 0) << 7) | value
+        if control == 99:
+            self._nrpn_number[0] = value
+        elif control == 98:
+            self._nrpn_number[1] = value
+        elif control in (6, 38) and None not in self._nrpn_number:
+            number = (self._nrpn_number[0] << 7) | self._nrpn_number[1]  # type: ignore[operator]
+            param = self._nrpn.get(number)
+            if param is None:
+                return None
+            if control == 6:
+                self._nrpn_msb = value
+                return param, value << 7
+            return param, (self._nrpn_msb << 7) | value
+        return None
+
+    def query(self, msg: Any) -> Parameter | None:
+        """The parameter an RQ1 SysEx asks for; None if the message is something else."""
+        spec = self.encoding.sysex
+        if spec is None or msg.type != "sysex":
+            return None
+        address_len = len(next(iter(self._by_address), ()))
+        try:
+            found = parse_roland(spec, msg.data, spec.request, address_len)
+        except ValueError as exc:
+            log.info("MIDI twin: %s", exc)
+            return None
+        return self._by_address.get(tuple(found[0])) if found else None
+
+
+class MidiTwin(Twin):
+    """Listens on tcp 127.0.0.1:PORT (mido's socket protocol: raw MIDI bytes over TCP)."""
+
+    kind = "midi"
+
+    def __init__(self, name: str, profile: Profile, panel: Panel, *, channel: int, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        super().__init__(name, profile, panel)
+        self.encoding: MidiEncoding = profile.encoding("midi")
+        self.channel = channel
+        self.decoder = MidiDecoder(profile, self.encoding, channel)
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind((host, port))
+        self._server.listen(4)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.getsockname()[:2]
+        return f"tcp:{host}:{port}"
+
+    def start(self) -> MidiTwin:
+        thread = threading.Thread(target=self._accept_loop, name=f"midi-twin-{self.name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()
+        for thread in list(self._threads):
+            thread.join(timeout=2.0)
+        super().close()
+
+    def handle(self, msg: Any) -> list[Any]:
+        """Take one message off the wire; the messages to answer with (a DT1 for an RQ1)."""
+        with self._lock:
+            self.received += 1
+            param = self.decoder.query(msg)
+            if param is not None:
+                if self.fault == "silent":
+                    return []
+                enc = self.encoding.parameters[param.name]
+                number = to_wire_int(param, self.reported(param), bits_of(enc))
+                reply = dt1(self.encoding.sysex, list(enc.sysex_address or ()), [number >> 7, number & 0x7F])  # type: ignore[arg-type]
+                if self.fault == "garbled":
+                    data = list(reply.data)
+                    data[-1] = (data[-1] + 1) % 128  # a bit error: the Roland checksum no longer fits
+                    reply = mido.Message("sysex", data=data)
+                return [reply]
+            found = self.decoder.decode(msg)
+            if found is not None:
+                param, number = found
+                try:
+                    self.take(param, from_wire_int(param, number, bits_of(self.encoding.parameters[param.name])))
+                except ValueError as exc:
+                    log.info("simulated %s: %s", self.name, exc)
+            return []
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self._server], [], [], 0.1)
+                if not ready:
+                    continue
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(conn,), name=f"midi-twin-{self.name}-conn",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, conn: socket.socket) -> None:
+        parser = mido.Parser()
+        with conn:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            while not self._stop.is_set():
+                ready, _, _ = select.select([conn], [], [], 0.1)
+                if not ready:
+                    continue
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                parser.feed(data)
+                for msg in parser:
+                    for reply in self.handle(msg):
+                        try:
+                            conn.sendall(bytes(reply.bytes()))
+                        except OSError:
+                            return

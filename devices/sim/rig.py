@@ -1,0 +1,178 @@
+"""The simulated units of a rig: each twin on its wire, their panels kept per rig, their sound as one chain."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from devices.errors import ConfigError, HybridError
+from devices.paths import state_dir
+from devices.profile import Profile, load_profile
+from devices.rig import Rig, UnitConfig
+from devices.sim.panel import Panel
+from devices.sim.sound import UnitSound, sound_for
+from devices.sim.twin import Twin
+
+
+class ManualTwin(Twin):
+    """A unit with no remote control: its knobs move when the operator confirms a recall sheet."""
+
+    kind = "manual"
+
+    @property
+    def address(self) -> str:
+        return "manual (recall sheet)"
+
+
+def sim_state_dir(rig_name: str) -> Path:
+    """Where the panels (and the lock, and the pty links) of a rig's simulated units live."""
+    path = state_dir() / "sim" / rig_name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class SimRig:
+    """Starts a twin for every unit of the rig marked simulated; process(audio, rate) is their sound in chain order.
+
+    Only one process at a time may run a rig's twins (their panels are one set of knobs): a second one
+    gets a HybridError naming the pid that holds them (for example `hybrid sim serve`).
+    """
+
+    def __init__(self, rig: Rig, *, persist: bool = True, seed: int = 0) -> None:
+        self.rig = rig
+        self.folder = sim_state_dir(rig.name)
+        self._lock_file = self._take_lock()
+        self.twins: dict[str, Twin] = {}
+        self._sounds: dict[str, tuple[tuple[int, int, int], UnitSound]] = {}
+        self._seed = seed
+        self._process_lock = threading.Lock()
+        try:
+            for unit in rig.units:
+                if unit.simulated:
+                    self.twins[unit.name] = self._start(unit, persist)
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ starting
+
+    def _take_lock(self) -> int:
+        path = self.folder / "lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown pid"
+            os.close(fd)
+            raise HybridError(
+                f"the simulated units of rig {self.rig.name!r} are in use by another hybrid process ({holder}); "
+                "stop it first (Ctrl-C in its terminal): every command runs the twins in its own process, "
+                "so that what they hear follows their panels") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}: {' '.join(['hybrid', *sys.argv[1:]])[:150]}\n".encode(), 0)
+        return fd
+
+    def _start(self, unit: UnitConfig, persist: bool) -> Twin:
+        profile = load_profile(unit.profile)
+        panel = Panel(unit.name, profile, self.folder / f"{unit.name}.json" if persist else None)
+        wire = unit.wire
+        twin: Twin
+        if wire.kind == "manual":
+            twin = ManualTwin(unit.name, profile, panel)
+        elif wire.kind == "osc":
+            from devices.sim.osc_twin import OscTwin
+
+            port = 0 if wire.port == "auto" else int(wire.port)
+            twin = OscTwin(unit.name, profile, panel, host="127.0.0.1", port=port)
+        elif wire.kind == "serial":
+            from devices.sim.serial_twin import SerialTwin
+
+            twin = SerialTwin(unit.name, profile, panel)
+            self._link(unit.name, twin.address)
+        else:
+            from devices.sim.midi_twin import MidiTwin
+
+            port = 0
+            if wire.port != "auto":
+                scheme, _, rest = wire.port.partition(":")
+                if scheme != "tcp":
+                    raise ConfigError(None, f"units.{unit.name}.wire.port", wire.port,
+                                      "a simulated MIDI unit listens on 'auto' or 'tcp:127.0.0.1:PORT'")
+                port = int(rest.rpartition(":")[2])
+            twin = MidiTwin(unit.name, profile, panel, channel=wire.channel, port=port)
+        return twin.start()
+
+    def _link(self, name: str, target: str) -> None:
+        """A stable name for the pty, so a serial terminal finds the unit: <state>/sim/<rig>/<unit>.tty."""
+        link = self.folder / f"{name}.tty"
+        tmp = self.folder / f".{name}.tty.new"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(target)
+        os.replace(tmp, link)
+
+    # ------------------------------------------------------------------ using
+
+    def address(self, unit: str) -> str:
+        """Where the twin of a unit listens: 'host:port' (OSC), a /dev/pts path, 'tcp:host:port' (MIDI)."""
+        return self.twins[unit].address
+
+    def profile(self, unit: str) -> Profile:
+        return self.twins[unit].profile
+
+    def process(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        """The next block of (frames, channels) audio through every simulated unit in chain order.
+
+        Call it block by block: each unit keeps its filter memories, envelope and delay line from one
+        call to the next. A unit whose panel changed starts afresh at its new settings.
+        """
+        out = np.asarray(audio, dtype=np.float64)
+        with self._process_lock:
+            for index, (name, twin) in enumerate(self.twins.items()):
+                key = (twin.panel.version, int(rate), out.shape[1])
+                cached = self._sounds.get(name)
+                if cached is None or cached[0] != key:
+                    rng = np.random.default_rng([self._seed, index])
+                    cached = (key, sound_for(twin.profile, twin.panel.settings(), int(rate), out.shape[1], rng))
+                    self._sounds[name] = cached
+                out = cached[1].process(out)
+        return out
+
+    def reset(self) -> None:
+        """Forget the units' running state (a new stream starts from rest)."""
+        with self._process_lock:
+            self._sounds.clear()
+
+    def latency_samples(self, rate: int) -> float:
+        """The units' own latency in the chain, in samples at rate (what calibration should find added)."""
+        total = 0.0
+        for twin in self.twins.values():
+            if twin.profile.sim is not None:
+                total += twin.profile.sim.latency_ms * rate / 1000.0
+        return total
+
+    def flush(self) -> None:
+        for twin in self.twins.values():
+            twin.panel.flush()
+
+    def close(self) -> None:
+        """Stop every twin (their panels are saved) and let another process have them."""
+        for twin in list(self.twins.values()):
+            try:
+                twin.close()
+            except OSError:
+                pass
+        self.twins.clear()
+        if self._lock_file is not None:
+            os.close(self._lock_file)  # releases the flock
+            self._lock_file = None  # type: ignore[assignment]
+
+    def __enter__(self) -> SimRig:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

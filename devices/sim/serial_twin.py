@@ -1,0 +1,163 @@
+"""A simulated unit on the far end of a pty pair: reads serial commands, acknowledges, answers queries."""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import tty
+
+from devices.profile import Parameter, Profile, SerialEncoding
+from devices.sim.panel import Panel
+from devices.sim.twin import Twin, log
+from devices.transports.serial import FrameReader, ascii_pattern, encode_frame
+from devices.transports.values import from_wire_int, read_value, to_token, to_wire_int
+
+
+class SerialTwin(Twin):
+    """Holds the master side of os.openpty(); the controller opens the slave by its /dev/pts path."""
+
+    kind = "serial"
+
+    def __init__(self, name: str, profile: Profile, panel: Panel) -> None:
+        super().__init__(name, profile, panel)
+        self.encoding: SerialEncoding = profile.encoding("serial")
+        self._master, self._slave = os.openpty()
+        # raw: no echo, no line editing, no CR/LF translation; the bytes are the protocol
+        tty.setraw(self._slave)
+        self.path = os.ttyname(self._slave)
+        self._stop_r, self._stop_w = os.pipe()
+        self._thread: threading.Thread | None = None
+        enc = self.encoding
+        self._by_code = {e.code: profile.parameters[p] for p, e in enc.parameters.items() if e.code}
+        self._by_id = {e.id: profile.parameters[p] for p, e in enc.parameters.items() if e.id is not None}
+        self._set_re = ascii_pattern(enc.set)
+        self._query_re = ascii_pattern(enc.query) if enc.query else None
+        self._frames = FrameReader(enc.binary)
+        self._line = bytearray()
+
+    @property
+    def address(self) -> str:
+        return self.path
+
+    def start(self) -> SerialTwin:
+        self._thread = threading.Thread(target=self._loop, name=f"serial-twin-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        os.write(self._stop_w, b"x")
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        for fd in (self._master, self._slave, self._stop_r, self._stop_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        super().close()
+
+    def _loop(self) -> None:
+        while True:
+            ready, _, _ = select.select([self._master, self._stop_r], [], [])
+            if self._stop_r in ready:
+                return
+            try:
+                data = os.read(self._master, 4096)
+            except OSError:
+                return
+            if self.encoding.framing == "binary":
+                self._frames.feed(data)
+                self._binary()
+            else:
+                self._line.extend(data)
+                self._ascii()
+
+    def _write(self, data: bytes) -> None:
+        if self.fault == "silent":
+            return
+        if self.fault == "garbled":
+            if self.encoding.framing == "binary":
+                data = data[:-1] + bytes([data[-1] ^ 0x5A])  # a bit error: the checksum no longer fits
+            else:
+                term = self.encoding.reply_terminator.encode("latin-1")
+                data = b"#\x7f?" + bytes(b ^ 0x5A for b in data[:-len(term)]) + term  # line noise
+        os.write(self._master, data)
+
+    # ------------------------------------------------------------------ ASCII
+
+    def _ascii(self) -> None:
+        term = self.encoding.terminator.encode("ascii")
+        while True:
+            end = self._line.find(term)
+            if end < 0:
+                return
+            line = bytes(self._line[:end]).decode("latin-1").strip()
+            del self._line[:end + len(term)]
+            if line:
+                self.received += 1
+                self._write((self._answer(line) + self.encoding.reply_terminator).encode("latin-1"))
+
+    def _answer(self, line: str) -> str:
+        enc = self.encoding
+        found = self._set_re.match(line)
+        if found:
+            param = self._by_code.get(found["code"])
+            if param is None:
+                return enc.error_format.format(reason=f"unknown code {found['code']}")
+            try:
+                value = self._parse(param, found.groupdict())
+            except ValueError as exc:
+                return enc.error_format.format(reason=str(exc))
+            if not self.take(param, value):
+                return enc.error_format.format(reason=f"{param.name} cannot be {found.groupdict().get('value')}")
+            return enc.ack_text
+        found = self._query_re.match(line) if self._query_re else None
+        if found:
+            param = self._by_code.get(found["code"])
+            if param is None:
+                return enc.error_format.format(reason=f"unknown code {found['code']}")
+            value = self.reported(param)
+            send_index = enc.parameters[param.name].send == "index"
+            token = str(param.index(value)) if send_index else to_token(param, value)
+            return enc.reply_format.format(code=found["code"], value=token,
+                                           index=param.index(value) if param.detents is not None else "")
+        return enc.error_format.format(reason=f"cannot parse {line!r}")
+
+    def _parse(self, param: Parameter, groups: dict[str, str | None]) -> float | str:
+        if groups.get("index") is not None:
+            return from_wire_int(param, int(groups["index"] or 0), 16)
+        token = groups.get("value") or ""
+        if self.encoding.parameters[param.name].send == "index":
+            return from_wire_int(param, int(token), 16)
+        return read_value(param, token)
+
+    # ------------------------------------------------------------------ binary
+
+    def _binary(self) -> None:
+        f = self.encoding.binary
+        while True:
+            try:
+                payload = self._frames.next()
+            except ValueError as exc:
+                log.info("simulated %s: %s", self.name, exc)
+                self._write(encode_frame(bytes([f.nak, 2]), f))
+                continue
+            if payload is None:
+                return
+            self.received += 1
+            self._write(encode_frame(self._binary_answer(payload), f))
+
+    def _binary_answer(self, payload: bytes) -> bytes:
+        f = self.encoding.binary
+        if len(payload) >= 2 and payload[1] in self._by_id:
+            param = self._by_id[payload[1]]
+            if payload[0] == f.op_set and len(payload) == 4:
+                try:
+                    value = from_wire_int(param, (payload[2] << 8) | payload[3], 16)
+                except ValueError:
+                    return bytes([f.nak, 3])
+                return bytes([f.ack]) if self.take(param, value) else bytes([f.nak, 3])
+            if payload[0] == f.op_query and len(payload) == 2:
+                number = to_wire_int(param, self.reported(param), 16)
+                return bytes([f.op_value, payload[1], number >> 8, number & 0xFF])
+        return bytes([f.nak, 1])

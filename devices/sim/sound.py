@@ -1,0 +1,186 @@
+"""The sound of each simulated unit, built from its panel settings and run block by block with state kept."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+from scipy.signal import lfilter
+
+from devices.profile import Profile, SimSpec, Value
+from dsp.delay import windowed_sinc
+from dsp.dynamics import Compressor
+from dsp.filters import apply_sos, high_shelf, highpass, identity_sos, low_shelf, peaking, proportional_q, sos_state, tilt
+from dsp.saturation import saturate
+
+# The electronics of every unit: a coupling capacitor (DC blocked well below the audio band)
+_COUPLING_HZ = 3.0
+# Half-length of the windowed-sinc that carries a unit's fractional latency (only units with latency)
+_LATENCY_HALF_TAPS = 12
+
+
+class UnitSound:
+    """Electronics common to every unit: its filters (sos), a stage of saturation, noise and latency.
+
+    Subclasses say what the controls do: `_sections(settings, rate)` gives the unit's filters and
+    `_dynamics(block)` may change the level in time. The state (filter memories, envelope, delay
+    line) carries over from one block to the next, as in a real stream.
+    """
+
+    def __init__(self, profile: Profile, settings: Mapping[str, Value], rate: int, channels: int,
+                 rng: np.random.Generator) -> None:
+        sim = profile.sim or SimSpec(model="eq4")
+        self.rate = rate
+        self.settings = dict(settings)
+        self.noise_rms = 10.0 ** (sim.noise_dbfs / 20.0)
+        self.drive_db = sim.drive_db
+        self.bias = 0.0
+        self.output_gain = 1.0
+        self.rng = rng
+        self._configure(self.settings, rate)
+        sos = np.vstack([highpass(_COUPLING_HZ, rate, q=0.5), *self._sections(self.settings, rate)])
+        self.sos = sos
+        self.zi = sos_state(sos, channels)
+        latency = sim.latency_ms * rate / 1000.0
+        self.latency_samples = latency
+        self._fir: np.ndarray | None = None
+        if latency > 0:
+            whole = math.floor(latency)
+            half = min(_LATENCY_HALF_TAPS, whole)
+            # a sinc centred half + fraction late, then whole - half more samples of plain delay
+            taps = windowed_sinc(latency - whole, half, 1.0, 100.0) if half > 0 else _linear(latency - whole)
+            pad = whole - half if half > 0 else whole
+            self._fir = np.concatenate([np.zeros(pad), taps])
+            self._fir_state = np.zeros((len(self._fir) - 1, channels))
+
+    def _configure(self, settings: Mapping[str, Value], rate: int) -> None:
+        """Set drive, bias and output gain from the panel (subclasses)."""
+
+    def _sections(self, settings: Mapping[str, Value], rate: int) -> list[np.ndarray]:
+        return []
+
+    def _dynamics(self, block: np.ndarray) -> np.ndarray:
+        return block
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """The next block of (frames, channels) audio through the unit."""
+        y, self.zi = apply_sos(self.sos, block, self.zi)  # type: ignore[misc]
+        y = self._dynamics(y)
+        y = saturate(y, self.drive_db, self.bias) * self.output_gain
+        if self.noise_rms > 0:
+            y = y + self.noise_rms * self.rng.standard_normal(y.shape)
+        if self._fir is not None:
+            y = self._delay(y)
+        return y
+
+    def _delay(self, y: np.ndarray) -> np.ndarray:
+        out, self._fir_state = lfilter(self._fir, [1.0], y, axis=0, zi=self._fir_state)
+        return out
+
+
+def _linear(fraction: float) -> np.ndarray:
+    return np.array([1.0 - fraction, fraction])
+
+
+def _db(value: Value) -> float:
+    return float(value)
+
+
+class Eq4Sound(UnitSound):
+    """The stepped 4-band EQ: shelf or bell at each end, two proportional-Q bells, an output trim."""
+
+    def _configure(self, s: Mapping[str, Value], rate: int) -> None:
+        self.output_gain = 10.0 ** (_db(s["output_db"]) / 20.0)
+
+    def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
+        out = []
+        for band in ("low", "high"):
+            gain, freq = _db(s[f"{band}_gain_db"]), float(s[f"{band}_freq_hz"])
+            if gain == 0.0:
+                continue
+            if s[f"{band}_shape"] == "bell":
+                out.append(peaking(freq, gain, proportional_q(0.7, gain), rate))
+            elif band == "low":
+                out.append(low_shelf(freq, gain, rate))
+            else:
+                out.append(high_shelf(freq, gain, rate))
+        for band in ("lowmid", "highmid"):
+            gain = _db(s[f"{band}_gain_db"])
+            if gain != 0.0:
+                out.append(peaking(float(s[f"{band}_freq_hz"]), gain, proportional_q(float(s[f"{band}_q"]), gain), rate))
+        return out
+
+
+class BusCompSound(UnitSound):
+    """The VCA bus compressor: feed-forward, 6 dB soft knee, stepped times, auto release, S/C HPF, mix."""
+
+    def _configure(self, s: Mapping[str, Value], rate: int) -> None:
+        release = s["release_s"]
+        hpf = s["sidechain_hpf_hz"]
+        self.comp = Compressor(
+            rate, threshold_db=_db(s["threshold_db"]), ratio=float(s["ratio"]), attack_ms=float(s["attack_ms"]),
+            release_ms="auto" if release == "auto" else float(release) * 1000.0, knee_db=6.0,
+            makeup_db=_db(s["makeup_db"]), sidechain_hpf_hz=None if hpf == "off" else float(hpf),
+            mix=float(s["mix_pct"]) / 100.0)
+        self.last_reduction_db = np.zeros(0)
+
+    def _dynamics(self, block: np.ndarray) -> np.ndarray:
+        if self.comp.mix == 0.0:
+            return block  # the dry path only: the VCA is out of the signal
+        out, self.last_reduction_db = self.comp.process(block)
+        return out
+
+
+_MODES = {"clean": (0.0, 0.0), "warm": (6.0, 0.08), "hot": (12.0, 0.18)}  # extra drive dB, tube bias
+
+
+class TubeColorSound(UnitSound):
+    """The tube colour unit: drive and mode move the tube's operating point; tilt, air and output."""
+
+    def _configure(self, s: Mapping[str, Value], rate: int) -> None:
+        extra_db, bias = _MODES[str(s["mode"])]
+        drive = _db(s["drive_db"]) + extra_db
+        self.drive_db = self.drive_db + drive
+        self.bias = bias
+        # the drive control is level-compensated on the panel: more colour, same loudness
+        self.output_gain = 10.0 ** (_db(s["output_db"]) / 20.0)
+
+    def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
+        out = [tilt(800.0, _db(s["tilt_db"]), rate)]
+        if _db(s["air_db"]) != 0.0:
+            out.append(high_shelf(min(16000.0, 0.4 * rate), _db(s["air_db"]), rate, q=0.6))
+        return out
+
+
+class PassiveEqSound(UnitSound):
+    """The passive program EQ: boost and cut at the same low frequency, a high bell and a high shelf cut."""
+
+    def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
+        out = []
+        low_hz = float(s["low_freq_hz"])
+        if float(s["low_boost"]):
+            # the boost shelf sits a little higher than the attenuation shelf: the famous dip between
+            out.append(low_shelf(low_hz * 1.3, 1.35 * float(s["low_boost"]), rate, q=0.55))
+        if float(s["low_atten"]):
+            out.append(low_shelf(low_hz * 0.8, -1.75 * float(s["low_atten"]), rate, q=0.55))
+        if float(s["high_boost"]):
+            # bandwidth 1 (sharp) to 10 (broad): Q 2.5 down to 0.4 on a log scale
+            q = 2.5 * (0.4 / 2.5) ** ((float(s["bandwidth"]) - 1.0) / 9.0)
+            out.append(peaking(float(s["high_freq_hz"]), 1.6 * float(s["high_boost"]), q, rate))
+        if float(s["high_atten"]):
+            out.append(high_shelf(float(s["atten_freq_hz"]), -2.0 * float(s["high_atten"]), rate, q=0.6))
+        return out or [identity_sos()]
+
+
+SOUNDS: dict[str, type[UnitSound]] = {
+    "eq4": Eq4Sound, "bus_comp": BusCompSound, "tube_color": TubeColorSound, "passive_eq": PassiveEqSound,
+}
+
+
+def sound_for(profile: Profile, settings: Mapping[str, Value], rate: int, channels: int,
+              rng: np.random.Generator) -> UnitSound:
+    """The sound model of a unit (its profile's sim.model) at the given panel settings."""
+    model = profile.sim.model if profile.sim is not None else None
+    cls = SOUNDS.get(model or "", UnitSound)
+    return cls(profile, settings, rate, channels, rng)
