@@ -1,0 +1,57 @@
+"""A RenderJob from a session's stored prints: the newest capture of each track for one revision."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from devices.errors import SessionError
+from hybrid.deliver.job import AlbumInfo, RenderJob, TrackMaster
+from hybrid.session.prints import prints_of
+from hybrid.session.store import Session
+
+__all__ = ["find_capture", "job_from_session", "latest_printed_revision"]
+
+
+def latest_printed_revision(session: Session) -> int:
+    """The newest revision that has at least one sealed print."""
+    printed = prints_of(session.prints_dir)
+    if not printed:
+        raise SessionError(f"{session.prints_dir}: no prints yet; print the session first (`hybrid print`)")
+    return max(int(re.match(r"r([0-9]+)", p.name).group(1)) for p in printed)  # type: ignore[union-attr]
+
+
+def find_capture(print_dir: Path, number: int, track_id: str) -> Path | None:
+    """capture/TT-slug.wav of a track in one print: by its id after the number, else by its number."""
+    folder = print_dir / "capture"
+    if not folder.is_dir():
+        return None
+    exact = folder / f"{number:02d}-{track_id}.wav"
+    if exact.is_file():
+        return exact
+    numbered = sorted(folder.glob(f"{number:02d}-*.wav"))
+    return numbered[0] if len(numbered) == 1 else None
+
+
+def job_from_session(session: Session, revision: int | None = None) -> RenderJob:
+    """Every track of the album in order, each from the newest print of `revision` that holds it."""
+    number = latest_printed_revision(session) if revision is None else revision
+    settings = session.revision(number)  # checks the revision exists and its history is intact
+    prints = list(reversed(prints_of(session.prints_dir, number)))
+    if not prints:
+        raise SessionError(f"revision {number} has no prints; print it first (`hybrid print --revision {number}`)")
+    tracks: list[TrackMaster] = []
+    for position, track in enumerate(session.info.tracks, start=1):
+        capture = next((c for p in prints if (c := find_capture(p, position, track.id)) is not None), None)
+        if capture is None:
+            raise SessionError(f"track {position} '{track.title}': no capture in the prints of revision {number} "
+                               f"({', '.join(p.name for p in prints)}); print it first")
+        tracks.append(TrackMaster(
+            number=position, track_id=track.id, title=track.title, capture_path=capture, artist=track.artist,
+            composer=track.composer, isrc=track.isrc, gap_before_frames=track.gap_before_frames,
+            finishing=settings.finishing_for(track.id).model_dump(),
+        ))
+    info = session.info
+    album = AlbumInfo(title=info.title, artist=info.artist, year=info.year, label=info.label,
+                      upc_ean=info.upc_ean, catalog=info.catalog)
+    return RenderJob(tracks=tracks, album=album, revision=number, streaming_rate_hz=info.streaming_rate_hz)
