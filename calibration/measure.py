@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import fft
 
 from calibration.record import CalibrationRecord, ChannelCalibration, LoopResponse, now_utc
 from calibration.transfer import (
@@ -78,8 +79,9 @@ def run_sweep(interface: AudioInterface, *, sweep_s: float, level_dbfs: float, l
             raise CalibrationError(
                 f"return {returns[c]} clipped during the calibration sweep (send {sends[c]}); "
                 "lower the return gain or the units' output")
-    h_bins = transfer_function(excitation, capture)
-    n_fft = 2 * (h_bins.shape[0] - 1)
+    # zero-padded 4x: bins of a few tenths of a hertz keep even the 20 Hz twelfth-octave band populated
+    n_fft = fft.next_fast_len(4 * excitation.size, real=True)
+    h_bins = transfer_function(excitation, capture, n_fft)
     delays = []
     for c in range(interface.channels):
         delay = estimate_delay(h_bins[:, c], rate, n_fft, max_latency_samples=lead + tail)
@@ -89,7 +91,8 @@ def run_sweep(interface: AudioInterface, *, sweep_s: float, level_dbfs: float, l
                 f"(peak {delay.peak_to_noise_db:.0f} dB over noise, confidence {delay.confidence:.2f}); "
                 "check the patch, the channel numbers in the rig file and that the units pass audio")
         delays.append(delay)
-    gains_db = band_level_db(h_bins, rate, n_fft, LEVEL_REFERENCE_HZ)
+    # a 1/48-octave band: the level at 1 kHz itself, averaged over a few bins against noise
+    gains_db = band_level_db(h_bins, rate, n_fft, LEVEL_REFERENCE_HZ, fraction=48.0)
     quiet = capture[: max(lead // 2, 1)]
     noise_floor = [_dbfs(float(np.sqrt(np.mean(quiet[:, c] ** 2)))) for c in range(interface.channels)]
     return SweepResult(h_bins, n_fft, delays, gains_db, noise_floor)

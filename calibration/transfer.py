@@ -113,16 +113,32 @@ def estimate_delay(h_bins: np.ndarray, rate: int, n_fft: int, band_hz: tuple[flo
 
 
 def band_level_db(h_bins: np.ndarray, rate: int, n_fft: int, centre_hz: float,
-                  fraction: float = 6.0) -> np.ndarray:
-    """Level in dB of |H| averaged (in power) over a 1/fraction-octave band, per channel."""
-    freqs = np.arange(h_bins.shape[0]) * rate / n_fft
-    lo, hi = centre_hz * 2 ** (-0.5 / fraction), centre_hz * 2 ** (0.5 / fraction)
-    sel = (freqs >= lo) & (freqs <= hi)
-    if not np.any(sel):  # a band narrower than one bin: the nearest bin
-        sel = np.zeros(freqs.shape, dtype=bool)
-        sel[int(np.argmin(np.abs(freqs - centre_hz)))] = True
-    power = np.mean(np.abs(h_bins[sel]) ** 2, axis=0)
-    return 10 * np.log10(np.maximum(power, 1e-30))
+                  fraction: float = 6.0, clip_hz: tuple[float, float] = (0.0, math.inf)) -> np.ndarray:
+    """Level in dB of |H| averaged (in power) over a 1/fraction-octave band, per channel.
+
+    clip_hz trims the band's edges, so the end bands of a 20 Hz-20 kHz response stay inside it.
+    """
+    power = np.abs(np.asarray(h_bins)) ** 2
+    return _band_db(_cumulative(power), rate, n_fft, centre_hz, fraction, clip_hz)
+
+
+def _cumulative(power: np.ndarray) -> np.ndarray:
+    if power.ndim == 1:
+        power = power[:, None]
+    return np.concatenate([np.zeros((1, power.shape[1])), np.cumsum(power, axis=0)])
+
+
+def _band_db(cumulative: np.ndarray, rate: int, n_fft: int, centre_hz: float, fraction: float,
+             clip_hz: tuple[float, float]) -> np.ndarray:
+    bins = cumulative.shape[0] - 1
+    lo_hz = max(centre_hz * 2 ** (-0.5 / fraction), clip_hz[0])
+    hi_hz = min(centre_hz * 2 ** (0.5 / fraction), clip_hz[1])
+    lo = max(0, math.ceil(lo_hz * n_fft / rate))
+    hi = min(bins - 1, math.floor(hi_hz * n_fft / rate))
+    if hi < lo:  # a band narrower than one bin: the nearest bin
+        lo = hi = min(bins - 1, int(round(centre_hz * n_fft / rate)))
+    mean_power = (cumulative[hi + 1] - cumulative[lo]) / (hi - lo + 1)
+    return 10 * np.log10(np.maximum(mean_power, 1e-30))
 
 
 def response_freqs_hz(fraction: int = 12, lo_hz: float = 20.0, hi_hz: float = 20000.0) -> np.ndarray:
@@ -136,6 +152,8 @@ def response_freqs_hz(fraction: int = 12, lo_hz: float = 20.0, hi_hz: float = 20
 def fractional_octave_db(h_bins: np.ndarray, rate: int, n_fft: int, fraction: int = 12,
                          lo_hz: float = 20.0, hi_hz: float = 20000.0) -> tuple[np.ndarray, np.ndarray]:
     """The loop's response in 1/fraction-octave bands: (centres_hz, dB shaped (bands, channels))."""
-    centres = response_freqs_hz(fraction, lo_hz, min(hi_hz, 0.5 * rate))
-    levels = np.stack([band_level_db(h_bins, rate, n_fft, f, fraction) for f in centres])
+    hi_hz = min(hi_hz, 0.5 * rate)
+    centres = response_freqs_hz(fraction, lo_hz, hi_hz)
+    cumulative = _cumulative(np.abs(np.asarray(h_bins)) ** 2)
+    levels = np.stack([_band_db(cumulative, rate, n_fft, f, fraction, (lo_hz, hi_hz)) for f in centres])
     return centres, levels
