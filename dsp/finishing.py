@@ -1,0 +1,132 @@
+"""The digital finishing chain: rate conversion, loudness gain, true-peak limiting, dither."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dsp._audio import as_frames, check_rate
+from dsp.dither import BITS, DITHERS, to_pcm
+from dsp.limiter import limit
+from dsp.loudness import measure
+from dsp.resample import resample
+from dsp.truepeak import true_peak_dbtp
+
+__all__ = ["FinishResult", "FinishSettings", "finish"]
+
+# A loudness target is met when the result measures within this of it (the promise is +-0.2 LU).
+_LUFS_TOLERANCE_LU = 0.1
+_LUFS_MAX_PASSES = 8
+_DIMINISHING = 0.25  # loudness gained per dB of added gain below which a target is out of reach
+
+
+@dataclass(frozen=True)
+class FinishSettings:
+    """How to finish a master: ceiling, optional loudness target, output rate and word length."""
+
+    ceiling_dbtp: float = -1.0
+    lufs_target: float | None = None
+    rate_hz: int | None = None  # None keeps the input rate
+    bits: int = 24
+    dither: str = "tpdf"  # tpdf | shaped | none; ignored for 32-bit float
+    limiter: bool = True
+
+    def __post_init__(self) -> None:
+        if not -60.0 <= self.ceiling_dbtp <= 0.0:
+            raise ValueError(f"ceiling_dbtp {self.ceiling_dbtp!r} is not allowed; -60.0 to 0.0 dBTP is")
+        if self.lufs_target is not None and not -70.0 <= self.lufs_target <= 0.0:
+            raise ValueError(f"lufs_target {self.lufs_target!r} is not allowed; -70.0 to 0.0 LUFS is")
+        if self.rate_hz is not None:
+            check_rate(self.rate_hz)
+        if self.bits not in BITS:
+            raise ValueError(f"bits {self.bits!r} is not allowed; one of 16, 24, 32 is")
+        if self.dither not in DITHERS:
+            raise ValueError(f"dither {self.dither!r} is not allowed; one of tpdf, shaped, none is")
+
+
+@dataclass(frozen=True)
+class FinishResult:
+    """What finishing produced and measured. `audio` is float at the output rate, before
+    quantisation; `pcm` is what goes into the file (see dsp.dither.to_pcm)."""
+
+    audio: np.ndarray
+    pcm: np.ndarray
+    rate_hz: int
+    bits: int
+    gain_db: float  # gain applied before the limiter (the loudness move), dB
+    max_gain_reduction_db: float  # deepest limiter reduction, dB (>= 0)
+    gain_reduction_db: np.ndarray  # (frames,) limiter reduction per frame, dB (>= 0)
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    lufs_unreachable_by_lu: float | None  # how far short of the target the ceiling left it
+
+
+def _limited(audio: np.ndarray, rate: int, gain_db: float, settings: FinishSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The audio after gain and (if enabled) the limiter, and the limiter's reduction in dB."""
+    gained = audio * 10.0 ** (gain_db / 20.0) if gain_db != 0.0 else audio
+    if not settings.limiter:
+        return gained, np.zeros(audio.shape[0])
+    result = limit(gained, rate, ceiling_dbtp=settings.ceiling_dbtp)
+    return result.audio, -result.gain_db
+
+
+def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None, seed: int | None = None) -> FinishResult:
+    """Convert the rate, set the loudness, hold the ceiling, quantise: one master.
+
+    The rate is converted first so that the limiter holds the ceiling at the delivered rate
+    (conversion after limiting would bring back overs). With `lufs_target`, the gain before the
+    limiter is iterated until the result measures the target within 0.1 LU; if the limiter eats
+    the added level so the target cannot be met under the ceiling, the result is the loudest the
+    ceiling allows and `lufs_unreachable_by_lu` says how far short it is.
+    """
+    settings = settings or FinishSettings()
+    frames = as_frames(audio, rate=rate)
+    rate = int(rate)
+    rate_out = int(settings.rate_hz or rate)
+    converted = resample(frames, rate, rate_out)
+
+    gain_db = 0.0
+    unreachable: float | None = None
+    if settings.lufs_target is None:
+        finished, reduction_db = _limited(converted, rate_out, 0.0, settings)
+        loudness = measure(finished, rate_out).integrated_lufs
+    else:
+        start = measure(converted, rate_out).integrated_lufs
+        if start is None:
+            raise ValueError("the audio is silent (no gated loudness), so a loudness target cannot be set")
+        gain_db = settings.lufs_target - start
+        previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
+        for _ in range(_LUFS_MAX_PASSES):
+            finished, reduction_db = _limited(converted, rate_out, gain_db, settings)
+            loudness = measure(finished, rate_out).integrated_lufs
+            assert loudness is not None  # a gain cannot silence what had gated loudness
+            miss = settings.lufs_target - loudness
+            if abs(miss) <= _LUFS_TOLERANCE_LU:
+                break
+            if previous is not None and miss > 0.0 and gain_db > previous[0]:
+                # The limiter gave back less than a quarter of the added gain as loudness: more
+                # gain would only crush the programme against the ceiling. Say so instead.
+                if loudness - previous[1] < _DIMINISHING * (gain_db - previous[0]):
+                    unreachable = float(miss)
+                    break
+            previous = (gain_db, loudness)
+            gain_db += miss
+        else:
+            if miss > 2.0 * _LUFS_TOLERANCE_LU:
+                unreachable = float(miss)
+
+    peak = true_peak_dbtp(finished, rate_out)
+    pcm = to_pcm(finished, settings.bits, settings.dither, seed=seed)
+    return FinishResult(
+        audio=finished,
+        pcm=pcm,
+        rate_hz=rate_out,
+        bits=settings.bits,
+        gain_db=float(gain_db),
+        max_gain_reduction_db=float(np.max(reduction_db)) if reduction_db.size else 0.0,
+        gain_reduction_db=reduction_db,
+        integrated_lufs=None if loudness is None else float(loudness),
+        true_peak_dbtp=float(peak) if np.isfinite(peak) else None,
+        lufs_unreachable_by_lu=unreachable,
+    )

@@ -1,0 +1,125 @@
+"""A look-ahead, stereo-linked true-peak brickwall limiter that verifies its own output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dsp._audio import as_frames
+from dsp._limiter_kernel import gain_curve
+from dsp.truepeak import interval_peaks
+
+__all__ = ["LimiterResult", "limit"]
+
+# Aim a hair under the ceiling: the detector reads a tone to within +-0.02 dB, so a 0.02 dB aim
+# keeps the output under the ceiling by any careful reference, and is inaudible.
+_AIM_DB = 0.02
+_MAX_PASSES = 12
+# Context re-measured around a changed stretch: longer than the detector's filters reach.
+_CONTEXT_SAMPLES = 64
+
+
+@dataclass(frozen=True)
+class LimiterResult:
+    """The limited audio (same shape, same timing), its gain per frame, the deepest reduction."""
+
+    audio: np.ndarray
+    gain_db: np.ndarray  # (frames,), <= 0
+    max_gain_reduction_db: float  # >= 0
+
+
+def _coefficient(time_ms: float, rate: int) -> float:
+    return float(np.exp(-1000.0 / (time_ms * rate)))
+
+
+def _check_times(lookahead_ms: float, attack_ms: float, release_ms: float, ceiling_dbtp: float) -> None:
+    if not -60.0 <= ceiling_dbtp <= 0.0:
+        raise ValueError(f"ceiling_dbtp {ceiling_dbtp!r} is not allowed; -60.0 to 0.0 dBTP is")
+    if not 0.1 <= lookahead_ms <= 50.0:
+        raise ValueError(f"lookahead_ms {lookahead_ms!r} is not allowed; 0.1 to 50 ms is")
+    if not 0.1 <= attack_ms <= lookahead_ms:
+        raise ValueError(f"attack_ms {attack_ms!r} is not allowed; 0.1 ms up to the look-ahead is")
+    if not 1.0 <= release_ms <= 5000.0:
+        raise ValueError(f"release_ms {release_ms!r} is not allowed; 1 to 5000 ms is")
+
+
+def _remeasure(audio: np.ndarray, rate: int, peaks: np.ndarray, changed: np.ndarray) -> None:
+    """Update `peaks` in place where the output changed (plus the detector's reach around it)."""
+    frames = audio.shape[0]
+    where = np.flatnonzero(changed)
+    if where.size == 0:
+        return
+    # Merge changed samples closer than two contexts into one stretch to re-measure.
+    breaks = np.flatnonzero(np.diff(where) > 2 * _CONTEXT_SAMPLES)
+    starts = np.concatenate(([where[0]], where[breaks + 1]))
+    stops = np.concatenate((where[breaks], [where[-1]])) + 1
+    for start, stop in zip(starts, stops):
+        lo = max(0, start - _CONTEXT_SAMPLES)
+        hi = min(frames, stop + _CONTEXT_SAMPLES)
+        fresh = interval_peaks(audio[lo:hi], rate)
+        # Keep only the inner part: the edges of a cut stretch see a false start/end.
+        inner_lo = max(0, start - _CONTEXT_SAMPLES // 2)
+        inner_hi = min(frames, stop + _CONTEXT_SAMPLES // 2)
+        peaks[inner_lo:inner_hi] = fresh[inner_lo - lo : inner_hi - lo]
+
+
+def limit(
+    audio: np.ndarray,
+    rate: int,
+    ceiling_dbtp: float = -1.0,
+    lookahead_ms: float = 5.0,
+    attack_ms: float = 5.0,
+    release_ms: float = 60.0,
+    sustained_release_ms: float | None = None,
+) -> LimiterResult:
+    """Hold the true peak of `audio` at or under `ceiling_dbtp`, all channels linked.
+
+    The gain reaches what a peak needs exactly when the peak arrives (look-ahead over the
+    future, not a delay: output and input line up and have the same length). Release is
+    programme dependent: `release_ms` after a short transient, up to `sustained_release_ms`
+    (default 8x release) when reduction has been held. The output is then measured with the
+    true-peak detector and any interval still over is pushed down and the gain recomputed, until
+    nothing is over. Audio whose true peak is already under the ceiling is returned unchanged.
+    """
+    frames = as_frames(audio, rate=rate)
+    rate = int(rate)
+    _check_times(lookahead_ms, attack_ms, release_ms, ceiling_dbtp)
+    slow_ms = 8.0 * release_ms if sustained_release_ms is None else float(sustained_release_ms)
+    if not release_ms <= slow_ms <= 20000.0:
+        raise ValueError(f"sustained_release_ms {slow_ms!r} is not allowed; release_ms to 20000 ms is")
+    source = np.array(frames, dtype=np.float64)  # a copy: the caller's array is never touched
+    length = source.shape[0]
+    ceiling = 10.0 ** (ceiling_dbtp / 20.0)
+    peaks = interval_peaks(source, rate)
+    if length == 0 or float(np.max(peaks)) <= ceiling:
+        return LimiterResult(source, np.zeros(length), 0.0)
+
+    aim = ceiling * 10.0 ** (-_AIM_DB / 20.0)
+    required = np.minimum(1.0, aim / np.maximum(peaks, 1e-300))
+    lookahead = max(1, int(round(lookahead_ms * rate / 1000.0)))
+    attack = max(2, int(round(attack_ms * rate / 1000.0)))
+    fast = _coefficient(release_ms, rate)
+    slow = _coefficient(slow_ms, rate)
+    sustain = _coefficient(2.0 * release_ms, rate)
+
+    gain = gain_curve(required, lookahead, attack, fast, slow, sustain)
+    output = source * gain[:, None]
+    out_peaks = interval_peaks(output, rate)
+    for _ in range(_MAX_PASSES):
+        over = out_peaks > ceiling
+        if not over.any():
+            break
+        # Push each interval still over down by what it misses, plus the aim.
+        required[over] *= aim / out_peaks[over]
+        new_gain = gain_curve(required, lookahead, attack, fast, slow, sustain)
+        changed = new_gain != gain
+        gain = new_gain
+        output[changed] = source[changed] * gain[changed, None]
+        _remeasure(output, rate, out_peaks, changed)
+    else:  # pragma: no cover - never seen; refuse to hand back output over the ceiling
+        raise RuntimeError("limiter did not converge under its ceiling")
+
+    with np.errstate(divide="ignore"):
+        gain_db = 20.0 * np.log10(gain)
+    return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))))

@@ -1,0 +1,50 @@
+"""Sample peak and true peak (ITU-R BS.1770-5 Annex 2, with a finer detector than the minimum)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dsp._audio import as_frames
+from dsp._truepeak_kernel import STAGE1_TAPS, STAGE2_TAPS, interval_peaks_1d
+
+__all__ = ["interval_peaks", "sample_peak_dbfs", "true_peak_dbtp", "to_db"]
+
+
+def to_db(linear: float) -> float:
+    """20 log10 of a linear amplitude; -inf for zero."""
+    return float(20.0 * np.log10(linear)) if linear > 0.0 else float("-inf")
+
+
+def sample_peak_dbfs(audio: np.ndarray) -> float:
+    """Largest |sample| over all channels in dBFS (-inf for silence or no samples)."""
+    frames = as_frames(audio)
+    if frames.size == 0:
+        return float("-inf")
+    return to_db(float(np.max(np.abs(frames))))
+
+
+def interval_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Per sample n, the true peak (linear) reached in [n, n+1) by any channel; shape (frames,).
+
+    4x oversampling through two half-band stages, plus a parabolic estimate of the peak between
+    the 4x points around every 4x local maximum.
+    Under-read for a tone up to 0.45 fs stays within 0.05 dB (tests sweep frequency and phase).
+    """
+    frames = as_frames(audio, rate=rate)
+    peaks = np.zeros(frames.shape[0])
+    for channel in range(frames.shape[1]):
+        column = np.ascontiguousarray(frames[:, channel], dtype=np.float64)
+        np.maximum(peaks, interval_peaks_1d(column, STAGE1_TAPS, STAGE2_TAPS), out=peaks)
+    return peaks
+
+
+def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
+    """Maximum true peak over all channels in dBTP (-inf for silence or no samples)."""
+    frames = as_frames(audio, rate=rate)
+    if frames.size == 0:
+        return float("-inf")
+    best = 0.0
+    for channel in range(frames.shape[1]):
+        column = np.ascontiguousarray(frames[:, channel], dtype=np.float64)
+        best = max(best, float(np.max(interval_peaks_1d(column, STAGE1_TAPS, STAGE2_TAPS))))
+    return to_db(best)
