@@ -62,13 +62,7 @@ def excitation(rate: int) -> tuple[np.ndarray, dict[str, Any]]:
     """The whole fingerprint signal (frames,) and where each part sits in it, in frames."""
     lead, tail = int(_LEAD_S * rate), int(_TAIL_S * rate)
     sweep = log_sweep(rate, SWEEP_S, RESPONSE_LEVEL_DBFS, f_start_hz=10.0)
-    step = int(TONE_STEP_S * rate)
-    t = np.arange(step * len(TONE_LEVELS_DBFS)) / rate
-    amplitude = np.repeat([10 ** (lvl / 20) for lvl in TONE_LEVELS_DBFS], step)
-    tones = amplitude * np.sin(2 * math.pi * TONE_HZ * t)
-    fade = int(0.005 * rate)
-    tones[:fade] *= np.linspace(0.0, 1.0, fade)
-    tones[-fade:] *= np.linspace(1.0, 0.0, fade)
+    tones, step = tone_steps(rate)
     sweep_part = np.concatenate([np.zeros(lead), sweep, np.zeros(tail)])
     tone_start = sweep_part.size
     signal = np.concatenate([sweep_part, tones, np.zeros(tail)])
@@ -91,18 +85,7 @@ def analyse(signal: np.ndarray, aligned: np.ndarray, rate: int, where: dict[str,
     h_bins = transfer_function(signal[:n], aligned[:n])
     freqs, response = fractional_octave_db(h_bins, rate, 2 * (h_bins.shape[0] - 1), RESPONSE_FRACTION)
     step, start = where["step"], where["tone_start"]
-    # the second half of each step: the compressor has attacked and settled, the fade is long gone
-    settle = step // 2
-    gains = np.zeros((channels, len(TONE_LEVELS_DBFS)))
-    thd = np.zeros(channels)
-    for k, level in enumerate(TONE_LEVELS_DBFS):
-        lo = start + k * step + settle
-        window = aligned[lo:lo + (step - settle)]
-        for c in range(channels):
-            amps = harmonic_amplitudes(window[:, c], rate, TONE_HZ, HARMONICS)
-            gains[c, k] = 20 * math.log10(max(amps[0], 1e-12)) - level
-            if level == THD_LEVEL_DBFS:
-                thd[c] = 10 * math.log10(max(float(np.sum(amps[1:] ** 2)), 1e-30) / max(amps[0] ** 2, 1e-30))
+    gains, thd = tone_readings(aligned[start:start + step * len(TONE_LEVELS_DBFS)], rate, step)
     return Fingerprint(
         sample_rate=rate, measured_at=now_utc(), response_level_dbfs=RESPONSE_LEVEL_DBFS,
         freqs_hz=[round(float(f), 3) for f in freqs],
@@ -112,6 +95,35 @@ def analyse(signal: np.ndarray, aligned: np.ndarray, rate: int, where: dict[str,
         gain_reduction_db=[[round(float(gains[c, 0] - g), 4) for g in gains[c]] for c in range(channels)],
         thd_level_dbfs=THD_LEVEL_DBFS, thd_db=[round(float(v), 3) for v in thd],
     )
+
+
+def tone_steps(rate: int) -> tuple[np.ndarray, int]:
+    """The stepped tone alone, (frames,), and the frames of one step."""
+    step = int(TONE_STEP_S * rate)
+    t = np.arange(step * len(TONE_LEVELS_DBFS)) / rate
+    amplitude = np.repeat([10 ** (lvl / 20) for lvl in TONE_LEVELS_DBFS], step)
+    tones = amplitude * np.sin(2 * math.pi * TONE_HZ * t)
+    fade = int(0.005 * rate)
+    tones[:fade] *= np.linspace(0.0, 1.0, fade)
+    tones[-fade:] *= np.linspace(1.0, 0.0, fade)
+    return tones, step
+
+
+def tone_readings(tones: np.ndarray, rate: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Chain gain at each tone level (channels, levels) and THD in dB at THD_LEVEL_DBFS (channels,)."""
+    channels = tones.shape[1]
+    # the second half of each step: the compressor has attacked and settled, the fade is long gone
+    settle = step // 2
+    gains = np.zeros((channels, len(TONE_LEVELS_DBFS)))
+    thd = np.zeros(channels)
+    for k, level in enumerate(TONE_LEVELS_DBFS):
+        window = tones[k * step + settle:(k + 1) * step]
+        for c in range(channels):
+            amps = harmonic_amplitudes(window[:, c], rate, TONE_HZ, HARMONICS)
+            gains[c, k] = 20 * math.log10(max(amps[0], 1e-12)) - level
+            if level == THD_LEVEL_DBFS:
+                thd[c] = 10 * math.log10(max(float(np.sum(amps[1:] ** 2)), 1e-30) / max(amps[0] ** 2, 1e-30))
+    return gains, thd
 
 
 def harmonic_amplitudes(x: np.ndarray, rate: int, f0_hz: float, count: int) -> np.ndarray:
