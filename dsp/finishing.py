@@ -68,7 +68,7 @@ def _limited(audio: np.ndarray, rate: int, gain_db: float, settings: FinishSetti
     if not settings.limiter:
         return gained, np.zeros(audio.shape[0])
     result = limit(gained, rate, ceiling_dbtp=settings.ceiling_dbtp)
-    return result.audio, -result.gain_db
+    return result.audio, np.maximum(0.0, -result.gain_db)  # +0.0, never -0.0
 
 
 def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None, seed: int | None = None) -> FinishResult:
@@ -124,7 +124,7 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
         rate_hz=rate_out,
         bits=settings.bits,
         gain_db=float(gain_db),
-        max_gain_reduction_db=float(np.max(reduction_db)) if reduction_db.size else 0.0,
+        max_gain_reduction_db=float(max(0.0, np.max(reduction_db))) if reduction_db.size else 0.0,
         gain_reduction_db=reduction_db,
         integrated_lufs=None if loudness is None else float(loudness),
         true_peak_dbtp=float(peak) if np.isfinite(peak) else None,

@@ -1,0 +1,82 @@
+"""`hybrid analyze FILE`: loudness, loudness range and peaks of an audio file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from dsp.meter import analyze
+from hybrid.errors import HybridError
+
+__all__ = ["read_audio", "register", "run"]
+
+READABLE = "a WAV, FLAC or AIFF file (16/24/32-bit or float) is allowed"
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """(audio as (frames, channels) float64, rate in Hz), or HybridError naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise HybridError(f"{path}: no such audio file; {READABLE}")
+    try:
+        audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        reason = str(exc).split(":")[-1].strip() or "unreadable"
+        raise HybridError(f"{path}: cannot read audio ({reason}); {READABLE}") from exc
+    if audio.shape[1] == 0:
+        raise HybridError(f"{path}: the file has no channels; {READABLE}")
+    if not np.isfinite(audio).all():
+        raise HybridError(f"{path}: the audio contains NaN or infinite samples; finite samples are allowed")
+    if not 8000 <= rate <= 384000:
+        raise HybridError(f"{path}: sample rate {rate} Hz is not allowed; 8000-384000 Hz is")
+    return audio, int(rate)
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:+.1f} {unit}" if unit != "LU" else f"{value:.1f} {unit}"
+
+
+def _table(path: Path, values: dict) -> str:
+    minutes, seconds = divmod(values["duration_s"], 60.0)
+    rows = [
+        ("file", str(path)),
+        (
+            "format",
+            f"{int(minutes)}:{seconds:06.3f} ({values['duration_s']:.3f} s), "
+            f"{values['sample_rate']} Hz, {values['channels']} ch",
+        ),
+        ("integrated", _fmt(values["integrated_lufs"], "LUFS")),
+        ("short-term max", _fmt(values["short_term_max_lufs"], "LUFS")),
+        ("momentary max", _fmt(values["momentary_max_lufs"], "LUFS")),
+        ("loudness range", _fmt(values["lra_lu"], "LU")),
+        ("true peak", _fmt(values["true_peak_dbtp"], "dBTP")),
+        ("sample peak", _fmt(values["sample_peak_dbfs"], "dBFS")),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="measure loudness (EBU R128), loudness range and true peak of an audio file",
+        description="Integrated, short-term and momentary loudness (BS.1770-5 / EBU Tech 3341), "
+        "loudness range (Tech 3342), true peak and sample peak of FILE.",
+    )
+    parser.add_argument("file", metavar="FILE", help="WAV, FLAC or AIFF file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (null where undefined)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    audio, rate = read_audio(args.file)
+    values = analyze(audio, rate).to_dict()
+    if args.json:
+        print(json.dumps(values))
+    else:
+        print(_table(Path(args.file), values))
+    return 0
