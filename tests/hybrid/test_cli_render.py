@@ -1,0 +1,78 @@
+"""`hybrid render DIR`: deliverables from a session's stored prints, every path in --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from hybrid.cli import main
+from hybrid.ddp import read_ddp
+from hybrid.session import AlbumFields, new_session
+
+RATE = 48000
+
+
+def _tone(seconds: float, freq: float, level: float) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    mono = level * np.sin(2 * np.pi * freq * t)
+    return np.stack([mono, 0.8 * mono], axis=1)
+
+
+@pytest.fixture
+def session_dir(tmp_path: Path) -> Path:
+    mixes = []
+    for n, name in enumerate(["01-opener.wav", "02-closer.wav"], start=1):
+        path = tmp_path / "mixes" / name
+        path.parent.mkdir(exist_ok=True)
+        sf.write(str(path), _tone(4.5, 220 * n, 0.3), RATE, subtype="PCM_24")
+        mixes.append(path)
+    album = AlbumFields(title="Two Songs", artist="Duo", upc_ean="4006381333931", targets=["cd", "streaming"])
+    session = new_session(tmp_path / "album", mixes, album=album, author="test")
+    # a stored print of revision 1, as the print pipeline lays it out, and an older one of revision 1
+    for name, level in (("r0001-01", 0.2), ("r0001-02", 0.9)):
+        capture = session.prints_dir / name / "capture"
+        capture.mkdir(parents=True)
+        for n, track in enumerate(session.info.tracks, start=1):
+            sf.write(str(capture / f"{n:02d}-{track.id}.wav"), _tone(4.5, 220 * n, level).astype(np.float32),
+                     RATE, subtype="FLOAT")
+    return session.folder
+
+
+def test_render_json_lists_every_path_and_uses_the_newest_print(session_dir: Path, capsys) -> None:
+    status = main(["render", str(session_dir), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert status == 0 and document["revision"] == 1
+    out = session_dir / "deliverables" / "r0001"
+    assert document["out_dir"] == str(out)
+    paths = [Path(p) for p in document["paths"]]
+    assert all(p.is_file() for p in paths)
+    written = sorted(p for p in out.rglob("*") if p.is_file())
+    assert sorted(paths) == written  # every file written is listed, nothing else
+    assert set(document["targets"]) == {"cd", "streaming"}
+    # the newest print (r0001-02, hot) needed the limiter; the older quiet one would not have
+    assert all(t["true_peak_dbtp"] <= -0.9 for t in document["targets"]["streaming"]["tracks"])
+    ddp = read_ddp(document["targets"]["cd"]["ddp"])
+    assert ddp.ok and [t.title for t in ddp.tracks] == ["Opener", "Closer"]
+
+
+def test_render_one_target_and_text_output(session_dir: Path, capsys) -> None:
+    status = main(["render", str(session_dir), "--target", "streaming", "--revision", "1"])
+    out = capsys.readouterr().out
+    assert status == 0 and "streaming:" in out and "files written" in out
+    assert not (session_dir / "deliverables" / "r0001" / "cd").exists()
+
+
+def test_render_without_prints_is_one_clear_line(tmp_path: Path, session_dir: Path, capsys) -> None:
+    status = main(["render", str(session_dir), "--revision", "2"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("hybrid: ") and "revision" in err and err.count("\n") == 1
+
+
+def test_render_refuses_an_unknown_target(session_dir: Path, capsys) -> None:
+    status = main(["render", str(session_dir), "--target", "cassette"])
+    err = capsys.readouterr().err
+    assert status == 2 and "cassette" in err and "allowed: streaming, cd, hires, vinyl, preview" in err
