@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -147,6 +148,10 @@ def test_a_failed_recall_is_undone_on_close(station: Station) -> None:
     assert twin.panel.get("high_gain_db") == 6.0  # the unit took it, but could not prove it
     twin.fault = None
     station.units["eq"].close()
+    # OSC sets are not acknowledged: give the twin a moment to take the datagrams already sent
+    deadline = time.monotonic() + 2
+    while twin.panel.settings() != _float_or_name(APPROVED["eq"]) and time.monotonic() < deadline:
+        time.sleep(0.005)
     assert twin.panel.settings() == _float_or_name(APPROVED["eq"])
 
 
