@@ -9,3 +9,71 @@ import pytest
 @pytest.fixture(autouse=True)
 def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+# ---- a real audio stream: jackd with the dummy driver, a loop client, PortAudio on top ----
+# Tests marked @pytest.mark.jack take the `jack_loop` fixture. Where jackd or PortAudio is missing
+# they are skipped with the reason, unless HYBRID_REQUIRE_JACK=1 (CI), where that is a failure.
+
+JACK_LOOP_ROUTES = ["1:1:0:0.0", "2:2:37:-6.0", "3:5:1000:-3.0", "4:6:1003:1.5:inv"]
+
+
+def _jack_missing(reason: str) -> None:
+    import os
+
+    if os.environ.get("HYBRID_REQUIRE_JACK") == "1":
+        pytest.fail(f"JACK tests are required here (HYBRID_REQUIRE_JACK=1) but cannot run: {reason}")
+    pytest.skip(f"needs a JACK server and PortAudio: {reason}")
+
+
+@pytest.fixture(scope="session")
+def jack_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A private `jackd -S -d dummy -r 48000 -p 256`, named for this test run; the whole process
+    (and every client it starts) is pointed at it through JACK_DEFAULT_SERVER."""
+    import os
+    import sys
+
+    from tests.jack_loop import JackUnavailable, start_server
+
+    name = f"hybrid-test-{os.getpid()}"
+    try:
+        server = start_server(name, tmp_path_factory.mktemp("jack"))
+    except JackUnavailable as exc:
+        _jack_missing(str(exc))
+    saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_AUDIO_RESERVATION")}
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    os.environ["JACK_NO_AUDIO_RESERVATION"] = "1"
+    yield server
+    sd = sys.modules.get("sounddevice")
+    if sd is not None:
+        sd._terminate()  # PortAudio's JACK client must leave before the server does
+    server.stop()
+    if sd is not None:
+        sd._initialize()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def jack_loop(jack_server):  # type: ignore[no-untyped-def]
+    """The loop client `hybrid_loop` on the private server (routes in JACK_LOOP_ROUTES:
+    IN:OUT:DELAY_SAMPLES:GAIN_DB[:inv]) with PortAudio re-scanned so it lists the JACK devices."""
+    from tests.jack_loop import JackUnavailable, start_loop
+
+    try:
+        loop = start_loop(jack_server, "hybrid_loop", JACK_LOOP_ROUTES)
+    except JackUnavailable as exc:
+        _jack_missing(str(exc))
+    try:
+        import sounddevice as sd
+    except (OSError, ImportError) as exc:
+        loop.stop()
+        _jack_missing(f"sounddevice/PortAudio: {exc}")
+    # PortAudio lists JACK only if the server ran when it initialised: scan again now
+    sd._terminate()
+    sd._initialize()
+    yield loop
+    loop.stop()  # every client goes before the server (a stale client hangs the next stream)
