@@ -76,3 +76,27 @@ def test_render_refuses_an_unknown_target(session_dir: Path, capsys) -> None:
     status = main(["render", str(session_dir), "--target", "cassette"])
     err = capsys.readouterr().err
     assert status == 2 and "cassette" in err and "allowed: streaming, cd, hires, vinyl, preview" in err
+
+
+@pytest.mark.slow  # about 7 s: 30 s of demo music through five targets, MP3 encoding the most of it
+def test_every_target_renders_from_the_demo_session(tmp_path: Path, capsys) -> None:
+    from hybrid.demo import write_demo_mixes
+
+    mixes = write_demo_mixes(tmp_path / "mixes")
+    album = AlbumFields(title="Demo", artist="Hybrid", upc_ean="4006381333931",
+                       targets=["streaming", "cd", "hires", "vinyl", "preview"])
+    session = new_session(tmp_path / "demo", mixes, album=album, author="test")
+    # the stored print: the demo mixes stand in for captures (the gear's sound is not under test here)
+    capture = session.prints_dir / "r0001-01" / "capture"
+    capture.mkdir(parents=True)
+    for n, (track, mix) in enumerate(zip(session.info.tracks, mixes), start=1):
+        audio, rate = sf.read(str(mix), dtype="float32")
+        sf.write(str(capture / f"{n:02d}-{track.id}.wav"), audio, rate, subtype="FLOAT")
+    status = main(["render", str(session.folder), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert status == 0
+    targets = document["targets"]
+    assert set(targets) == {"streaming", "cd", "hires", "vinyl", "preview"}
+    assert all(t["compliance"]["errors"] == [] for t in targets.values())
+    assert all(len(t["tracks"]) == 3 for t in targets.values())
+    assert read_ddp(targets["cd"]["ddp"]).ok
