@@ -41,6 +41,7 @@ class TargetBuilder:
     name = ""
     bits: int | None = 24  # None: a lossy format with no word length
     default_ceiling_dbtp: float | None = -1.0  # None: no limiting unless the revision asks
+    channels: int | None = None  # a channel count the target requires (the CD's 2), None: any
     extension = "wav"
 
     def __init__(self, job: RenderJob, folder: Path) -> None:
@@ -111,13 +112,12 @@ class TargetBuilder:
         except ValueError as exc:  # e.g. a loudness target asked of a silent capture
             raise DeliverableError(f"{label}: {exc}") from exc
         # a lossy target takes the float master (bits 32: no dither) straight to its encoder
-        pcm = result.pcm
-        pcm = self.shape(track, pcm)
+        pcm = self.shape(track, result.pcm)
         path = self.folder / self.file_name(track)
         self.write(path, pcm, result.rate_hz, track)
         self.files.append(path)
         self.issues += check_file_format(path, rate_hz=result.rate_hz, bits=self.bits,
-                                         channels=2 if self.name == "cd" else None,
+                                         channels=self.channels,
                                          label=label, track=track.number)
         if self.bits is not None:
             self.issues += check_clipping(pcm, self.bits, label=label, track=track.number)
@@ -137,6 +137,7 @@ class TargetBuilder:
             "paths": [path],
             "rate_hz": int(written_rate),
             "bits": self.bits,
+            "channels": int(written.shape[1]),
             "duration_s": round(written.shape[0] / written_rate, 3),
             "integrated_lufs": _round(loudness.integrated_lufs),
             "lra_lu": _round(loudness.lra_lu),

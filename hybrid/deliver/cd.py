@@ -16,6 +16,7 @@ class CdBuilder(TargetBuilder):
     name = "cd"
     bits = 16
     default_ceiling_dbtp = -0.3  # no lossy encoder follows a CD; a little room for the DAC's filters
+    channels = 2
 
     def rate_for(self, source_rate_hz: int) -> int:
         return CD_RATE_HZ

@@ -108,7 +108,8 @@ def _coding_history(measured: dict[str, Any]) -> str:
     if not rate:
         return ""
     word = f",W={bits}" if bits else ""
-    return f"A=PCM,F={rate}{word},M=stereo,T=hybrid"
+    mode = {1: "mono", 2: "stereo"}.get(measured.get("channels", 2), "multichannel")
+    return f"A=PCM,F={rate}{word},M={mode},T=hybrid"
 
 
 def _vorbis(audio: Any, fields: dict[str, str]) -> None:
