@@ -1,0 +1,63 @@
+"""`hybrid qc`: files in, findings and a verdict out; JSON alone on stdout; bad input is one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from hybrid.cli import main
+from tests.dsp.test_qc import RATE, make_mix
+
+
+@pytest.fixture(scope="module")
+def mixes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("mixes")
+    clean = make_mix(seconds=6.0)
+    faulty = np.clip(clean * 4.0, -1.0, 1.0)
+    faulty[int(5.5 * RATE):] = 0.0  # and cut short
+    paths = {"clean": folder / "clean.wav", "faulty": folder / "faulty.flac"}
+    sf.write(paths["clean"], clean, RATE, subtype="PCM_24")
+    sf.write(paths["faulty"], faulty, RATE, subtype="PCM_24")
+    return paths
+
+
+def test_json_is_one_document_with_a_verdict_per_file(mixes: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    status = main(["qc", "--json", str(mixes["clean"]), str(mixes["faulty"])])
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert status == 1 and err == ""  # not a terminal: no progress bar either
+    assert doc["ready"] is False
+    clean, faulty = doc["files"]
+    assert clean["ready"] is True and clean["findings"] == [] and clean["verdict"] == "Ready for mastering."
+    assert {f["code"] for f in faulty["findings"]} >= {"clipping", "abrupt_end"}
+    assert faulty["verdict"].startswith("Ask the mix engineer for a revised mix")
+    assert clean["measurements"]["loudness"]["true_peak_dbtp"] < -3.0
+
+
+def test_text_output_and_exit_status_zero_when_ready(mixes: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    assert main(["qc", str(mixes["clean"])]) == 0
+    out = capsys.readouterr().out
+    assert "verdict: Ready for mastering." in out and "LUFS" in out
+
+
+def test_reference_adds_a_tonal_balance_finding(mixes: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    main(["qc", "--json", "--reference", str(mixes["clean"]), str(mixes["clean"])])
+    found = json.loads(capsys.readouterr().out)["files"][0]["findings"]
+    assert [f["code"] for f in found] == ["spectral_balance"] and found[0]["severity"] == "info"
+
+
+def test_a_missing_or_unreadable_file_is_one_line_and_exit_2(tmp_path: Path, mixes: dict[str, Path],
+                                                              capsys: pytest.CaptureFixture) -> None:
+    missing = tmp_path / "nope.wav"
+    assert main(["qc", str(mixes["clean"]), str(missing)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "nope.wav" in err and "does not exist" in err
+    junk = tmp_path / "junk.wav"
+    junk.write_text("not audio")
+    assert main(["qc", "--reference", str(junk), str(mixes["clean"])]) == 2
+    err = capsys.readouterr().err
+    assert "junk.wav" in err and "--reference" in err and err.count("\n") == 1
