@@ -11,13 +11,14 @@ from scipy.signal import lfilter
 from devices.profile import Profile, SimSpec, Value
 from dsp.delay import windowed_sinc
 from dsp.dynamics import Compressor
-from dsp.filters import apply_sos, high_shelf, highpass, identity_sos, low_shelf, peaking, proportional_q, sos_state, tilt
+from dsp.filters import apply_sos, high_shelf, identity_sos, low_shelf, peaking, proportional_q, sos_state, tilt
 from dsp.saturation import saturate
 
-# The electronics of every unit: a coupling capacitor (DC blocked well below the audio band)
-_COUPLING_HZ = 3.0
+# The electronics of every unit: a coupling capacitor, one pole at 1 Hz, so DC never passes and the
+# phase shift it leaves at 20 Hz stays under 3 degrees
+_COUPLING_HZ = 1.0
 # Half-length of the windowed-sinc that carries a unit's fractional latency (only units with latency)
-_LATENCY_HALF_TAPS = 12
+_LATENCY_HALF_TAPS = 32
 
 
 class UnitSound:
@@ -39,7 +40,7 @@ class UnitSound:
         self.output_gain = 1.0
         self.rng = rng
         self._configure(self.settings, rate)
-        sos = np.vstack([highpass(_COUPLING_HZ, rate, q=0.5), *self._sections(self.settings, rate)])
+        sos = np.vstack([coupling_sos(rate), *self._sections(self.settings, rate)])
         self.sos = sos
         self.zi = sos_state(sos, channels)
         latency = sim.latency_ms * rate / 1000.0
@@ -77,6 +78,13 @@ class UnitSound:
     def _delay(self, y: np.ndarray) -> np.ndarray:
         out, self._fir_state = lfilter(self._fir, [1.0], y, axis=0, zi=self._fir_state)
         return out
+
+
+def coupling_sos(rate: int) -> np.ndarray:
+    """A one-pole high-pass (a series capacitor) with unity gain at Nyquist."""
+    pole = math.exp(-2.0 * math.pi * _COUPLING_HZ / rate)
+    g = (1.0 + pole) / 2.0
+    return np.array([[g, -g, 0.0, 1.0, -pole, 0.0]])
 
 
 def _linear(fraction: float) -> np.ndarray:
