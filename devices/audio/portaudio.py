@@ -87,13 +87,14 @@ class PortAudioInterface:
         """Play send through the device and return the capture (frames, channels) float64."""
         if self._closed:
             raise AudioError(f"audio device {self.device_name!r} is closed")
-        send32 = np.ascontiguousarray(check_send(send, self.channels), dtype=np.float32)
+        # no float32 copy of the programme: each block is converted as the callback sends it
+        send = check_send(send, self.channels)
         attempts = 2 if self.config.on_dropout == "retry" else 1
         problem = ""
         for attempt in range(1, attempts + 1):
-            capture, problem = self._one_pass(send32)
+            capture, problem = self._one_pass(send)
             if not problem:
-                return capture.astype(np.float64)
+                return capture
             log.warning("audio pass %d of %d on %s failed: %s", attempt, attempts, self.device_name, problem)
         retried = " (tried twice)" if attempts == 2 else ""
         raise AudioError(f"the capture on {self.device_name!r} dropped out{retried}: {problem}; "
@@ -102,7 +103,7 @@ class PortAudioInterface:
     def _one_pass(self, send: np.ndarray) -> tuple[np.ndarray, str]:
         sd = self.sd
         frames = send.shape[0]
-        capture = np.zeros((frames, self.channels), dtype=np.float32)
+        capture = np.zeros((frames, self.channels))  # the one whole-programme buffer
         run = _Run(frames)
         done = threading.Event()
         out_map, in_map = self._out_map, self._in_map
