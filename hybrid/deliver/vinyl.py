@@ -20,7 +20,9 @@ SIBILANCE_BAND_HZ = (4000.0, 10000.0)
 TOP_END_HZ = 10000.0
 SIDE_BASS_WARN_DB = -12.0  # side/mid below 150 Hz; louder side bass makes the groove jump
 TOP_END_WARN_DB = -15.0  # energy above 10 kHz relative to the whole; hot top end distorts on playback
-SIBILANCE_WARN_DB = -6.0  # loudest 50 ms of 4-10 kHz against the whole track's mean: esses that splatter
+SIBILANCE_WARN_DB = -3.0  # 4-10 kHz holding over half of a loud 50 ms block: esses that splatter
+SIBILANCE_BLOCK_S = 0.05
+LOUD_BLOCK_DB = -20.0  # only blocks within 20 dB of the track's mean level count (not hiss in a fade)
 PEAK_WARN_DBFS = -0.5  # a cutting engineer wants a little headroom
 SIDE_WARN_MIN = 18.0  # a 12-inch side at 33 1/3 past this has to be cut quieter
 SIDE_MAX_MIN = 28.0  # past this it does not fit at all
@@ -31,13 +33,16 @@ def _band_energy(x: np.ndarray, rate_hz: float, kind: str, edges: float | tuple[
     return sosfilt(sos, x, axis=0)
 
 
-def _db(ratio: float) -> float | None:
-    return round(10.0 * float(np.log10(ratio)), 2) if ratio > 0 else None
+_FLOOR_DB = -120.0  # "none at all", kept finite for JSON
+
+
+def _db(ratio: float) -> float:
+    return round(10.0 * float(np.log10(ratio)), 2) if ratio > 10 ** (_FLOOR_DB / 10) else _FLOOR_DB
 
 
 def vinyl_measurements(audio: np.ndarray, rate_hz: int) -> dict[str, float | None]:
-    """Side-vs-mid energy below 150 Hz, the share above 10 kHz, and the loudest 50 ms of 4-10 kHz
-    against the whole track's mean energy, all in dB."""
+    """Side-vs-mid energy below 150 Hz, the share of energy above 10 kHz, and the largest share of
+    4-10 kHz in a loud 50 ms stretch (sibilance), all in dB."""
     if audio.shape[1] >= 2:
         mid = 0.5 * (audio[:, 0] + audio[:, 1])
         side = 0.5 * (audio[:, 0] - audio[:, 1])
@@ -50,18 +55,27 @@ def vinyl_measurements(audio: np.ndarray, rate_hz: int) -> dict[str, float | Non
     total = float(np.mean(mid**2)) + float(np.mean(side**2))
     top = _band_energy(mid, rate_hz, "highpass", TOP_END_HZ)
     sibilant = _band_energy(mid, rate_hz, "bandpass", SIBILANCE_BAND_HZ)
-    window = max(1, int(0.05 * rate_hz))
-    usable = sibilant[: sibilant.shape[0] // window * window]
-    sibilance_db = None
-    if usable.size and total > 0:
-        blocks = np.mean(usable.reshape(-1, window) ** 2, axis=1)
-        sibilance_db = _db(float(blocks.max()) / total)
     return {
         "side_to_mid_below_150hz_db": _db(side_low_energy / mid_low_energy) if mid_low_energy > 0 else None,
         "side_below_150hz_dbfs": _db(side_low_energy * 2.0),  # RMS of a full-scale sine = 0 dBFS
         "top_end_above_10khz_db": _db(float(np.mean(top**2)) / total) if total > 0 else None,
-        "sibilance_burst_db": sibilance_db,
+        "sibilance_share_db": _sibilance_share_db(mid, sibilant, rate_hz),
     }
+
+
+def _sibilance_share_db(mid: np.ndarray, sibilant: np.ndarray, rate_hz: int) -> float | None:
+    """The largest share of 4-10 kHz in any loud 50 ms block of the mid signal, in dB (0 = all of it)."""
+    window = max(1, int(SIBILANCE_BLOCK_S * rate_hz))
+    count = mid.shape[0] // window
+    if count == 0:
+        return None
+    block_total = np.mean(mid[: count * window].reshape(count, window) ** 2, axis=1)
+    block_band = np.mean(sibilant[: count * window].reshape(count, window) ** 2, axis=1)
+    mean_total = float(np.mean(block_total))
+    loud = block_total > mean_total * 10 ** (LOUD_BLOCK_DB / 10)
+    if mean_total <= 0 or not loud.any():
+        return None
+    return _db(float(np.max(block_band[loud] / block_total[loud])))
 
 
 def side_lengths(durations_s: dict[str, float], gaps_s: dict[str, float], order: list[str],
@@ -124,11 +138,11 @@ class VinylBuilder(TargetBuilder):
             self.issues.append(Issue("warning", "vinyl.top_end",
                                      f"{label}: energy above 10 kHz is {top:+.1f} dB of the whole "
                                      f"(over {TOP_END_WARN_DB:.0f} dB distorts on playback)", track.number))
-        sib = checks["sibilance_burst_db"]
-        if sib is not None and sib > SIBILANCE_WARN_DB and (top is None or top > TOP_END_WARN_DB - 10):
+        sib = checks["sibilance_share_db"]
+        if sib is not None and sib > SIBILANCE_WARN_DB:
             self.issues.append(Issue("warning", "vinyl.sibilance",
-                                     f"{label}: 4-10 kHz bursts {sib:.1f} dB over their average; "
-                                     "de-ess before the cut", track.number))
+                                     f"{label}: 4-10 kHz carries {sib:+.1f} dB of a loud 50 ms stretch "
+                                     f"(over {SIBILANCE_WARN_DB:.0f} dB): de-ess before the cut", track.number))
         peak = entry["sample_peak_dbfs"]
         if peak is not None and peak > PEAK_WARN_DBFS:
             self.issues.append(Issue("warning", "vinyl.peak_level",

@@ -64,8 +64,8 @@ def compliance_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for target in targets(data):
         compliance = get(data, "deliverables", target, "compliance", default={}) or {}
-        errors = [str(e) for e in compliance.get("errors", []) or []]
-        warnings = [str(w) for w in compliance.get("warnings", []) or []]
+        errors = [_finding(e) for e in compliance.get("errors", []) or []]
+        warnings = [_finding(w) for w in compliance.get("warnings", []) or []]
         rows.append({"target": target, "ok": not errors, "errors": errors, "warnings": warnings})
     return rows
 
@@ -86,3 +86,8 @@ def recall_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "notes": [str(n) for n in report.get("notes", []) or []],
         })
     return rows
+
+
+def _finding(item: Any) -> str:
+    """A compliance finding as text: the renderer gives {level, rule, message, track} dicts."""
+    return str(item.get("message", item)) if isinstance(item, dict) else str(item)

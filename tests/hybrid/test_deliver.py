@@ -283,3 +283,23 @@ def test_a_loudness_target_on_a_silent_capture_is_one_clear_error(tmp_path: Path
     with pytest.raises(DeliverableError, match="streaming: track 1 'Quiet': the audio is silent"):
         render(job, ["streaming"], tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_vinyl_measurements_against_known_answers() -> None:
+    from hybrid.deliver.vinyl import vinyl_measurements
+
+    t = np.arange(4 * RATE) / RATE
+    bass = 0.5 * np.sin(2 * np.pi * 60 * t)
+    centred = vinyl_measurements(np.stack([bass, bass], axis=1), RATE)
+    assert centred["side_to_mid_below_150hz_db"] == -120.0  # no side at all
+    one_sided = vinyl_measurements(np.stack([bass, 0 * bass], axis=1), RATE)
+    assert one_sided["side_to_mid_below_150hz_db"] == pytest.approx(0.0, abs=0.05)  # mid = side = L/2
+    # side of a 0.5 peak sine in one channel: amplitude 0.25 -> -12.04 dBFS
+    assert one_sided["side_below_150hz_dbfs"] == pytest.approx(-12.04, abs=0.1)
+    noise = np.random.default_rng(2).standard_normal((4 * RATE, 1)) * 0.1
+    white = vinyl_measurements(np.repeat(noise, 2, axis=1), RATE)
+    # white noise: (24 - 10) / 24 of its energy lies above 10 kHz at 48 kHz = -2.34 dB
+    assert white["top_end_above_10khz_db"] == pytest.approx(-2.34, abs=0.3)
+    ess = 0.3 * np.sin(2 * np.pi * 7000 * t)
+    assert vinyl_measurements(np.stack([ess, ess], axis=1), RATE)["sibilance_share_db"] == pytest.approx(0.0, abs=0.3)
+    assert vinyl_measurements(np.stack([bass, bass], axis=1), RATE)["sibilance_share_db"] < -60.0
