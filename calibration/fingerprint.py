@@ -17,10 +17,10 @@ from devices.audio.base import AudioInterface
 FINGERPRINT_FORMAT = 1
 RESPONSE_FRACTION = 12  # 1/12-octave bands: finer than the 1/6 octave a shelf or bell move needs
 RESPONSE_LEVEL_DBFS = -20.0  # sweep peak: well under a mastering compressor's usual threshold
-SWEEP_S = 1.0
+SWEEP_S = 0.75
 TONE_HZ = 1000.0
 TONE_LEVELS_DBFS = (-30.0, -20.0, -12.0, -6.0)  # stepped upwards, so each step settles on the attack
-TONE_STEP_S = 0.4
+TONE_STEP_S = 0.25
 THD_LEVEL_DBFS = -12.0
 HARMONICS = 9
 _LEAD_S = 0.05

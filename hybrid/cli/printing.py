@@ -1,0 +1,88 @@
+"""`hybrid print DIR`: print a revision of a session through the rig into a new prints/ folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from devices.recall_sheet import RecallSheet
+from hybrid.pipeline import PrintRequest, print_revision, steps
+from hybrid.progress import progress
+from hybrid.session import open_session
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("print", help="print a revision through the chain: capture, deliverables, report")
+    parser.add_argument("dir", type=Path, help="the session folder")
+    parser.add_argument("--revision", type=int, default=None, help="revision number (default: the latest)")
+    parser.add_argument("--track", action="append", default=None, metavar="K",
+                        help="print only this track (id or album position; repeat)")
+    parser.add_argument("--yes", action="store_true", help="confirm recall sheets of manual units without asking")
+    parser.add_argument("--allow-changed-sources", action="store_true",
+                        help="print even if a mix changed since the session was made (said in print.json)")
+    parser.add_argument("--json", action="store_true", help="print the paths written as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    session = open_session(args.dir)
+    count = len(session.resolve_tracks(args.track))
+    say = _say(quiet=args.json)
+    request = PrintRequest(args.dir, revision=args.revision, tracks=args.track,
+                           allow_changed_sources=args.allow_changed_sources,
+                           confirm_manual=confirm_manual(args.yes, say))
+    with sigterm_as_interrupt(), progress("Printing", total=steps(count), quiet=args.json) as bar:
+        outcome = print_revision(request, say=say, bar=bar)
+    if args.json:
+        print(json.dumps({"print": str(outcome.folder), "revision": outcome.revision, "tracks": outcome.track_ids,
+                          "paths": [str(p) for p in outcome.paths], "notes": outcome.notes}, indent=2))
+        return 0
+    for note in outcome.notes:
+        print(f"note: {note}")
+    print(f"printed revision {outcome.revision}: {outcome.folder}")
+    print(f"  report:       {outcome.folder / 'report.html'} (and report.txt, report.json)")
+    print(f"  captures:     {outcome.folder / 'capture'}")
+    print(f"  deliverables: {outcome.folder / 'deliverables'}")
+    print(f"  provenance:   {outcome.folder / 'print.json'}, manifest.json")
+    return 0
+
+
+def confirm_manual(yes: bool, say: Callable[[str], None]) -> Callable[[RecallSheet], bool] | None:
+    """How a recall sheet is confirmed: --yes, or a person at a terminal, else not at all (refused)."""
+    if yes:
+        def confirmed(sheet: RecallSheet) -> bool:
+            say(sheet.text().rstrip())
+            return True
+        return confirmed
+    if not sys.stdin.isatty():
+        return None  # the unit refuses with a line asking for --yes
+
+    def ask(sheet: RecallSheet) -> bool:
+        print(sheet.text(), file=sys.stderr)
+        answer = input(f"Set {sheet.unit} by hand as on the sheet, then type 'yes': ")
+        return answer.strip().lower() in ("y", "yes")
+    return ask
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a print the way Ctrl-C does: cleanly, saying what was not finished."""
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _say(quiet: bool) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        if not quiet:
+            print(text, file=sys.stderr, flush=True)
+    return say

@@ -1,0 +1,313 @@
+"""The print on the simulated rig: real wires, real calibration, captures that are the mix through the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy import signal as sps
+
+from devices.errors import RecallError
+from devices.profile import load_profile
+from devices.rig import load_rig
+from dsp.meter import analyze
+from hybrid.cli import main
+from hybrid.pipeline import PrintInterrupted, PrintRequest, print_revision
+from hybrid.session import AlbumFields, new_session, open_session, session_lock
+from hybrid.session.prints import prints_of, verify_manifest
+
+RATE = 48000
+
+
+def _mix(path: Path, seconds: float, seed: int) -> Path:
+    """A seeded band-limited noise 'mix' at -20 dBFS RMS: every frequency the chain touches is in it."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((int(RATE * seconds), 2))
+    x = sps.sosfilt(sps.butter(4, 20000, fs=RATE, output="sos"), x, axis=0)
+    x *= 0.1 / np.sqrt(np.mean(x ** 2))
+    sf.write(path, x, RATE, subtype="FLOAT")
+    return path
+
+
+def _neutral_args() -> list[str]:
+    args = []
+    for unit in load_rig().units:
+        args += [f"{unit.name}.{k}={v}" for k, v in load_profile(unit.profile).neutral().items()]
+    return args
+
+
+def _yes(_sheet: object) -> bool:
+    return True
+
+
+def _band(x: np.ndarray) -> np.ndarray:
+    """The audio band only: a null above 20 kHz would measure the converters' anti-alias filter."""
+    return sps.sosfiltfilt(sps.butter(8, [50, 16000], btype="band", fs=RATE, output="sos"), x, axis=0)
+
+
+def _spectrum_ratio_db(a: np.ndarray, b: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+    f, pa = sps.welch(a, RATE, nperseg=4096, axis=0)
+    _, pb = sps.welch(b, RATE, nperseg=4096, axis=0)
+    ratio = 10 * np.log10(pb.mean(axis=1) / pa.mean(axis=1))
+    return np.array([ratio[np.argmin(np.abs(f - q))] for q in freqs])
+
+
+def _analog_high_shelf_db(freqs: np.ndarray, f0: float, gain_db: float, q: float = 1 / math.sqrt(2)) -> np.ndarray:
+    """The analog prototype (RBJ cookbook, s-domain) of a high shelf: the reference the unit is modelled on."""
+    a = 10 ** (gain_db / 40)
+    s = 1j * freqs / f0
+    h = a * (a * s ** 2 + math.sqrt(a) / q * s + 1) / (s ** 2 + math.sqrt(a) / q * s + a)
+    return 20 * np.log10(np.abs(h))
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One session printed three ways: all neutral (r2), the EQ's high shelf +3 dB (r3), and r4 with
+    a low cut on track 2 only, printed with --track 2."""
+    base = tmp_path_factory.mktemp("printed")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_STATE_HOME", str(base / "state"))
+        mixes = [_mix(base / "01 One.wav", 0.8, 1), _mix(base / "02 Two.wav", 0.8, 2)]
+        folder = base / "album"
+        new_session(folder, mixes, album=AlbumFields(title="Printed", targets=["streaming"]))
+        assert main(["session", "set", str(folder), *_neutral_args(), "--note", "everything neutral"]) == 0
+        assert main(["session", "set", str(folder), "eq.high_gain_db=3", "--note", "brighter"]) == 0
+        assert main(["session", "set", str(folder), "eq.low_gain_db=-3", "eq.low_freq_hz=120", "--track", "2",
+                     "--note", "less low on two"]) == 0
+        outcomes = {n: print_revision(PrintRequest(folder, revision=n, confirm_manual=_yes)) for n in (2, 3)}
+        outcomes[4] = print_revision(PrintRequest(folder, revision=4, tracks=["2"], confirm_manual=_yes))
+    return {"folder": folder, "mixes": mixes, "outcomes": outcomes}
+
+
+def _capture(printed: dict, revision: int, name: str) -> np.ndarray:
+    return sf.read(str(printed["outcomes"][revision].folder / "capture" / name))[0]
+
+
+def test_the_capture_is_the_mix_aligned_and_level_compensated(printed: dict) -> None:
+    source = sf.read(str(printed["mixes"][0]))[0]
+    capture = _capture(printed, 2, "01-one.wav")
+    info = sf.info(str(printed["outcomes"][2].folder / "capture" / "01-one.wav"))
+    assert info.subtype == "FLOAT" and info.samplerate == RATE and capture.shape == source.shape
+    a, b = _band(source), _band(capture)
+    inner = slice(2400, -2400)
+    null_db = 10 * np.log10(np.mean((a - b)[inner] ** 2) / np.mean(a[inner] ** 2))
+    # a whole-sample or 0.1-sample misalignment, or a 0.3 dB level error, would leave > -35 dB
+    assert null_db < -40.0
+
+
+def test_changing_a_unit_changes_the_printed_audio_as_the_unit_does(printed: dict) -> None:
+    neutral = _capture(printed, 2, "01-one.wav")
+    bright = _capture(printed, 3, "01-one.wav")
+    freqs = np.array([200.0, 1000.0, 5000.0, 10000.0, 15000.0, 18000.0])
+    measured = _spectrum_ratio_db(neutral, bright, freqs)
+    expected = _analog_high_shelf_db(freqs, 10000.0, 3.0)
+    np.testing.assert_allclose(measured, expected, atol=0.1)
+
+
+def test_track_option_prints_only_that_track_with_its_override(printed: dict) -> None:
+    outcome = printed["outcomes"][4]
+    assert outcome.track_ids == ["two"]
+    assert sorted(p.name for p in (outcome.folder / "capture").iterdir()) == ["02-two.wav"]
+    assert sorted(p.name for p in (outcome.folder / "deliverables" / "streaming").glob("*.wav")) == ["02-two.wav"]
+    before = _capture(printed, 3, "02-two.wav")
+    after = _capture(printed, 4, "02-two.wav")
+    change = _spectrum_ratio_db(before, after, np.array([40.0, 3000.0]))
+    assert change[0] < -2.0 and abs(change[1]) < 0.1  # the low shelf at 120 Hz -3 dB; the mids untouched
+    report = json.loads((outcome.folder / "report.json").read_text())
+    assert [t["track_id"] for t in report["tracks"]] == ["two"]
+    assert report["album"]["partial"] is True
+
+
+def test_every_file_is_in_the_manifest_with_its_hash(printed: dict) -> None:
+    folder = printed["outcomes"][3].folder
+    manifest = json.loads((folder / "manifest.json").read_text())["files"]
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest) == on_disk
+    for name, entry in manifest.items():
+        assert entry["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    assert verify_manifest(folder) == []
+
+
+def test_provenance_says_what_was_recalled_and_from_what(printed: dict) -> None:
+    folder, session_dir = printed["outcomes"][3].folder, printed["folder"]
+    data = json.loads((folder / "print.json").read_text())
+    session = open_session(session_dir)
+    revision = session.revision(3)
+    assert data["revision"]["sha256"] == hashlib.sha256(session.revision_path(3).read_bytes()).hexdigest()
+    # remote units were read back over their wires and hold exactly the revision's settings
+    for unit in ("eq", "comp", "color"):
+        assert data["recall_verified"]["album"][unit] is True
+        assert data["recalled"]["album"][unit] == revision.units[unit]
+    assert data["recall_verified"]["album"]["pultec"] is False  # set by hand from a sheet
+    for mix, track in zip(printed["mixes"], ("one", "two")):
+        assert data["inputs"][track]["sha256"] == hashlib.sha256(mix.read_bytes()).hexdigest()
+    record = data["calibration"]["record"]
+    assert record["rig"] == "sim-studio" and record["sample_rate"] == RATE
+    assert data["software"]["hybrid"]
+    assert all(t["pilot"]["ok"] for t in data["tracks"])
+
+
+def test_report_has_loudness_and_true_peak_of_each_delivered_file(printed: dict) -> None:
+    folder = printed["outcomes"][3].folder
+    report = json.loads((folder / "report.json").read_text())
+    for entry in report["deliverables"]["streaming"]["tracks"]:
+        audio, rate = sf.read(str(folder / entry["path"]))
+        measured = analyze(audio, rate)
+        assert entry["integrated_lufs"] == pytest.approx(measured.integrated_lufs, abs=0.05)
+        assert entry["true_peak_dbtp"] == pytest.approx(measured.true_peak_dbtp, abs=0.05)
+        assert sf.info(str(folder / entry["path"])).subtype == "PCM_24" and rate == RATE
+    album = report["album"]
+    assert album["order"] == ["one", "two"] and album["gaps_frames"] == [150, 150]
+    assert album["integrated_lufs"] is not None
+    assert (folder / "report.txt").read_text().count("LUFS") >= 2
+
+
+def test_printing_a_revision_again_never_overwrites(printed: dict, tmp_path: Path) -> None:
+    folder = printed["folder"]
+    first = printed["outcomes"][2].folder
+    before = (first / "manifest.json").read_bytes()
+    again = print_revision(PrintRequest(folder, revision=2, tracks=["1"], confirm_manual=_yes))
+    assert again.folder.name == "r0002-02" and first.name == "r0002-01"
+    assert (first / "manifest.json").read_bytes() == before and verify_manifest(first) == []
+    assert not [p for p in (folder / "prints").iterdir() if p.name.startswith(".")]
+
+
+def test_print_writes_a_24_bit_48k_and_a_dithered_16_bit_44k1_wav_per_track(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mix = _mix(tmp_path / "long.wav", 4.2, 7)
+    folder = tmp_path / "cd"
+    assert main(["session", "new", str(folder), "--track", str(mix), "--target", "streaming", "--target", "cd"]) == 0
+    capsys.readouterr()
+    assert main(["print", str(folder), "--yes", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    paths = [Path(p) for p in out["paths"]]
+    assert all(p.is_file() for p in paths) and Path(out["print"]) == folder / "prints" / "r0001-01"
+    streaming = sf.info(str(folder / "prints/r0001-01/deliverables/streaming/01-long.wav"))
+    cd = sf.info(str(folder / "prints/r0001-01/deliverables/cd/01-long.wav"))
+    assert (streaming.samplerate, streaming.subtype, streaming.channels) == (48000, "PCM_24", 2)
+    assert (cd.samplerate, cd.subtype, cd.channels) == (44100, "PCM_16", 2)
+    pcm = sf.read(str(folder / "prints/r0001-01/deliverables/cd/01-long.wav"), dtype="int16")[0]
+    assert len(np.unique(pcm[:, 0] & 1)) == 2  # dithered: the last bit is busy, not truncated
+
+
+def test_a_second_process_cannot_print_while_the_session_is_locked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "locked"
+    new_session(folder, [_mix(tmp_path / "a.wav", 0.5, 3)], album=AlbumFields(targets=["streaming"]))
+    with session_lock(folder, "print"):
+        assert main(["print", str(folder), "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert f"in use by another hybrid process (pid {os.getpid()} print)" in err
+    assert prints_of(folder / "prints") == []
+
+
+def test_a_changed_mix_is_reported_before_anything_is_played(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mix = _mix(tmp_path / "a.wav", 0.5, 3)
+    folder = tmp_path / "changed"
+    new_session(folder, [mix], album=AlbumFields(targets=["streaming"]))
+    _mix(mix, 0.5, 4)
+    assert main(["print", str(folder), "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "the mix changed since the session was made: a (" in err and "--allow-changed-sources" in err
+    assert list((folder / "prints").iterdir()) == []
+    assert main(["print", str(folder), "--yes", "--allow-changed-sources"]) == 0
+    data = json.loads((folder / "prints/r0001-01/print.json").read_text())
+    assert data["notes"] and data["notes"][0].startswith("printed a changed mix: a")
+    assert data["inputs"]["a"]["sha256"] != data["inputs"]["a"]["sha256_at_session"]
+
+
+def test_a_failed_recall_stops_the_print_before_any_audio_is_recorded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import devices.audio.sim as sim_audio
+    import devices.station as station_module
+
+    folder = tmp_path / "broken"
+    new_session(folder, [_mix(tmp_path / "a.wav", 0.5, 3)], album=AlbumFields(targets=["streaming"]))
+    played: list[str] = []
+    original_playrec = sim_audio.SimInterface.playrec
+    original_recall = station_module.Station.recall
+    broken = False
+
+    def playrec(self: object, send: np.ndarray) -> np.ndarray:
+        played.append("after fault" if broken else "before fault")
+        return original_playrec(self, send)
+
+    def recall(self: station_module.Station, settings: dict, **kwargs: object) -> object:
+        nonlocal broken
+        if settings != self.neutral_settings():
+            # from the revision's recall on, the EQ reports a neighbouring position over its wire,
+            # as a unit with a slipping encoder would
+            self.sim.twins["eq"].fault = "wrong_value"
+            broken = True
+        return original_recall(self, settings, **kwargs)
+
+    monkeypatch.setattr(sim_audio.SimInterface, "playrec", playrec)
+    monkeypatch.setattr(station_module.Station, "recall", recall)
+    with pytest.raises(RecallError, match="eq"):
+        print_revision(PrintRequest(folder, confirm_manual=_yes))
+    assert "before fault" in played  # the calibration was measured at neutral
+    assert "after fault" not in played  # nothing was played or recorded after the failed recall
+    assert list((folder / "prints").iterdir()) == []
+
+
+class _StopAt:
+    """A progress bar that presses Ctrl-C at a given step."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self.count = 0
+
+    def advance(self, amount: float = 1.0) -> None:
+        self.count += 1
+        if self.count == self.step:
+            raise KeyboardInterrupt
+
+    def describe(self, text: str) -> None:
+        pass
+
+
+def test_an_interrupted_print_keeps_nothing_and_says_what_was_not_finished(tmp_path: Path) -> None:
+    folder = tmp_path / "stop"
+    new_session(folder, [_mix(tmp_path / "a.wav", 0.5, 3), _mix(tmp_path / "b.wav", 0.5, 4)],
+                album=AlbumFields(targets=["streaming"]))
+    first = print_revision(PrintRequest(folder, tracks=["1"], confirm_manual=_yes))
+    sealed = verify_manifest(first.folder)
+    # steps: calibration, recall, fingerprint, track a, track b, ...: stop after the first capture
+    with pytest.raises(PrintInterrupted) as caught:
+        print_revision(PrintRequest(folder, confirm_manual=_yes), bar=_StopAt(4))
+    message = str(caught.value)
+    assert "captured 1 of 2 track(s) (a)" in message and "not finished: capture of b, deliverables" in message
+    assert caught.value.exit_status == 130
+    assert [p.name for p in (folder / "prints").iterdir()] == ["r0001-01"]
+    assert sealed == [] and verify_manifest(first.folder) == []
+    assert open_session(folder).revision(1).number == 1  # the session still reads
+    again = print_revision(PrintRequest(folder, confirm_manual=_yes))
+    assert again.folder.name == "r0001-02"
+
+
+def test_sigterm_stops_a_running_print_cleanly(tmp_path: Path) -> None:
+    folder = tmp_path / "term"
+    new_session(folder, [_mix(tmp_path / "a.wav", 1.0, 3), _mix(tmp_path / "b.wav", 1.0, 4)],
+                album=AlbumFields(targets=["streaming"]))
+    env = {**os.environ, "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"]}
+    proc = subprocess.Popen([sys.executable, "-m", "hybrid", "print", str(folder), "--yes"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".partial") for p in (folder / "prints").iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "the print never started"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted during the" in err and "nothing of this print was kept" in err
+    assert list((folder / "prints").iterdir()) == []
