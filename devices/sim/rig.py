@@ -161,11 +161,13 @@ class SimRig:
 
     def close(self) -> None:
         """Stop every twin (their panels are saved) and let another process have them."""
-        for twin in list(self.twins.values()):
+        for name, twin in list(self.twins.items()):
             try:
                 twin.close()
             except OSError:
                 pass
+            if twin.kind == "serial":
+                (self.folder / f"{name}.tty").unlink(missing_ok=True)  # the pty is gone with its twin
         self.twins.clear()
         if self._lock_file is not None:
             os.close(self._lock_file)  # releases the flock
