@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.signal import lfilter
+from numba import njit
 
 from devices.profile import Profile, SimSpec, Value
 from dsp.delay import windowed_sinc
@@ -76,8 +76,31 @@ class UnitSound:
         return y
 
     def _delay(self, y: np.ndarray) -> np.ndarray:
-        out, self._fir_state = lfilter(self._fir, [1.0], y, axis=0, zi=self._fir_state)
+        out = np.empty_like(y)
+        _fir_stream(self._fir, y, self._fir_state, out)
         return out
+
+
+@njit(cache=True, nogil=True)
+def _fir_stream(taps: np.ndarray, x: np.ndarray, history: np.ndarray, out: np.ndarray) -> None:
+    """FIR over a block; history holds the previous len(taps) - 1 inputs (newest last) and is updated."""
+    n_hist = history.shape[0]
+    frames, channels = x.shape
+    for c in range(channels):
+        for i in range(frames):
+            acc = 0.0
+            for k in range(taps.shape[0]):
+                j = i - k
+                acc += taps[k] * (x[j, c] if j >= 0 else history[n_hist + j, c])
+            out[i, c] = acc
+        if frames >= n_hist:
+            for k in range(n_hist):
+                history[k, c] = x[frames - n_hist + k, c]
+        else:
+            for k in range(n_hist - frames):
+                history[k, c] = history[k + frames, c]
+            for k in range(frames):
+                history[n_hist - frames + k, c] = x[k, c]
 
 
 def coupling_sos(rate: int) -> np.ndarray:

@@ -106,6 +106,12 @@ class MidiTransport(Transport[Any, Any]):
                 host, _, number = rest.rpartition(":")
                 self._out = mido.sockets.connect(host, int(number))
                 self._in = self._out
+                sock = getattr(self._out, "_socket", None)
+                if sock is not None:
+                    # small MIDI writes must leave at once, not wait for Nagle's algorithm (40 ms here)
+                    import socket
+
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             elif scheme == "jack":
                 backend = _rtmidi_backend("UNIX_JACK")
                 self._out = backend.open_output(rest, client_name=f"hybrid-{self.label}")
