@@ -100,7 +100,8 @@ def write_ddp(folder: Path, layout: CdLayout, wav_paths: list[Path], *, upc_ean:
         if text:
             maps.append(_map_packet(stream_type="S0", stream_length=len(text), subcode="CDTEXT",
                                     name=CDTEXT_NAME))
-        ddpid = pack(DDPID_FIELDS, {"level": "DDP 2.00", "upc_ean": upc_ean, "master_id": master_id.encode("ascii", "replace").decode()[:48],
+        ascii_id = master_id.encode("ascii", "replace").decode()[:48]
+        ddpid = pack(DDPID_FIELDS, {"level": "DDP 2.00", "upc_ean": upc_ean, "master_id": ascii_id,
                                     "disc_type": "CD"})
         small = {"DDPID": ddpid, "DDPMS": b"".join(maps), PQ_NAME: pq}
         if text:
