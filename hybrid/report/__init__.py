@@ -3,33 +3,118 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hybrid.paths import write_json_atomic, write_text_atomic
 from hybrid.report.html import Figure, render_html
+from hybrid.report.summary import stage_rows, targets, track_label
 from hybrid.report.text import render_text
 
-__all__ = ["Figure", "render_html", "render_text", "write_report"]
+__all__ = ["Figure", "build_figures", "render_html", "render_text", "with_series", "write_report"]
+
+REPORT_FORMAT = 1
 
 
-def write_report(print_dir: Path, data: dict[str, Any]) -> dict[str, Path]:
+def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True) -> dict[str, Path]:
     """Write report.json, report.txt and report.html into print_dir; returns {"json", "text", "html"}.
 
-    `data` follows docs/DESIGN.md "The print -> report hand-off"; every key is optional. All three
-    documents are rendered in memory before the first one is written, so a failure leaves nothing
-    half-made, and each file is replaced atomically.
+    `data` follows docs/DESIGN.md "The print -> report hand-off"; every key is optional. Relative
+    paths in it (captures, deliverables, the fingerprint file) are read against print_dir to draw
+    the curves, which report.json keeps under "series" so the report can be drawn again without
+    the audio. plots=False leaves the PNGs out of the HTML (the curves stay in the JSON). All three documents are made in memory before the first is written, so a failure
+    leaves nothing half-made, and each file is replaced atomically.
     """
     print_dir = Path(print_dir)
-    doc = dict(data)
-    doc.setdefault("report", {})
-    doc["report"] = {**doc["report"], "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(
-        timespec="seconds")}
+    doc = with_series(data, print_dir)
+    doc["report"] = {**(doc.get("report") if isinstance(doc.get("report"), dict) else {}),
+                     "format": REPORT_FORMAT,
+                     "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    doc = _json_safe(doc)
+    figures = build_figures(doc) if plots else []
     text = render_text(doc)
-    html = render_html(doc, ())
-    paths = {
+    html = render_html(doc, figures)
+    return {
         "json": write_json_atomic(print_dir / "report.json", doc),
         "text": write_text_atomic(print_dir / "report.txt", text),
         "html": write_text_atomic(print_dir / "report.html", html),
     }
-    return paths
+
+
+def with_series(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """data plus "series": the curves of every track and of the chain, measured from the files
+    under base_dir; curves stored by an earlier report stay where their audio is gone."""
+    from hybrid.report.series import chain_series, track_series
+
+    doc = dict(data)
+    old = doc.get("series") if isinstance(doc.get("series"), dict) else {}
+    old_tracks = old.get("tracks") if isinstance(old.get("tracks"), dict) else {}
+    tracks: dict[str, Any] = {}
+    for track in doc.get("tracks") or []:
+        if not isinstance(track, dict):
+            continue
+        track_id = str(track.get("track_id", ""))
+        fresh = track_series(doc, track, base_dir)
+        stored = old_tracks.get(track_id)
+        # Drawn again away from its audio (a copied report.json), keep the curves that were richer.
+        keep_old = isinstance(stored, dict) and not _stages(stored) <= _stages(fresh)
+        tracks[track_id] = stored if keep_old else fresh
+    chain = chain_series(doc, base_dir) or old.get("chain") or {}
+    doc["series"] = {"tracks": tracks, "chain": chain}
+    return doc
+
+
+def _stages(series: dict[str, Any]) -> set[str]:
+    """Which files (source, capture, master) a track's curves were measured from."""
+    spectrum = series.get("spectrum") if isinstance(series.get("spectrum"), dict) else {}
+    return set(spectrum) - {"centres_hz"}
+
+
+def build_figures(doc: dict[str, Any]) -> list[Figure]:
+    """Every plot of the report, from doc["series"] and the tables."""
+    from hybrid.report import plots
+
+    series = doc.get("series") if isinstance(doc.get("series"), dict) else {}
+    figures = []
+    per_track = series.get("tracks") if isinstance(series.get("tracks"), dict) else {}
+    for track in doc.get("tracks") or []:
+        if not isinstance(track, dict):
+            continue
+        track_series = per_track.get(str(track.get("track_id", "")))
+        if not isinstance(track_series, dict) or len(track_series) <= 1:
+            continue
+        label = track_label(track)
+        figures.append(Figure(f"track:{track.get('track_id')}",
+                              f"{label}: loudness, true peak and limiter, spectrum, stereo correlation",
+                              plots.track_png(label, track_series)))
+    chain = series.get("chain")
+    if isinstance(chain, dict) and (chain.get("calibration") or chain.get("fingerprint")):
+        figures.append(Figure("chain", "The analog chain: response and compression", plots.chain_png(chain)))
+    rows = [{"track": str(t.get("track_id")), **r} for t in doc.get("tracks") or [] if isinstance(t, dict)
+            for r in stage_rows(doc, t) if r["stage"] in targets(doc) or r["stage"] in ("source", "capture")]
+    if targets(doc) and rows:
+        figures.append(Figure("album", "Loudness and true peak per track and stage", plots.album_png(rows)))
+    return figures
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON: non-finite numbers become None (valid JSON for browsers and other tools),
+    numpy scalars become numbers, paths become strings."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(float(value)) else None
+    if isinstance(value, Path):
+        return str(value)
+    return value

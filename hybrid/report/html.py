@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from hybrid.report.fmt import clock, get, num, settings_line
-from hybrid.report.summary import compliance_rows, recall_rows, stage_rows, track_label
+from hybrid.report.summary import album_parts, compliance_rows, recall_rows, stage_rows, track_label
 
 
 @dataclass(frozen=True)
@@ -127,17 +127,15 @@ def _album(data: dict[str, Any], figures: list[Figure] | tuple[Figure, ...]) -> 
     album = data.get("album")
     out = []
     if isinstance(album, dict) and album:
+        lines, tables = album_parts(album)
         out += ["<h2>Album</h2><table>"]
-        for key, value in album.items():
-            if isinstance(value, (list, tuple)):
-                value = ", ".join(str(v) for v in value)
-            elif isinstance(value, dict):
-                value = settings_line(value)
-            elif isinstance(value, float):
-                value = num(value, digits=2)
-            out.append(f"<tr><th class='l'>{escape(key.replace('_', ' '))}</th>"
-                       f"<td class='l'>{escape(str(value))}</td></tr>")
+        out += [f"<tr><th class='l'>{escape(label)}</th><td class='l'>{escape(text)}</td></tr>" for label, text in lines]
         out.append("</table>")
+        for name, (columns, rows) in tables.items():
+            out.append(f"<h3>{escape(name)}</h3><table><tr>"
+                       + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr>")
+            out += ["<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows]
+            out.append("</table>")
     album_figs = _figures(figures, "album")
     if album_figs and not out:
         out.append("<h2>Album</h2>")

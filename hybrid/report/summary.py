@@ -91,3 +91,29 @@ def recall_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 def _finding(item: Any) -> str:
     """A compliance finding as text: the renderer gives {level, rule, message, track} dicts."""
     return str(item.get("message", item)) if isinstance(item, dict) else str(item)
+
+
+def album_parts(album: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, tuple[list[str], list[list[str]]]]]:
+    """The album view as (label, text) lines plus tables for lists of records (one row per track)."""
+    from hybrid.report.fmt import num, settings_line
+
+    def show(value: Any) -> str:
+        if isinstance(value, float):
+            return num(value, digits=2)
+        if isinstance(value, dict):
+            return settings_line({k: round(v, 2) if isinstance(v, float) else v for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return ", ".join(show(v) for v in value) or "-"
+        return str(value)
+
+    lines: list[tuple[str, str]] = []
+    tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+    for key, value in album.items():
+        label = key.replace("_", " ")
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(k for v in value for k in v))
+            tables[label] = ([c.replace("_", " ") for c in columns],
+                             [[show(row.get(c, "")) for c in columns] for row in value])
+        else:
+            lines.append((label, show(value)))
+    return lines, tables

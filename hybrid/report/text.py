@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hybrid.report.fmt import clock, get, num, settings_line
-from hybrid.report.summary import compliance_rows, recall_rows, stage_rows, track_label
+from hybrid.report.summary import album_parts, compliance_rows, recall_rows, stage_rows, track_label
 
 
 def render_text(data: dict[str, Any]) -> str:
@@ -82,14 +82,12 @@ def _album(data: dict[str, Any], out: list[str]) -> None:
     if not isinstance(album, dict) or not album:
         return
     _section(out, "Album")
-    for key, value in album.items():
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value)
-        elif isinstance(value, dict):
-            value = settings_line(value)
-        elif isinstance(value, float):
-            value = num(value, digits=2)
-        out.append(f"{key.replace('_', ' ')}: {value}")
+    lines, tables = album_parts(album)
+    out += [f"{label}: {text}" for label, text in lines]
+    for name, (columns, rows) in tables.items():
+        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+        out += ["", name, "  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+        out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
 
 
 def _qc(data: dict[str, Any], out: list[str]) -> None:

@@ -1,0 +1,205 @@
+"""The report's plots as PNG bytes, drawn with matplotlib's Agg canvas (no display, no pyplot state)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+
+__all__ = ["album_png", "chain_png", "track_png"]
+
+_DPI = 80
+_COLOURS = {"source": "#8a8a8a", "capture": "#2b7bb9", "master": "#c0392b"}
+
+
+def _figure(width_in: float, height_in: float):  # type: ignore[no-untyped-def]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    # Fixed margins rather than a layout engine: constrained layout doubled the drawing time.
+    fig = Figure(figsize=(width_in, height_in), dpi=_DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI)
+    return buf.getvalue()
+
+
+def _xy(curve: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """A stored curve back to arrays; None (silence) becomes NaN, a gap in the line."""
+    t = np.asarray(curve.get("times_s") or [], dtype=float)
+    v = np.array([np.nan if x is None else x for x in curve.get(key) or []], dtype=float)
+    n = min(len(t), len(v))
+    return t[:n], v[:n]
+
+
+def _empty(ax, text: str) -> None:  # type: ignore[no-untyped-def]
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#777")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def track_png(title: str, series: dict[str, Any]) -> bytes:
+    """One track on four panels: loudness over time, true peak and gain reduction, spectrum, correlation."""
+    fig = _figure(11.0, 6.6)
+    fig.suptitle(title, fontsize=12)
+    (ax_loud, ax_peak), (ax_spec, ax_corr) = fig.subplots(
+        2, 2, gridspec_kw={"left": 0.06, "right": 0.94, "top": 0.91, "bottom": 0.08, "hspace": 0.38, "wspace": 0.25})
+    names = {"master": f"master ({series['master_target']})"} if series.get("master_target") else {}
+    _loudness_panel(ax_loud, series.get("loudness") or {}, names)
+    _peak_panel(ax_peak, series.get("true_peak"), series.get("gain_reduction"))
+    _spectrum_panel(ax_spec, series.get("spectrum") or {}, names)
+    _correlation_panel(ax_corr, series.get("correlation"))
+    return _png(fig)
+
+
+def _loudness_panel(ax, loud: dict[str, Any], names: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    if not loud:
+        _empty(ax, "no audio to measure")
+        return
+    for stage, curves in loud.items():
+        colour = _COLOURS.get(stage, "#444")
+        stage = names.get(stage, stage)
+        t, m = _xy(curves.get("momentary") or {}, "lufs")
+        ax.plot(t, m, color=colour, alpha=0.35, lw=0.8, label=f"{stage} momentary")
+        t, s = _xy(curves.get("short_term") or {}, "lufs")
+        ax.plot(t, s, color=colour, lw=1.6, label=f"{stage} short-term")
+        if curves.get("integrated_lufs") is not None:
+            ax.axhline(curves["integrated_lufs"], color=colour, ls="--", lw=1.0,
+                       label=f"{stage} integrated {curves['integrated_lufs']:.1f} LUFS")
+    ax.set_title("Loudness over time (EBU mode)", fontsize=10)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("LUFS")
+    _clip_bottom(ax, -60.0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower center", ncol=2)
+
+
+def _clip_bottom(ax, floor: float) -> None:  # type: ignore[no-untyped-def]
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, floor), high)
+
+
+def _peak_panel(ax, peak: dict[str, Any] | None, reduction: dict[str, Any] | None) -> None:  # type: ignore[no-untyped-def]
+    if not peak:
+        _empty(ax, "no audio to measure")
+        return
+    t, v = _xy(peak, "dbtp")
+    ax.plot(t, v, color=_COLOURS.get(peak.get("stage", ""), "#444"), lw=0.9, label=f"true peak ({peak.get('stage')})")
+    if peak.get("ceiling_dbtp") is not None:
+        ax.axhline(peak["ceiling_dbtp"], color="#b00020", ls=":", lw=1.2, label=f"ceiling {peak['ceiling_dbtp']:.1f} dBTP")
+    ax.set_ylabel("dBTP")
+    _clip_bottom(ax, -40.0)
+    ax.set_xlabel("time (s)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    title = "True peak (50 ms blocks)"
+    if reduction:
+        twin = ax.twinx()
+        t, gr = _xy(reduction, "db")
+        twin.fill_between(t, 0.0, -gr, color="#e67e22", alpha=0.45, lw=0, label="limiter gain reduction")
+        twin.set_ylabel("gain reduction (dB)")
+        deepest = float(np.nanmax(gr)) if len(gr) and np.any(np.isfinite(gr)) else 0.0
+        twin.set_ylim(-max(3.0, deepest * 3.0), 0.5)
+        twin.legend(fontsize=7, loc="lower right")
+        title += " and limiter gain reduction"
+    ax.set_title(title, fontsize=10)
+
+
+def _spectrum_panel(ax, spectrum: dict[str, Any], names: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    centres = np.asarray(spectrum.get("centres_hz") or [], dtype=float)
+    if not len(centres):
+        _empty(ax, "no audio to measure")
+        return
+    for stage in ("source", "capture", "master"):
+        if stage in spectrum:
+            levels = np.array([np.nan if x is None else x for x in spectrum[stage]], dtype=float)
+            ax.semilogx(centres[: len(levels)], levels, color=_COLOURS[stage], lw=1.4, marker="o", ms=2,
+                        label=names.get(stage, stage))
+    ax.set_title("Spectrum before and after the chain (1/3 octave)", fontsize=10)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("band level (dBFS)")
+    _clip_bottom(ax, -100.0)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+
+
+def _correlation_panel(ax, corr: dict[str, Any] | None) -> None:  # type: ignore[no-untyped-def]
+    if not corr:
+        _empty(ax, "mono: no stereo correlation")
+        return
+    t, v = _xy(corr, "values")
+    ax.plot(t, v, color="#16a085", lw=0.9)
+    ax.fill_between(t, 0.0, v, where=v < 0, color="#b00020", alpha=0.4, lw=0)
+    ax.axhline(0.0, color="#555", lw=0.8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_title(f"Stereo correlation over time ({corr.get('stage')}, 400 ms windows)", fontsize=10)
+    ax.set_xlabel("time (s)")
+    ax.grid(alpha=0.3)
+
+
+def chain_png(chain: dict[str, Any]) -> bytes:
+    """The analog chain: loop response at calibration, response with the revision's settings,
+    and the compression curve from the fingerprint."""
+    panels = 2 if chain.get("compression") else 1
+    fig = _figure(11.0 if panels == 2 else 7.0, 3.6)
+    axes = fig.subplots(1, panels, gridspec_kw={"left": 0.07, "right": 0.98, "top": 0.9, "bottom": 0.15,
+                                                "wspace": 0.22})
+    ax = axes[0] if panels == 2 else axes
+    for key, style, label in (("calibration", "--", "loop at calibration (neutral)"),
+                              ("fingerprint", "-", "chain with this revision's settings")):
+        block = chain.get(key)
+        if not block:
+            continue
+        freqs = np.asarray(block["freqs_hz"], dtype=float)
+        for ch, levels in enumerate(block["channels_db"]):
+            n = min(len(freqs), len(levels))
+            ax.semilogx(freqs[:n], np.asarray(levels[:n], dtype=float), ls=style, lw=1.3,
+                        label=f"{label}, return {ch + 1}")
+    ax.set_title("The analog chain's frequency response", fontsize=10)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("dB")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    if panels == 2:
+        comp = chain["compression"]
+        levels = np.asarray(comp["levels_dbfs"], dtype=float)
+        for ch, reduction in enumerate(comp["gain_reduction_db"]):
+            axes[1].plot(levels, np.asarray(reduction, dtype=float), marker="o", label=f"return {ch + 1}")
+        axes[1].set_title("Compression: gain reduction against level (1 kHz tone)", fontsize=10)
+        axes[1].set_xlabel("tone level (dBFS)")
+        axes[1].set_ylabel("gain reduction (dB)")
+        axes[1].grid(alpha=0.3)
+        axes[1].legend(fontsize=7)
+    return _png(fig)
+
+
+def album_png(rows: list[dict[str, Any]]) -> bytes:
+    """Integrated loudness and true peak per track for every deliverable: the album's consistency."""
+    fig = _figure(11.0, 3.4)
+    ax_loud, ax_peak = fig.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.98, "top": 0.9, "bottom": 0.12,
+                                                       "wspace": 0.22})
+    tracks = list(dict.fromkeys(r["track"] for r in rows))
+    stages = list(dict.fromkeys(r["stage"] for r in rows))
+    width = 0.8 / max(1, len(stages))
+    for i, stage in enumerate(stages):
+        xs, loud, peak = [], [], []
+        for r in rows:
+            if r["stage"] == stage:
+                xs.append(tracks.index(r["track"]) + i * width)
+                loud.append(np.nan if r["integrated_lufs"] is None else r["integrated_lufs"])
+                peak.append(np.nan if r["true_peak_dbtp"] is None else r["true_peak_dbtp"])
+        ax_loud.bar(xs, loud, width=width, label=stage)
+        ax_peak.bar(xs, peak, width=width, label=stage)
+    for ax, title, unit in ((ax_loud, "Integrated loudness per track", "LUFS"),
+                            (ax_peak, "True peak per track", "dBTP")):
+        ax.set_xticks([k + 0.4 - width / 2 for k in range(len(tracks))], tracks, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3, axis="y")
+        ax.legend(fontsize=7)
+    return _png(fig)

@@ -1,0 +1,203 @@
+"""The measurements behind the report's plots, over time and frequency, decimated for a small JSON."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dsp import loudness
+from dsp import qc as qc_measure
+from dsp.spectrum import fractional_octave
+from dsp.truepeak import interval_peaks
+from hybrid.report.fmt import get
+from hybrid.report.summary import deliverable_entry, targets
+
+__all__ = ["MAX_POINTS", "decimate", "finite", "master_target", "track_series"]
+
+MAX_POINTS = 800  # per curve: about a plot's width in pixels, small enough for report.json
+
+# Which deliverable stands for "the master" in the plots: what most listeners will hear.
+_MASTER_PREFERENCE = ("streaming", "hires", "cd", "vinyl", "preview")
+
+
+def finite(values: Any, digits: int = 2) -> list[float | None]:
+    """A JSON-safe list: rounded, with None for -inf/NaN (silence) rather than invalid JSON."""
+    return [round(float(v), digits) if math.isfinite(float(v)) else None for v in np.asarray(values).ravel()]
+
+
+def decimate(times_s: np.ndarray, values: np.ndarray, how: str = "max", max_points: int = MAX_POINTS
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """At most max_points (time, value) pairs: buckets keep their max, min or mean, so a short
+    peak or a deep gain reduction still shows after decimation."""
+    times_s, values = np.asarray(times_s, dtype=float), np.asarray(values, dtype=float)
+    if len(values) <= max_points:
+        return times_s, values
+    step = int(math.ceil(len(values) / max_points))
+    count = len(values) // step
+    shaped = values[: count * step].reshape(count, step)
+    with np.errstate(invalid="ignore"):
+        reduce = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}[how]
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN buckets are silence
+            reduced = reduce(shaped, axis=1)
+    return times_s[: count * step].reshape(count, step)[:, 0], reduced
+
+
+def master_target(data: dict[str, Any]) -> str | None:
+    """The deliverable the plots call 'master'."""
+    available = targets(data)
+    for name in _MASTER_PREFERENCE:
+        if name in available:
+            return name
+    return available[0] if available else None
+
+
+def _resolve(path: Any, base_dir: Path) -> Path | None:
+    if not path:
+        return None
+    p = Path(str(path))
+    return p if p.is_absolute() else base_dir / p
+
+
+def _read(path: Path | None) -> tuple[np.ndarray, int] | None:
+    """Read an audio file for plotting; a missing or unreadable one leaves its curve out."""
+    if path is None or not path.is_file():
+        return None
+    import soundfile as sf
+
+    try:
+        audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError):
+        return None
+    return (audio, int(rate)) if audio.shape[0] else None
+
+
+def _loudness(audio: np.ndarray, rate: int) -> dict[str, Any]:
+    t_m, momentary = loudness.momentary(audio, rate, step_s=0.1)
+    t_s, short = loudness.short_term(audio, rate, step_s=0.1)
+    t_m, momentary = decimate(t_m, momentary, "mean")
+    t_s, short = decimate(t_s, short, "mean")
+    return {"momentary": {"times_s": finite(t_m, 2), "lufs": finite(momentary)},
+            "short_term": {"times_s": finite(t_s, 2), "lufs": finite(short)},
+            "integrated_lufs": loudness.measure(audio, rate).integrated_lufs}
+
+
+def _true_peak(audio: np.ndarray, rate: int, block_s: float = 0.05) -> dict[str, Any]:
+    peaks = interval_peaks(audio, rate)
+    n = max(1, int(round(block_s * rate)))
+    count = max(1, len(peaks) // n)
+    blocks = peaks[: count * n].reshape(count, n).max(axis=1) if len(peaks) >= n else peaks[:1]
+    with np.errstate(divide="ignore"):
+        dbtp = 20.0 * np.log10(blocks)
+    times, dbtp = decimate(np.arange(len(dbtp)) * n / rate, dbtp, "max")
+    return {"times_s": finite(times, 2), "dbtp": finite(dbtp)}
+
+
+def _correlation(audio: np.ndarray, rate: int) -> dict[str, Any] | None:
+    if audio.shape[1] != 2:
+        return None
+    times, corr = qc_measure.correlation_over_time(audio, rate, 0.4, 0.1)
+    times, corr = decimate(times, corr, "min")
+    return {"times_s": finite(times, 2), "values": finite(corr, 3)}
+
+
+def _gain_reduction(track: dict[str, Any], entry: dict[str, Any], capture: tuple[np.ndarray, int] | None,
+                    base_dir: Path) -> dict[str, Any] | None:
+    """The limiter's gain reduction over time (dB, >= 0): from the pipeline's .npy when it gave one,
+    else replayed: the capture at the master's rate, the renderer's gain, the limiter at its ceiling
+    (the same steps as dsp.finishing, so the same curve)."""
+    stored = _resolve(track.get("gain_reduction_db"), base_dir)
+    rate = entry.get("rate_hz") or (capture[1] if capture else None)
+    if stored is not None and stored.is_file():
+        reduction = np.abs(np.load(stored).astype(float).ravel())
+        how = "from the print"
+    elif capture is not None and entry.get("max_gain_reduction_db") is not None:
+        if not entry.get("max_gain_reduction_db"):
+            reduction = np.zeros(capture[0].shape[0])
+        else:
+            from dsp.limiter import limit
+            from dsp.resample import resample
+
+            audio, capture_rate = capture
+            if rate and int(rate) != capture_rate:
+                audio = resample(audio, capture_rate, int(rate))
+            gained = audio * 10.0 ** (float(entry.get("gain_db") or 0.0) / 20.0)
+            result = limit(gained, int(rate or capture_rate), ceiling_dbtp=float(entry.get("ceiling_dbtp", -1.0)))
+            reduction = np.maximum(0.0, -np.asarray(result.gain_db, dtype=float))
+        how = "replayed from the capture with the renderer's gain and ceiling"
+    else:
+        return None
+    if not rate:
+        return None
+    times, reduction = decimate(np.arange(len(reduction)) / float(rate), reduction, "max")
+    return {"times_s": finite(times, 2), "db": finite(reduction), "how": how}
+
+
+def track_series(data: dict[str, Any], track: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Curves for one track: loudness, true peak, gain reduction, spectra, correlation.
+
+    Reads the track's source, capture and master files (paths relative to base_dir, the print
+    folder); a missing file just leaves its curves out.
+    """
+    target = master_target(data)
+    entry = deliverable_entry(data, target, str(track.get("track_id", ""))) if target else {}
+    stages = {
+        "source": _read(_resolve(track.get("source"), base_dir)),
+        "capture": _read(_resolve(track.get("capture"), base_dir)),
+        "master": _read(_resolve(entry.get("path") or (entry.get("paths") or [None])[0], base_dir)),
+    }
+    present = {k: v for k, v in stages.items() if v is not None}
+    out: dict[str, Any] = {"master_target": target if stages["master"] is not None else None}
+    if not present:
+        return out
+    out["loudness"] = {k: _loudness(*v) for k, v in present.items() if k in ("source", "master")}
+    if not out["loudness"]:
+        out["loudness"] = {k: _loudness(*v) for k, v in present.items()}
+    last = next(present[k] for k in ("master", "capture", "source") if k in present)
+    last_name = next(k for k in ("master", "capture", "source") if k in present)
+    out["true_peak"] = {"stage": last_name, **_true_peak(*last)}
+    if entry.get("ceiling_dbtp") is not None:
+        out["true_peak"]["ceiling_dbtp"] = entry["ceiling_dbtp"]
+    reduction = _gain_reduction(track, entry, stages["capture"], base_dir)
+    if reduction is not None:
+        out["gain_reduction"] = reduction
+    spectra: dict[str, Any] = {}
+    for name, (audio, rate) in present.items():
+        centres, level = fractional_octave(audio, rate, 3, 20.0, 20000.0)
+        spectra.setdefault("centres_hz", finite(centres, 1))
+        spectra[name] = finite(level[: len(spectra["centres_hz"])], 1)
+    out["spectrum"] = spectra
+    correlation = _correlation(*last)
+    if correlation is not None:
+        out["correlation"] = {"stage": last_name, **correlation}
+    return out
+
+
+def chain_series(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """The analog chain's response: the calibration loop (neutral) and the fingerprint with the
+    revision's settings, when the print kept its fingerprint file."""
+    out: dict[str, Any] = {}
+    response = get(data, "calibration", "response")
+    if isinstance(response, dict) and response.get("freqs_hz") and response.get("channels"):
+        out["calibration"] = {"freqs_hz": response["freqs_hz"], "channels_db": response["channels"]}
+    fingerprint = data.get("fingerprint")
+    if isinstance(fingerprint, dict):
+        full = fingerprint if fingerprint.get("response_db") else None
+        path = _resolve(fingerprint.get("file"), base_dir)
+        if full is None and path is not None and path.is_file():
+            import json
+
+            try:
+                full = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                full = None
+        if isinstance(full, dict) and full.get("freqs_hz") and full.get("response_db"):
+            out["fingerprint"] = {"freqs_hz": full["freqs_hz"], "channels_db": full["response_db"]}
+            if full.get("levels_dbfs") and full.get("gain_reduction_db"):
+                out["compression"] = {"levels_dbfs": full["levels_dbfs"], "gain_reduction_db": full["gain_reduction_db"]}
+    return out
