@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -97,7 +98,8 @@ def analyse(signal: np.ndarray, aligned: np.ndarray, rate: int, where: dict[str,
     )
 
 
-def tone_steps(rate: int) -> tuple[np.ndarray, int]:
+@lru_cache(maxsize=4)
+def _tone_steps(rate: int) -> tuple[np.ndarray, int]:
     """The stepped tone alone, (frames,), and the frames of one step."""
     step = int(TONE_STEP_S * rate)
     t = np.arange(step * len(TONE_LEVELS_DBFS)) / rate
@@ -106,7 +108,13 @@ def tone_steps(rate: int) -> tuple[np.ndarray, int]:
     fade = int(0.005 * rate)
     tones[:fade] *= np.linspace(0.0, 1.0, fade)
     tones[-fade:] *= np.linspace(1.0, 0.0, fade)
+    tones.flags.writeable = False
     return tones, step
+
+
+def tone_steps(rate: int) -> tuple[np.ndarray, int]:
+    """The stepped tone alone, (frames,), and the frames of one step (read-only, made once per rate)."""
+    return _tone_steps(rate)
 
 
 def tone_readings(tones: np.ndarray, rate: int, step: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,17 +141,20 @@ def harmonic_amplitudes(x: np.ndarray, rate: int, f0_hz: float, count: int) -> n
     bins by more than about -150 dB over a window of a few hundred cycles.
     """
     x = np.asarray(x, dtype=np.float64)
-    n = x.size
-    window = np.hanning(n)
-    t = np.arange(n) / rate
-    out = np.zeros(count)
-    for h in range(1, count + 1):
-        f = h * f0_hz
-        if f >= 0.5 * rate:
-            break
-        phasor = np.exp(-2j * math.pi * f * t)
-        out[h - 1] = 2.0 * abs(np.sum(window * x * phasor)) / np.sum(window)
-    return out
+    window, cosines, sines = _lock_in(x.size, float(rate), float(f0_hz), count)
+    weighted = window * x
+    # real matrices: a complex product would convert the signal to complex on every call
+    return 2.0 * np.hypot(cosines @ weighted, sines @ weighted) / np.sum(window)
+
+
+@lru_cache(maxsize=16)
+def _lock_in(frames: int, rate: float, f0_hz: float, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The window and a cosine and sine per harmonic (zero above Nyquist), made once per window size."""
+    t = np.arange(frames) / rate
+    harmonics = np.arange(1, count + 1) * f0_hz
+    phase = 2 * math.pi * harmonics[:, None] * t[None, :]
+    audible = (harmonics < 0.5 * rate)[:, None]
+    return np.hanning(frames), np.cos(phase) * audible, np.sin(phase) * audible
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.signal import sosfreqz
 
 from calibration.fingerprint import (
-    THD_LEVEL_DBFS,
+    TONE_HZ,
     TONE_LEVELS_DBFS,
     Comparison,
     Deviation,
+    compare,
     Fingerprint,
     band_name,
     tone_readings,
     tone_steps,
 )
 from devices.profile import Parameter, Profile, Value
-from devices.sim.sound import sound_for
+from devices.sim.sound import UnitSound, sound_for
 
 # A candidate must explain at least this share of what moved to be named as the likely cause
 MIN_EXPLAINED = 0.5
@@ -58,11 +58,19 @@ class Attribution:
     suspects: list[Suspect] = field(default_factory=list)
 
 
-def predict(profile: Profile, settings: dict[str, Value], rate: int, freqs_hz: np.ndarray) -> Prediction:
-    """Run a unit's sound model (the profile's sim section) at settings, as the fingerprint would see it."""
+def predict(profile: Profile, settings: dict[str, Value], rate: int, freqs_hz: np.ndarray,
+            base: tuple[Any, Prediction] | None = None) -> Prediction:
+    """Run a unit's sound model (the profile's sim section) at settings, as the fingerprint would see it.
+
+    With base (the model and prediction at the revision's settings), a move that leaves the unit's
+    level-dependent parts alone (no dynamics, same drive and bias) is predicted from its filters
+    alone: the tone readings shift by the filters' change at the tone frequency, THD stays.
+    """
     sound = sound_for(profile, settings, rate, 1, np.random.default_rng(0))
-    _, h = sosfreqz(sound.sos, worN=freqs_hz, fs=rate)
-    response = 20 * np.log10(np.maximum(np.abs(h), 1e-12)) + 20 * math.log10(max(sound.output_gain, 1e-12))
+    response = _response_db(sound, rate, freqs_hz)
+    if base is not None and _linear_move(base[0], sound):
+        shift = float(_response_db(sound, rate, np.array([TONE_HZ]))[0] - _response_db(base[0], rate, np.array([TONE_HZ]))[0])
+        return Prediction(response, base[1].gain_db + shift, base[1].thd_db)
     tones, step = tone_steps(rate)
     sound.noise_rms = 0.0  # a prediction is about the controls, not the hiss
     out = sound.process(tones[:, None])
@@ -70,27 +78,54 @@ def predict(profile: Profile, settings: dict[str, Value], rate: int, freqs_hz: n
     return Prediction(response, gains[0], float(thd[0]))
 
 
+def model_of(profile: Profile, settings: dict[str, Value], rate: int, freqs_hz: np.ndarray) -> tuple[Any, Prediction]:
+    """A unit's sound model at settings and its full prediction: the base its moves are compared with."""
+    return sound_for(profile, settings, rate, 1, np.random.default_rng(0)), predict(profile, settings, rate, freqs_hz)
+
+
+def _response_db(sound: Any, rate: int, freqs_hz: np.ndarray) -> np.ndarray:
+    """The model's filters and output gain at freqs_hz, in dB (each biquad evaluated on the unit circle)."""
+    sos = np.asarray(sound.sos)
+    z1 = np.exp(-2j * math.pi * np.asarray(freqs_hz, dtype=np.float64) / rate)[None, :]
+    z2 = z1 * z1
+    num = sos[:, 0:1] + sos[:, 1:2] * z1 + sos[:, 2:3] * z2
+    den = sos[:, 3:4] + sos[:, 4:5] * z1 + sos[:, 5:6] * z2
+    h = np.prod(num / den, axis=0)
+    return 20 * np.log10(np.maximum(np.abs(h), 1e-12)) + 20 * math.log10(max(sound.output_gain, 1e-12))
+
+
+def _linear_move(base: Any, moved: Any) -> bool:
+    return (type(moved)._dynamics is UnitSound._dynamics and moved.drive_db == base.drive_db
+            and moved.bias == base.bias)
+
+
 def candidate_values(parameter: Parameter, value: Value) -> list[Value]:
-    """Positions a control may have been moved to: every named position, or 1-3 detents either way."""
+    """Positions a control may have been moved to: every detent, or steps of 1-20 % of its travel."""
     if parameter.detents is not None:
-        detents = list(parameter.detents)
-        if all(isinstance(d, str) for d in detents) or len(detents) <= 8:
-            return [d for d in detents if d != value]
-        i = detents.index(value)
-        return [detents[j] for j in (i - 3, i - 2, i - 1, i + 1, i + 2, i + 3) if 0 <= j < len(detents)]
+        return [d for d in parameter.detents if d != value]
     low, high = parameter.spec.range  # type: ignore[misc]
     span = high - low
-    return [v for v in (float(value) + d * span for d in (-0.1, -0.05, -0.02, 0.02, 0.05, 0.1)) if low <= v <= high]
+    steps = (-0.2, -0.1, -0.05, -0.02, -0.01, 0.01, 0.02, 0.05, 0.1, 0.2)
+    return [v for v in (float(value) + d * span for d in steps) if low <= v <= high]
+
+
+@dataclass(frozen=True)
+class _Move:
+    unit: str
+    parameter: str
+    was: Value
+    likely: Value
+    delta: np.ndarray
 
 
 def attribute(expected: Fingerprint, measured: Fingerprint, comparison: Comparison,
-              settings: dict[str, dict[str, Value]], profiles: dict[str, Profile]) -> Attribution:
-    """Which single control move, on which unit, best explains how the chain differs now.
+              settings: dict[str, dict[str, Value]], profiles: dict[str, Profile], max_moves: int = 3) -> Attribution:
+    """Which control moves, on which units, best explain how the chain differs now.
 
-    For every unit and every control, the unit's sound model predicts the fingerprint at the
-    revision's setting and at nearby positions; the difference is what that move would do to the
-    chain (moves compose in dB through a chain of mostly linear units). The observed difference
-    is fitted against each prediction; the best fits are the suspects.
+    For every unit and every control, the unit's sound model predicts what moving that control
+    from the revision's setting to each other position does to the fingerprint (moves compose in
+    dB through a chain of mostly linear units). A greedy pursuit then takes the move that explains
+    most of the observed difference, removes it, and looks again, up to max_moves.
     """
     result = Attribution()
     if comparison.passed:
@@ -99,32 +134,43 @@ def attribute(expected: Fingerprint, measured: Fingerprint, comparison: Comparis
     freqs = np.asarray(expected.freqs_hz)
     keep = (freqs >= 20.0) & (freqs <= 20000.0)
     observed = _observed(expected, measured, keep)
-    fits: list[tuple[float, str, str, Value, Value, np.ndarray]] = []
+    moves: list[_Move] = []
     for unit, profile in profiles.items():
         if profile.sim is None or unit not in settings:
             continue
         here = profile.complete(settings[unit])
-        base = predict(profile, here, rate, freqs)
+        base = model_of(profile, here, rate, freqs)
         for name, parameter in profile.parameters.items():
             for value in candidate_values(parameter, here[name]):
-                moved = predict(profile, {**here, name: value}, rate, freqs)
-                delta = _vector(moved, base, keep)
-                residual = float(np.sum((observed - delta) ** 2))
-                fits.append((residual, unit, name, here[name], value, delta))
+                moved = predict(profile, {**here, name: value}, rate, freqs, base)
+                moves.append(_Move(unit, name, here[name], value, _vector(moved, base[1], keep)))
     total = float(np.sum(observed ** 2)) or 1e-30
-    fits.sort(key=lambda f: f[0])
-    best_per_unit: dict[str, tuple[float, str, str, Value, Value, np.ndarray]] = {}
-    for fit in fits:
-        best_per_unit.setdefault(fit[1], fit)
-    for residual, unit, name, was, likely, _delta in sorted(best_per_unit.values(), key=lambda f: f[0]):
-        explained = max(0.0, 1.0 - residual / total)
-        if explained < MIN_EXPLAINED:
-            continue
-        parameter = profiles[unit].parameters[name]
-        result.suspects.append(Suspect(unit, name, was, likely, round(explained, 3),
-                                       f"{unit}.{name} looks like {parameter.marking(likely)} "
-                                       f"instead of {parameter.marking(was)} (explains {explained:.0%})"))
-    result.deviations = [_deviation_row(d, result.suspects, best_per_unit, expected, keep) for d in comparison.deviations]
+    residual = observed.copy()
+    chosen: list[tuple[_Move, float]] = []
+    for _ in range(max_moves):
+        left = float(np.sum(residual ** 2))
+        taken = {(m.unit, m.parameter) for m, _ in chosen}
+        options = [m for m in moves if (m.unit, m.parameter) not in taken]
+        if not options or left <= 1e-12:
+            break
+        best = min(options, key=lambda m: float(np.sum((residual - m.delta) ** 2)))
+        after = float(np.sum((residual - best.delta) ** 2))
+        gain = (left - after) / total
+        # a further move must earn its place: most of what is left, or a clear share of the whole
+        if after > 0.5 * left and gain < MIN_EXPLAINED / 2 or gain <= 0:
+            break
+        chosen.append((best, gain))
+        residual = residual - best.delta
+    explained_total = 1.0 - float(np.sum(residual ** 2)) / total
+    for move, gain in chosen:
+        if explained_total < MIN_EXPLAINED:
+            break
+        parameter = profiles[move.unit].parameters[move.parameter]
+        result.suspects.append(Suspect(move.unit, move.parameter, move.was, move.likely, round(gain, 3),
+                                       f"{move.unit}.{move.parameter} looks like {parameter.marking(move.likely)} "
+                                       f"instead of {parameter.marking(move.was)} (explains {gain:.0%})"))
+    named = [m for m, _ in chosen] if result.suspects else []
+    result.deviations = [_deviation_row(d, named, expected, keep) for d in comparison.deviations]
     return result
 
 
@@ -144,22 +190,33 @@ def _vector(moved: Prediction, base: Prediction, keep: np.ndarray) -> np.ndarray
                            [_THD_WEIGHT * thd]])
 
 
-def _deviation_row(dev: Deviation, suspects: list[Suspect], fits: dict[str, Any], expected: Fingerprint,
-                   keep: np.ndarray) -> dict[str, Any]:
-    """One deviation for the report and --json, with the suspect whose move predicts it best."""
+def _deviation_row(dev: Deviation, moves: list[_Move], expected: Fingerprint, keep: np.ndarray) -> dict[str, Any]:
+    """One deviation for the report and --json, with the unit whose move accounts for most of it."""
     index = _index_in_vector(dev, expected, keep)
     unit = None
-    if index is not None and suspects:
+    if index is not None and moves:
         observed = dev.measured - dev.expected
-        scale = _THD_WEIGHT if dev.kind == "thd" else 1.0
-        named = {s.unit for s in suspects}
-        unit = min(named, key=lambda u: abs(fits[u][5][index] / scale - observed))
+        best = max(moves, key=lambda m: _predicted_at(m, dev, index, keep) * observed)
+        # named only when that move pushes this reading the way it went, by at least a third
+        if _predicted_at(best, dev, index, keep) * observed >= observed ** 2 / 3:
+            unit = best.unit
     return {
         "unit": unit, "what": dev.what, "kind": dev.kind, "channel": dev.channel,
         "expected": round(dev.expected, 3), "measured": round(dev.measured, 3),
         "deviation": round(dev.delta, 3), "unit_of_measure": dev.unit,
         "freq_hz": dev.freq_hz, "level_dbfs": dev.level_dbfs,
     }
+
+
+def _predicted_at(move: _Move, dev: Deviation, index: int, keep: np.ndarray) -> float:
+    """What a move does to one deviation's reading, in that reading's own terms."""
+    if dev.kind == "thd":
+        return float(move.delta[index]) / _THD_WEIGHT
+    if dev.kind == "gain_reduction":
+        # gain reduction is the gain at the quietest tone minus the gain at this level
+        first = int(np.sum(keep))
+        return float(move.delta[first] - move.delta[index])
+    return float(move.delta[index])
 
 
 def _index_in_vector(dev: Deviation, expected: Fingerprint, keep: np.ndarray) -> int | None:
@@ -195,5 +252,78 @@ def summarize(deviations: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-__all__ = ["Attribution", "Prediction", "Suspect", "attribute", "candidate_values", "predict", "summarize",
-           "THD_LEVEL_DBFS"]
+__all__ = ["Attribution", "Prediction", "Suspect", "VerifyResult", "attribute", "candidate_values", "predict",
+           "summarize", "verify_revision"]
+
+
+# --------------------------------------------------------------------------- the command's work
+
+
+@dataclass
+class VerifyResult:
+    """The chain now against a revision's stored fingerprint."""
+
+    revision: int
+    print_name: str
+    tolerance_db: float
+    passed: bool
+    comparison: Comparison
+    attribution: Attribution
+    measured: Fingerprint
+    calibration_measured_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.comparison
+        return {
+            "pass": self.passed, "revision": self.revision, "print": self.print_name,
+            "tolerance_db": self.tolerance_db,
+            "max_response_deviation_db": round(c.max_response_deviation_db, 4),
+            "max_gain_reduction_deviation_db": round(c.max_gain_reduction_deviation_db, 4),
+            "thd_deviation_db": round(c.thd_deviation_db, 3),
+            "deviations": self.attribution.deviations,
+            "suspects": [{"unit": s.unit, "parameter": s.parameter, "expected": s.expected, "likely": s.likely,
+                          "explained": s.explained, "text": s.text} for s in self.attribution.suspects],
+            "summary": summarize(self.attribution.deviations),
+            "calibration_measured_at": self.calibration_measured_at,
+            "measured_at": self.measured.measured_at,
+        }
+
+
+def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.1) -> VerifyResult:
+    """Measure the chain as it stands (nothing is recalled) and compare with revision N's print."""
+    from calibration import store
+    from calibration.fingerprint import measure_fingerprint
+    from devices.errors import CalibrationError, ConfigError, SessionError
+    from devices.station import open_station
+    from hybrid.session import open_session, session_lock, session_rig
+    from hybrid.session.prints import latest_fingerprint
+
+    if not 0.0 < tolerance_db <= 10.0:
+        raise ConfigError("command line", "tolerance", tolerance_db, "a tolerance in dB above 0 and at most 10")
+    session = open_session(session_dir)
+    with session_lock(session.folder, "verify"):
+        chosen = session.revision(revision)
+        stored = latest_fingerprint(session.prints_dir, chosen.number)
+        if stored is None:
+            raise SessionError(f"revision {chosen.number} has no print with a fingerprint; print it first "
+                               f"(`hybrid print {session.folder} --revision {chosen.number}`)")
+        path, data = stored
+        expected = Fingerprint.from_dict(data)
+        rig = session_rig(session)
+        with open_station(rig) as station:
+            interface = station.interface
+            record = store.load(rig.name, interface.sample_rate, interface.block_size)
+            if record is None:
+                raise CalibrationError(f"rig {rig.name} has no calibration at {interface.sample_rate} Hz, block "
+                                       f"{interface.block_size}; run `hybrid calibrate --rig {rig.name}` (it "
+                                       "recalls neutral) and recall the revision again before verifying")
+            if interface.sample_rate != expected.sample_rate:
+                raise SessionError(f"{path}: measured at {expected.sample_rate} Hz; the interface now runs "
+                                   f"{interface.sample_rate} Hz: verify at the rate of the print")
+            measured = measure_fingerprint(interface, record)
+            profiles = {name: unit.profile for name, unit in station.units.items()}
+    comparison = compare(expected, measured, tolerance_db)
+    settings = data.get("settings") or chosen.units
+    attribution = attribute(expected, measured, comparison, settings, profiles)
+    return VerifyResult(chosen.number, path.parent.name, tolerance_db, comparison.passed, comparison, attribution,
+                        measured, record.measured_at)

@@ -1,0 +1,47 @@
+"""`hybrid verify DIR --revision N`: is the chain on the gear now the one that printed revision N?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from hybrid.progress import progress
+from hybrid.verify import verify_revision
+
+FAILED = 1  # a chain that moved is an answer, not a usage error (those exit 2)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("verify", help="measure the chain now and compare with a revision's print")
+    parser.add_argument("dir", type=Path, help="the session folder")
+    parser.add_argument("--revision", type=int, required=True, help="the revision whose print to compare with")
+    parser.add_argument("--tolerance", type=float, default=0.1, metavar="DB",
+                        help="largest deviation that passes, in dB (default 0.1)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with progress("Measuring the chain", total=None, quiet=args.json):
+        result = verify_revision(args.dir, args.revision, tolerance_db=args.tolerance)
+    data = result.to_dict()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0 if result.passed else FAILED
+    if result.passed:
+        print(f"PASS: the chain matches revision {result.revision} as printed in {result.print_name} within "
+              f"{result.tolerance_db:g} dB (response {data['max_response_deviation_db']:.3f} dB, compression "
+              f"{data['max_gain_reduction_deviation_db']:.3f} dB, THD {data['thd_deviation_db']:.2f} dB)")
+        return 0
+    print(f"FAIL: the chain differs from revision {result.revision} as printed in {result.print_name} "
+          f"(tolerance {result.tolerance_db:g} dB):")
+    for line in data["summary"]:
+        print(f"  {line}")
+    if data["suspects"]:
+        print("most likely moved:")
+        for suspect in data["suspects"]:
+            print(f"  {suspect['text']}")
+    else:
+        print("no single control explains it: check the patch, the interface and each unit")
+    return FAILED
