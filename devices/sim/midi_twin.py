@@ -83,42 +83,17 @@ class MidiDecoder:
         return self._by_address.get(tuple(found[0])) if found else None
 
 
-class MidiTwin(Twin):
-    """Listens on tcp 127.0.0.1:PORT (mido's socket protocol: raw MIDI bytes over TCP)."""
+class MidiTwinBase(Twin):
+    """What a MIDI twin does with each message, whatever carries it."""
 
     kind = "midi"
 
-    def __init__(self, name: str, profile: Profile, panel: Panel, *, channel: int, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(self, name: str, profile: Profile, panel: Panel, *, channel: int) -> None:
         super().__init__(name, profile, panel)
         self.encoding: MidiEncoding = profile.encoding("midi")
         self.channel = channel
         self.decoder = MidiDecoder(profile, self.encoding, channel)
-        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind((host, port))
-        self._server.listen(4)
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
-
-    @property
-    def address(self) -> str:
-        host, port = self._server.getsockname()[:2]
-        return f"tcp:{host}:{port}"
-
-    def start(self) -> MidiTwin:
-        thread = threading.Thread(target=self._accept_loop, name=f"midi-twin-{self.name}", daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        return self
-
-    def close(self) -> None:
-        self._stop.set()
-        self._server.close()
-        for thread in list(self._threads):
-            thread.join(timeout=2.0)
-        super().close()
 
     def handle(self, msg: Any) -> list[Any]:
         """Take one message off the wire; the messages to answer with (a DT1 for an RQ1)."""
@@ -144,6 +119,38 @@ class MidiTwin(Twin):
                 except ValueError as exc:
                     log.info("simulated %s: %s", self.name, exc)
             return []
+
+
+class MidiTwin(MidiTwinBase):
+    """Listens on tcp 127.0.0.1:PORT (mido's socket protocol: raw MIDI bytes over TCP)."""
+
+    def __init__(self, name: str, profile: Profile, panel: Panel, *, channel: int, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        super().__init__(name, profile, panel, channel=channel)
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind((host, port))
+        self._server.listen(4)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.getsockname()[:2]
+        return f"tcp:{host}:{port}"
+
+    def start(self) -> MidiTwin:
+        thread = threading.Thread(target=self._accept_loop, name=f"midi-twin-{self.name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()
+        for thread in list(self._threads):
+            thread.join(timeout=2.0)
+        super().close()
 
     def _accept_loop(self) -> None:
         while not self._stop.is_set():
@@ -180,3 +187,56 @@ class MidiTwin(Twin):
                             conn.sendall(bytes(reply.bytes()))
                         except OSError:
                             return
+
+
+class JackMidiTwin(MidiTwinBase):
+    """Listens on JACK MIDI through python-rtmidi: port CLIENT:in (it hears) and CLIENT-reply:out (it answers).
+
+    Two JACK clients, because python-rtmidi opens one client per direction and JACK renames a second
+    client of the same name.
+    """
+
+    def __init__(self, name: str, profile: Profile, panel: Panel, *, channel: int, client: str) -> None:
+        super().__init__(name, profile, panel, channel=channel)
+        self.client = client
+        self._in: Any = None
+        self._out: Any = None
+
+    @property
+    def address(self) -> str:
+        return f"jack:{self.client}"
+
+    def start(self) -> JackMidiTwin:
+        from devices.transports.midi import jack_midi
+
+        rtmidi = jack_midi(f"simulated unit {self.name!r}")
+        try:
+            self._out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name=f"{self.client}-reply")
+            self._out.open_virtual_port("out")
+            self._in = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=self.client)
+            self._in.ignore_types(sysex=False, timing=True, active_sense=True)
+            self._in.set_callback(self._on_message)
+            self._in.open_virtual_port("in")
+        except Exception:
+            self.close()
+            raise
+        return self
+
+    def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
+        try:
+            msg = mido.Message.from_bytes(event[0])
+        except ValueError:
+            log.info("simulated %s: unparsable MIDI %r", self.name, event[0])
+            return
+        for reply in self.handle(msg):
+            if self._out is not None:
+                self._out.send_message(reply.bytes())
+
+    def close(self) -> None:
+        # every JACK client must leave before its server does (a stale client hangs the next stream)
+        for port in (self._in, self._out):
+            if port is not None:
+                port.close_port()
+                port.delete()
+        self._in = self._out = None
+        super().close()

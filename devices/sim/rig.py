@@ -95,16 +95,20 @@ class SimRig:
             twin = SerialTwin(unit.name, profile, panel)
             self._link(unit.name, twin.address)
         else:
-            from devices.sim.midi_twin import MidiTwin
+            from devices.sim.midi_twin import JackMidiTwin, MidiTwin
 
-            port = 0
-            if wire.port != "auto":
-                scheme, _, rest = wire.port.partition(":")
-                if scheme != "tcp":
-                    raise ConfigError(None, f"units.{unit.name}.wire.port", wire.port,
-                                      "a simulated MIDI unit listens on 'auto' or 'tcp:127.0.0.1:PORT'")
-                port = int(rest.rpartition(":")[2])
-            twin = MidiTwin(unit.name, profile, panel, channel=wire.channel, port=port)
+            scheme, _, rest = wire.port.partition(":")
+            if scheme == "jack":
+                # JACK MIDI ports CLIENT:in / CLIENT:out (needs a running JACK server)
+                client = rest or f"hybrid-{self.rig.name}-{unit.name}"
+                twin = JackMidiTwin(unit.name, profile, panel, channel=wire.channel, client=client)
+            elif wire.port == "auto" or scheme == "tcp":
+                port = int(rest.rpartition(":")[2]) if scheme == "tcp" else 0
+                twin = MidiTwin(unit.name, profile, panel, channel=wire.channel, port=port)
+            else:
+                raise ConfigError(None, f"units.{unit.name}.wire.port", wire.port,
+                                  "a simulated MIDI unit listens on 'auto' (a mido socket), "
+                                  "'tcp:127.0.0.1:PORT' or 'jack' / 'jack:CLIENT' (JACK MIDI)")
         return twin.start()
 
     def _link(self, name: str, target: str) -> None:

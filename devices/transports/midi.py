@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import time
+from pathlib import Path
 from typing import Any
 
 from devices.errors import MissingDependencyError, TransportError
@@ -113,15 +115,14 @@ class MidiTransport(Transport[Any, Any]):
 
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             elif scheme == "jack":
-                backend = _rtmidi_backend("UNIX_JACK")
-                self._out = backend.open_output(rest, client_name=f"hybrid-{self.label}")
-                self._in = backend.open_input(rest, client_name=f"hybrid-{self.label}-in",
-                                              callback=self._queue.put)
+                self._out, self._in = _JackPorts.open(rest, f"hybrid-{self.label}", self._queue.put)
             else:
                 backend = _rtmidi_backend(None)
                 self._out = backend.open_output(self.port)
                 self._in = backend.open_input(self.port, callback=self._queue.put)
-        except MissingDependencyError:
+        except (MissingDependencyError, TransportError) as exc:
+            if isinstance(exc, TransportError) and not str(exc).startswith("unit "):
+                raise TransportError(f"unit {self.label!r}: cannot open {self.address}: {exc}") from exc
             raise
         except (OSError, ValueError, IOError) as exc:
             raise TransportError(f"unit {self.label!r}: cannot open {self.address}: {exc}") from exc
@@ -173,6 +174,73 @@ class MidiTransport(Transport[Any, Any]):
         if hasattr(thing, "hex") and getattr(thing, "type", "") == "sysex":
             return f"sysex {thing.hex()}"
         return str(thing)
+
+
+def jack_midi(who: str) -> Any:
+    """python-rtmidi, checked to have a JACK server to talk to (else one clear error)."""
+    try:
+        import rtmidi
+    except ImportError as exc:
+        raise MissingDependencyError("python-rtmidi (JACK MIDI)", "pip install python-rtmidi") from exc
+    server = os.environ.get("JACK_DEFAULT_SERVER", "default")
+    # jackd listens on this socket; checking first spares a screenful of JACK's own complaints
+    if not Path(f"/dev/shm/jack_{server}_{os.getuid()}_0").exists():
+        raise TransportError(f"{who}: JACK MIDI needs a running JACK server (none named {server!r}); "
+                             "start one (jackd -d dummy) or use a MIDI port of another kind")
+    return rtmidi
+
+
+class _JackPorts:
+    """A controller's pair of JACK MIDI ports connected to a unit's CLIENT:in and CLIENT-reply:out."""
+
+    def __init__(self, out: Any, midi_in: Any) -> None:
+        self._out = out
+        self._in = midi_in
+
+    @classmethod
+    def open(cls, client: str, own_name: str, deliver: Any) -> tuple[Any, Any]:
+        import mido
+
+        rtmidi = jack_midi(f"MIDI port jack:{client}")
+        out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name=own_name)
+        midi_in = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=own_name)
+        try:
+            targets = {"in": f"{client}:in", "out": f"{client}-reply:out"}
+            outs, ins = out.get_ports(), midi_in.get_ports()
+            if targets["in"] not in outs or targets["out"] not in ins:
+                raise TransportError(f"no JACK MIDI ports {targets['in']} / {targets['out']}; "
+                                     f"JACK has: {', '.join(outs + ins) or 'none'}")
+            out.open_port(outs.index(targets["in"]), "out")
+            midi_in.ignore_types(sysex=False, timing=True, active_sense=True)
+            midi_in.set_callback(lambda event, _data=None: deliver(mido.Message.from_bytes(event[0])))
+            midi_in.open_port(ins.index(targets["out"]), "in")
+        except BaseException:
+            out.delete()
+            midi_in.delete()
+            raise
+        ports = cls(out, midi_in)
+        return _JackOut(ports), _JackIn(ports)
+
+
+class _JackOut:
+    def __init__(self, ports: _JackPorts) -> None:
+        self.ports = ports
+
+    def send(self, msg: Any) -> None:
+        self.ports._out.send_message(msg.bytes())
+
+    def close(self) -> None:
+        self.ports._out.close_port()
+        self.ports._out.delete()
+
+
+class _JackIn:
+    def __init__(self, ports: _JackPorts) -> None:
+        self.ports = ports
+
+    def close(self) -> None:
+        self.ports._in.close_port()
+        self.ports._in.delete()
 
 
 def _rtmidi_backend(api: str | None) -> Any:

@@ -120,3 +120,10 @@ def test_a_silent_or_garbled_unit_is_named_with_its_port(twin: MidiTwin, fault: 
 def test_a_port_nobody_listens_on_is_named() -> None:
     with pytest.raises(TransportError, match=r"unit 'color': cannot open midi tcp:127.0.0.1:9"):
         _remote("tcp:127.0.0.1:9")
+
+
+def test_jack_midi_without_a_jack_server_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "no-such-server-here")
+    with pytest.raises(TransportError, match="unit 'color': cannot open midi jack:x: .*JACK MIDI needs a running "
+                                             "JACK server \\(none named 'no-such-server-here'\\)"):
+        _remote("jack:x")
