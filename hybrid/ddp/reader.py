@@ -71,6 +71,7 @@ class DdpImage:
 
 
 def _number(text: str, name: str, problems: list[str], where: str) -> int | None:
+    text = text.strip()  # some writers right-align numbers with spaces instead of zeros
     if not text.isdigit():
         problems.append(f"{where}: {name} {text!r} is not a number")
         return None
@@ -154,6 +155,7 @@ def _read_pq(image: DdpImage, path: Path) -> None:
         if p["valid"] != "VVVS":
             image.problems.append(f"{where}: starts {p['valid']!r}, not 'VVVS'")
             continue
+        p["hours"] = p["hours"].strip() or "0"  # left blank by writers that give only mm:ss:ff
         parts = [_number(p[k], k, image.problems, where) for k in ("index", "hours", "minutes", "seconds", "frames")]
         if any(v is None for v in parts):
             continue
@@ -218,6 +220,17 @@ def _read_pq(image: DdpImage, path: Path) -> None:
                               "Red Book needs the 2 s pregap")
 
 
+def _checksum_entry(line: str) -> tuple[str, str] | None:
+    """(md5, file name) from md5sum's "HASH *NAME" / "HASH  NAME" or BSD's "MD5 (NAME) = HASH"."""
+    gnu = re.fullmatch(r"([0-9a-fA-F]{32}) [ *](.+)", line)
+    if gnu:
+        return gnu.group(1).lower(), gnu.group(2)
+    bsd = re.fullmatch(r"MD5 \((.+)\) = ([0-9a-fA-F]{32})", line)
+    if bsd:
+        return bsd.group(2).lower(), bsd.group(1)
+    return None
+
+
 def _check_sums(image: DdpImage) -> None:
     listing = image.folder / "CHECKSUM.MD5"
     if not listing.is_file():
@@ -226,12 +239,12 @@ def _check_sums(image: DdpImage) -> None:
     for line in listing.read_text(encoding="ascii", errors="replace").splitlines():
         if not line.strip():
             continue
-        match = re.fullmatch(r"([0-9a-fA-F]{32}) [ *](.+)", line.strip())
-        if not match:
+        entry = _checksum_entry(line.strip())
+        if entry is None:
             image.problems.append(f"CHECKSUM.MD5: cannot read the line {line!r}")
             image.checksums_ok = False
             continue
-        expected, name = match.group(1).lower(), match.group(2)
+        expected, name = entry
         target = image.folder / name
         if not target.is_file():
             image.problems.append(f"CHECKSUM.MD5: {name} is missing")

@@ -183,3 +183,22 @@ def test_write_refuses_wavs_that_do_not_match_the_layout(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="the layout expects"):
         write_ddp(tmp_path / "DDP", _layout(), wavs)
     assert not (tmp_path / "DDP").exists() and not (tmp_path / ".DDP.tmp").exists()
+
+
+def test_reader_takes_space_padded_numbers_blank_hours_and_bsd_checksums(image) -> None:
+    import hashlib
+
+    folder, _files, _pcms = image
+    ms = bytearray((folder / "DDPMS").read_bytes())
+    ms[14:22] = b"    1352"  # right-aligned with spaces, as some writers do
+    (folder / "DDPMS").write_bytes(bytes(ms))
+    pq = bytearray((folder / "PQDESCR").read_bytes())
+    for start in range(0, len(pq), 64):
+        pq[start + 8:start + 10] = b"  "  # hours left blank: only mm:ss:ff given
+    (folder / "PQDESCR").write_bytes(bytes(pq))
+    names = ["DDPID", "DDPMS", "PQDESCR", "CDTEXT.BIN", "IMAGE.DAT"]
+    lines = [f"MD5 ({n}) = {hashlib.md5((folder / n).read_bytes()).hexdigest()}" for n in names]
+    (folder / "CHECKSUM.MD5").write_text("\n".join(lines) + "\n")
+    ddp = read_ddp(folder)
+    assert ddp.problems == [] and ddp.checksums_ok is True
+    assert [t.index1_frame for t in ddp.tracks] == [150, 601, 901]
