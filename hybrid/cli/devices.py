@@ -130,9 +130,6 @@ def run_read(args: argparse.Namespace) -> int:
     with open_station(rig, audio=False) as station:
         for name, unit in station.units.items():
             out[name] = unit.read() if unit.can_read else None
-        if getattr(args, "debug", False):
-            for line in station.traffic():
-                print(line)
     if args.json:
         print(json.dumps({"rig": rig.name, "units": out}, indent=2))
         return 0
