@@ -30,34 +30,31 @@ def _forward_minimum(required: np.ndarray, window: int) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy")
-def _release(target: np.ndarray, fast: float, slow: float, sustain: float) -> np.ndarray:
-    """Follow `target` down at once and back up with a programme-dependent release.
+def _release(target: np.ndarray, fast: float, slow: float, charge: float) -> np.ndarray:
+    """Follow `target` (linear gain) down at once and back up with a programme-dependent release.
 
-    `fast`/`slow` are one-pole coefficients for transient and sustained gain reduction, `sustain`
-    the coefficient of the running average of gain reduction. A short spike leaves the average
-    low, so the gain recovers fast (transients do not dent what follows); reduction held for a
-    while pulls the average up to the reduction itself, so the release slows and sustained
-    material does not pump.
+    Two reduction envelopes: a fast one that follows every peak and releases with `fast`, and a
+    slow one that only charges (coefficient `charge`) while reduction is held and releases with
+    `slow`. The gain follows the deeper of the two. A transient barely charges the slow envelope,
+    so the gain recovers at the fast rate and the next beat is not dented; reduction held for a
+    while charges it, so afterwards the gain comes back slowly and sustained material does not pump.
     """
     n = target.shape[0]
     out = np.empty(n)
-    gain = 1.0
-    average = 0.0
+    quick = 0.0  # reductions (1 - gain), >= 0
+    held = 0.0
     for i in range(n):
-        wanted = target[i]
-        if wanted <= gain:
-            gain = wanted
+        wanted = 1.0 - target[i]
+        if wanted >= quick:
+            quick = wanted
         else:
-            reduction = 1.0 - gain
-            ratio = average / reduction if reduction > 1e-12 else 1.0
-            if ratio > 1.0:
-                ratio = 1.0
-            coefficient = fast + (slow - fast) * ratio
-            gain = wanted - (wanted - gain) * coefficient
-            if wanted - gain < 1e-15:
-                gain = wanted
-        average = sustain * average + (1.0 - sustain) * (1.0 - gain)
-        out[i] = gain
+            quick = wanted + (quick - wanted) * fast
+        if quick > held:
+            held = quick + (held - quick) * charge
+        else:
+            held = quick + (held - quick) * slow
+        reduction = quick if quick > held else held
+        out[i] = 1.0 - reduction if reduction > 1e-15 else 1.0
     return out
 
 
@@ -99,7 +96,7 @@ def gain_curve(
     attack_samples: int,
     fast_coefficient: float,
     slow_coefficient: float,
-    sustain_coefficient: float,
+    charge_coefficient: float,
 ) -> np.ndarray:
     """Smooth gain (linear, <= 1) that is at or below `required` at every sample.
 
@@ -113,5 +110,5 @@ def gain_curve(
     first = (attack + 1) // 2
     second = attack - first + 1  # first + second - 1 == attack <= window
     held = _forward_minimum(np.ascontiguousarray(required, dtype=np.float64), window)
-    released = _release(held, fast_coefficient, slow_coefficient, sustain_coefficient)
+    released = _release(held, fast_coefficient, slow_coefficient, charge_coefficient)
     return _moving_average(_moving_average(released, first), second)
