@@ -139,6 +139,10 @@ def test_bad_codes_and_targets_are_refused_before_anything_is_written(tmp_path: 
         render(replace(job, album=replace(job.album, upc_ean="4006381333932")), ["cd"], tmp_path / "out")
     with pytest.raises(ConfigError, match="allowed: streaming, cd, hires, vinyl, preview"):
         render(job, ["mp4"], tmp_path / "out")
+    twins = _job(tmp_path, seconds=(4.5, 4.5))
+    twins = replace(twins, tracks=[twins.tracks[0], replace(twins.tracks[1], isrc=twins.tracks[0].isrc)])
+    with pytest.raises(ConfigError, match="each track needs its own ISRC; song-1 has it already"):
+        render(twins, ["cd"], tmp_path / "out")
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
