@@ -12,8 +12,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "render", help="render deliverables from stored prints",
         description="Render the session's targets (or --target ...) from the newest prints of a revision, "
-                    "check them, and write them under DIR/deliverables/rNNNN/TARGET/. Nothing is written "
-                    "if a target breaks a hard rule.")
+                    "check them, and write them under DIR/deliverables/rNNNN/TARGET/ with render.json and "
+                    "render.txt (measurements and compliance). Nothing is written if a target breaks a "
+                    "hard rule.")
     parser.add_argument("session", type=Path, metavar="DIR", help="the session folder")
     parser.add_argument("--revision", type=int, metavar="N", help="revision to render (default: newest printed)")
     parser.add_argument("--target", action="append", metavar="T", dest="targets",
@@ -25,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hybrid.deliver import render
+    from hybrid.paths import write_json_atomic, write_text_atomic
     from hybrid.deliver.from_session import job_from_session
     from hybrid.progress import progress
     from hybrid.session import open_session
@@ -36,8 +38,13 @@ def run(args: argparse.Namespace) -> int:
     with progress("Rendering", total=None, quiet=args.json) as bar:
         bar.describe(f"Rendering {', '.join(targets)} for revision {job.revision}")
         result = render(job, targets, out_dir)
-    document = {"revision": job.revision, "out_dir": str(out_dir), "paths": [str(p) for p in result.paths],
-                "targets": _plain(result.per_target)}
+    # what was rendered and checked, kept beside the files so it travels with them
+    summary_json, summary_txt = out_dir / "render.json", out_dir / "render.txt"
+    paths = [str(p) for p in result.paths] + [str(summary_json), str(summary_txt)]
+    document = {"revision": job.revision, "session": str(session.folder), "out_dir": str(out_dir),
+                "paths": paths, "targets": _plain(result.per_target)}
+    write_json_atomic(summary_json, document)
+    write_text_atomic(summary_txt, _summary(document) + "\n")
     if args.json:
         print(json.dumps(document, indent=2))
     else:

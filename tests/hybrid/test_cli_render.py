@@ -57,6 +57,8 @@ def test_render_json_lists_every_path_and_uses_the_newest_print(session_dir: Pat
     assert all(t["true_peak_dbtp"] <= -0.9 for t in document["targets"]["streaming"]["tracks"])
     ddp = read_ddp(document["targets"]["cd"]["ddp"])
     assert ddp.ok and [t.title for t in ddp.tracks] == ["Opener", "Closer"]
+    kept = json.loads((out / "render.json").read_text())
+    assert kept == document and "cd: " in (out / "render.txt").read_text()
 
 
 def test_render_one_target_and_text_output(session_dir: Path, capsys) -> None:
