@@ -307,7 +307,7 @@ def hum(audio: np.ndarray, rate: float, prominence_db: float = 10.0, max_harmoni
             if k * mains > rate / 2 - 20:
                 break
             # Level from the whole-track average: hum is steady, so that is its level.
-            readings = [_tone(freqs, psd, k * mains) for psd in views]
+            readings = [_tone(freqs, psd, k * mains, 0.3 * k) for psd in views]
             prominence = max(p for p, _ in readings)
             if prominence >= 3.0:
                 hints += 1
@@ -345,16 +345,32 @@ def _segment_spectra(mono: np.ndarray, rate: float, top_hz: float, segment_s: fl
     return freqs[keep], np.array(rows), np.array(power)
 
 
-def _tone(freqs: np.ndarray, psd: np.ndarray, f: float) -> tuple[float, float]:
-    """(prominence in dB over the neighbourhood, mean-square power) of a tone at f."""
+def _tone(freqs: np.ndarray, psd: np.ndarray, f: float, tolerance_hz: float = 0.3) -> tuple[float, float]:
+    """(prominence in dB over the neighbourhood, mean-square power) of a steady tone at f.
+
+    The strongest bin nearby must sit on f: its frequency, refined by a parabola through the log
+    levels of its neighbours, within tolerance_hz (mains drifts a little; harmonic k drifts k
+    times as far, so callers scale it). A bass note on G1 (49.0 Hz) leaks into the
+    bins beside 50 Hz but peaks a hertz away, so it is not hum.
+    """
     df = freqs[1] - freqs[0]
-    # +-0.55 Hz holds a Hann main lobe at 0.5 Hz bins (three bins: all of a steady tone's power).
-    near = np.abs(freqs - f) <= 0.55
-    ring = (np.abs(freqs - f) >= 2.0) & (np.abs(freqs - f) <= 12.0)
-    if not near.any() or not ring.any():
+    search = np.flatnonzero(np.abs(freqs - f) <= max(1.5, tolerance_hz + 0.5))
+    ring = (np.abs(freqs - f) >= 2.0 + tolerance_hz) & (np.abs(freqs - f) <= 12.0 + tolerance_hz)
+    if len(search) == 0 or not ring.any():
         return -np.inf, 0.0
+    top = int(search[np.argmax(psd[search])])
+    peak = float(psd[top])
+    if 0 < top < len(psd) - 1 and peak > 0 and psd[top - 1] > 0 and psd[top + 1] > 0:
+        a, b, c = np.log(psd[top - 1]), np.log(peak), np.log(psd[top + 1])
+        bend = a - 2.0 * b + c
+        offset = 0.5 * (a - c) / bend if bend < 0 else 0.0
+    else:
+        offset = 0.0
+    if abs(freqs[top] + offset * df - f) > tolerance_hz:
+        return -np.inf, 0.0
+    # +-0.55 Hz holds a Hann main lobe at 0.5 Hz bins (three bins: all of a steady tone's power).
+    near = np.abs(freqs - freqs[top]) <= 0.55
     floor = float(np.median(psd[ring]))
-    peak = float(psd[near].max())
     power = max(0.0, float(psd[near].sum() - floor * near.sum())) * df
     if floor <= 0.0:
         return (np.inf if peak > 0 else -np.inf), power

@@ -14,22 +14,26 @@ from hybrid.report.html import Figure, render_html
 from hybrid.report.summary import stage_rows, targets, track_label
 from hybrid.report.text import render_text
 
-__all__ = ["Figure", "build_figures", "render_html", "render_text", "with_series", "write_report"]
+__all__ = ["Figure", "build_figures", "render_html", "render_text", "with_qc", "with_series", "write_report"]
 
 REPORT_FORMAT = 1
 
 
-def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True) -> dict[str, Path]:
+def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True,
+                 audio_dir: Path | None = None) -> dict[str, Path]:
     """Write report.json, report.txt and report.html into print_dir; returns {"json", "text", "html"}.
 
     `data` follows docs/DESIGN.md "The print -> report hand-off"; every key is optional. Relative
-    paths in it (captures, deliverables, the fingerprint file) are read against print_dir to draw
+    paths in it (captures, deliverables, the fingerprint file) are read against print_dir (or
+    audio_dir, when the report is written elsewhere) to draw
     the curves, which report.json keeps under "series" so the report can be drawn again without
-    the audio. plots=False leaves the PNGs out of the HTML (the curves stay in the JSON). All three documents are made in memory before the first is written, so a failure
+    the audio. The incoming mixes get a mix evaluation (hybrid.qc) unless data brings one under
+    "qc". plots=False leaves the PNGs out of the HTML (the curves stay in the JSON). All three documents are made in memory before the first is written, so a failure
     leaves nothing half-made, and each file is replaced atomically.
     """
     print_dir = Path(print_dir)
-    doc = with_series(data, print_dir)
+    base_dir = Path(audio_dir) if audio_dir is not None else print_dir
+    doc = with_qc(with_series(data, base_dir), base_dir)
     doc["report"] = {**(doc.get("report") if isinstance(doc.get("report"), dict) else {}),
                      "format": REPORT_FORMAT,
                      "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
@@ -65,6 +69,25 @@ def with_series(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     chain = chain_series(doc, base_dir) or old.get("chain") or {}
     doc["series"] = {"tracks": tracks, "chain": chain}
     return doc
+
+
+def with_qc(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """data plus "qc": the mix evaluation of every track's source that can be read (what the
+    mastering engineer was given), unless data already has one."""
+    if isinstance(data.get("qc"), dict) and data["qc"]:
+        return data
+    from hybrid.qc import evaluate
+    from hybrid.report.series import read_stage
+
+    found: dict[str, Any] = {}
+    for track in data.get("tracks") or []:
+        if not isinstance(track, dict):
+            continue
+        source = read_stage(track.get("source"), base_dir)
+        if source is not None:
+            label = track_label(track)
+            found[label] = evaluate(source[0], source[1], name=label).to_dict()
+    return {**data, "qc": found} if found else dict(data)
 
 
 def _stages(series: dict[str, Any]) -> set[str]:

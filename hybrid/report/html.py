@@ -154,7 +154,7 @@ def _qc(data: dict[str, Any]) -> list[str]:
         for finding in result.get("findings", []) or []:
             severity = str(finding.get("severity", "info"))
             times = finding.get("times_s") or []
-            where = f" at {', '.join(clock(t) for t in times[:5])}" if times else ""
+            where = f" (at {', '.join(clock(t) for t in times[:5])})" if times else ""
             out.append(f"<li class='{escape(severity)}'>[{escape(severity)}] "
                        f"{escape(str(finding.get('message', '')))}{escape(where)}</li>")
         out.append("</ul>")

@@ -15,7 +15,7 @@ from dsp.truepeak import interval_peaks
 from hybrid.report.fmt import get
 from hybrid.report.summary import deliverable_entry, targets
 
-__all__ = ["MAX_POINTS", "decimate", "finite", "master_target", "track_series"]
+__all__ = ["MAX_POINTS", "chain_series", "decimate", "finite", "master_target", "read_stage", "track_series"]
 
 MAX_POINTS = 800  # per curve: about a plot's width in pixels, small enough for report.json
 
@@ -75,6 +75,11 @@ def _read(path: Path | None) -> tuple[np.ndarray, int] | None:
     except (RuntimeError, sf.LibsndfileError):
         return None
     return (audio, int(rate)) if audio.shape[0] else None
+
+
+def read_stage(path: Any, base_dir: Path) -> tuple[np.ndarray, int] | None:
+    """One stage's audio (a path from the report data, relative to base_dir), or None."""
+    return _read(_resolve(path, base_dir))
 
 
 def _loudness(audio: np.ndarray, rate: int) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def _qc(data: dict[str, Any], out: list[str]) -> None:
         out.append(f"{name}: {result.get('verdict', '')}")
         for finding in result.get("findings", []) or []:
             times = finding.get("times_s") or []
-            where = f" at {', '.join(clock(t) for t in times[:5])}" if times else ""
+            where = f" (at {', '.join(clock(t) for t in times[:5])})" if times else ""
             out.append(f"  [{finding.get('severity', '?')}] {finding.get('message', '')}{where}")
 
 

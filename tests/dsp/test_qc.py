@@ -213,3 +213,16 @@ def test_bad_shapes_are_value_errors() -> None:
         qc.clicks(np.zeros((10, 2)), -1)
     with pytest.raises(ValueError):
         qc.correlation_over_time(np.zeros((100, 1)), RATE)
+
+
+@pytest.mark.parametrize("freq_hz, is_hum", [(50.2, True), (59.8, True), (49.0, False), (61.74, False)])
+def test_hum_allows_mains_drift_but_not_a_held_bass_note_beside_it(freq_hz: float, is_hum: bool) -> None:
+    # A steady tone with its third harmonic over a quiet noise floor: at 50.2 Hz it is mains hum
+    # drifting; a G1 (49.0 Hz) or B1 (61.74 Hz) bass held all song long is music.
+    rng = np.random.default_rng(9)
+    t = np.arange(10 * RATE) / RATE
+    tone = 0.01 * (np.sin(2 * np.pi * freq_hz * t) + np.sin(2 * np.pi * 3 * freq_hz * t))
+    found = qc.hum((tone + 0.001 * rng.standard_normal(t.size))[:, None], RATE)
+    assert (found is not None) == is_hum
+    if is_hum:
+        assert found.mains_hz == round(freq_hz / 10) * 10 and found.harmonics == (1, 3)
