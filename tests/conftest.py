@@ -15,7 +15,8 @@ def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 # Tests marked @pytest.mark.jack take the `jack_loop` fixture. Where jackd or PortAudio is missing
 # they are skipped with the reason, unless HYBRID_REQUIRE_JACK=1 (CI), where that is a failure.
 
-JACK_LOOP_ROUTES = ["1:1:0:0.0", "2:2:37:-6.0", "3:5:1000:-3.0", "4:6:1003:1.5:inv"]
+JACK_LOOP_ROUTES = ["1:1:0:0.0", "2:2:37:-6.0", "3:5:1000:-3.0", "4:6:1003:1.5:inv", "7:7:480.375:-1.0",
+                    "8:8:480.0:-1.0"]
 
 
 def _jack_missing(reason: str) -> None:

@@ -1,12 +1,13 @@
 """A JACK client that stands in for the analog insert: each route copies an input to an output
-with a known delay (whole samples) and gain.
+with a known delay (whole or fractional samples) and gain.
 
 Run as its own process (so the test process's GIL never stalls the JACK callback):
 
     python tests/jack_loop.py --name hybrid_loop --ports 8 --route 3:5:1000:-3.0 --route 4:6:1003:1.5
 
 A route is IN:OUT:DELAY_SAMPLES:GAIN_DB (ports numbered from 1; a negative DELAY is refused; add
-`:inv` to invert the polarity). It prints "ready" on stdout once its ports exist, and exits when
+`:inv` to invert the polarity). A fractional DELAY (at least 48 samples) runs through this file's
+own Kaiser-windowed sinc, written apart from dsp.delay so the tests have an independent reference. It prints "ready" on stdout once its ports exist, and exits when
 stdin closes or on SIGTERM.
 """
 
@@ -35,7 +36,7 @@ class Route:
 
     inp: int
     out: int
-    delay_samples: int
+    delay_samples: float
     gain: float
 
     @classmethod
@@ -43,20 +44,40 @@ class Route:
         parts = text.split(":")
         if len(parts) not in (4, 5) or (len(parts) == 5 and parts[4] != "inv"):
             raise argparse.ArgumentTypeError(f"route {text!r}: expected IN:OUT:DELAY:GAIN_DB[:inv]")
-        inp, out, delay = int(parts[0]), int(parts[1]), int(parts[2])
-        if delay < 0 or inp < 1 or out < 1:
-            raise argparse.ArgumentTypeError(f"route {text!r}: ports from 1, delay >= 0")
+        inp, out, delay = int(parts[0]), int(parts[1]), float(parts[2])
+        if delay < 0 or inp < 1 or out < 1 or (delay % 1 and delay < _HALF_TAPS):
+            raise argparse.ArgumentTypeError(
+                f"route {text!r}: ports from 1, delay >= 0 (>= {_HALF_TAPS} when fractional)")
         gain = 10.0 ** (float(parts[3]) / 20.0) * (-1.0 if len(parts) == 5 else 1.0)
         return cls(inp, out, delay, gain)
 
 
-class DelayLine:
-    """A ring buffer long enough for the delay plus the largest JACK period."""
+_HALF_TAPS = 48
 
-    def __init__(self, delay_samples: int, max_period: int = 8192) -> None:
-        self.size = delay_samples + max_period
+
+def fractional_taps(fraction: float, half_taps: int = _HALF_TAPS, attenuation_db: float = 120.0) -> np.ndarray:
+    """A Kaiser-windowed sinc centred at half_taps + fraction."""
+    beta = 0.1102 * (attenuation_db - 8.7)
+    t = np.arange(2 * half_taps + 1) - half_taps - fraction
+    window = np.i0(beta * np.sqrt(np.clip(1 - (t / (half_taps + 1)) ** 2, 0, None))) / np.i0(beta)
+    taps = np.sinc(t) * window
+    return taps / taps.sum()
+
+
+class DelayLine:
+    """A ring buffer long enough for the delay plus the largest JACK period, and for a fractional
+    delay a windowed-sinc filter after it."""
+
+    def __init__(self, delay_samples: float, max_period: int = 8192) -> None:
+        whole = int(np.floor(delay_samples))
+        fraction = delay_samples - whole
+        self.taps = fractional_taps(fraction) if fraction else None
+        if self.taps is not None:
+            whole -= _HALF_TAPS  # the filter brings the rest
+            self.state = np.zeros(self.taps.size - 1)
+        self.size = whole + max_period
         self.buffer = np.zeros(self.size, dtype=np.float32)
-        self.write = delay_samples  # reading starts delay_samples behind the writer
+        self.write = whole  # reading starts `whole` behind the writer
         self.read = 0
 
     def process(self, block: np.ndarray, out: np.ndarray) -> None:
@@ -64,7 +85,14 @@ class DelayLine:
         idx_w = (self.write + np.arange(n)) % self.size
         self.buffer[idx_w] = block
         idx_r = (self.read + np.arange(n)) % self.size
-        out[:] = self.buffer[idx_r]
+        if self.taps is None:
+            out[:] = self.buffer[idx_r]
+        else:
+            from scipy import signal
+
+            filtered, self.state = signal.lfilter(self.taps, [1.0], self.buffer[idx_r].astype(np.float64),
+                                                  zi=self.state)
+            out[:] = filtered
         self.write = (self.write + n) % self.size
         self.read = (self.read + n) % self.size
 

@@ -50,3 +50,15 @@ def test_the_plain_route_has_exactly_one_period_and_one_block_of_latency(jack_lo
     assert record.channels[0].latency_samples == pytest.approx(512.0, abs=0.01)
     assert record.channels[1].latency_samples == pytest.approx(512.0 + 37, abs=0.01)
     assert record.channels[1].gain_db == pytest.approx(-6.0, abs=0.02)
+
+
+def test_a_fractional_delay_in_the_loop_is_measured_to_a_hundredth_of_a_sample(jack_loop) -> None:  # type: ignore[no-untyped-def]
+    # route 7 delays by 480.375 samples through the loop client's own windowed sinc; route 8 by 480
+    config = jack_config(send_channels=[7, 8], return_channels=[7, 8])
+    with open_interface(config) as interface:
+        record = calibration.measure(interface, rig_name="jack-fraction")
+    base = jack_loop.server.period + 256
+    assert record.channels[0].latency_samples == pytest.approx(480.375 + base, abs=0.01)
+    assert record.channels[1].latency_samples == pytest.approx(480.0 + base, abs=0.01)
+    assert record.channels[0].skew_samples - record.channels[1].skew_samples == pytest.approx(0.375, abs=0.01)
+    assert [ch.gain_db for ch in record.channels] == pytest.approx([-1.0, -1.0], abs=0.02)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from devices.audio import open_interface
-from devices.audio.portaudio import PortAudioInterface, _clock_gap
+from devices.audio.portaudio import PortAudioInterface, _clock_gap, _Pass, captures_agree
 from devices.errors import AudioError, MissingDependencyError
 from devices.rig import SoundDeviceInterfaceConfig
 
@@ -34,10 +34,12 @@ def test_an_impulse_on_sends_3_4_comes_back_on_returns_5_6_with_the_loops_delay_
     # round trip through PortAudio on JACK: the client's delay + one server period + one block
     base = jack_loop.server.period + 256
     left, right = jack_loop.route(3), jack_loop.route(4)
-    assert int(np.argmax(np.abs(capture[:, 0]))) == 100 + left.delay_samples + base
-    assert int(np.argmax(np.abs(capture[:, 1]))) == 200 + right.delay_samples + base
-    assert capture[100 + left.delay_samples + base, 0] == pytest.approx(0.5 * left.gain, rel=1e-6)
-    assert capture[200 + right.delay_samples + base, 1] == pytest.approx(0.25 * right.gain, rel=1e-6)
+    assert left.delay_samples % 1 == 0 and right.delay_samples % 1 == 0  # whole-sample routes
+    left_at, right_at = 100 + int(left.delay_samples) + base, 200 + int(right.delay_samples) + base
+    assert int(np.argmax(np.abs(capture[:, 0]))) == left_at
+    assert int(np.argmax(np.abs(capture[:, 1]))) == right_at
+    assert capture[left_at, 0] == pytest.approx(0.5 * left.gain, rel=1e-6)
+    assert capture[right_at, 1] == pytest.approx(0.25 * right.gain, rel=1e-6)
     assert right.gain < 0
     assert np.count_nonzero(capture) == 2  # nothing else came back: no other channel leaked in
 
@@ -50,7 +52,7 @@ def test_long_programme_streams_in_blocks_without_a_lost_or_repeated_sample(jack
     with open_interface(jack_config(block_size=128)) as interface:
         capture = interface.playrec(send)
         assert interface.last_flags == []
-    shift = jack_loop.route(3).delay_samples + jack_loop.server.period + 128
+    shift = int(jack_loop.route(3).delay_samples) + jack_loop.server.period + 128
     want = send[: frames - shift, 0] * np.float32(jack_loop.route(3).gain)
     np.testing.assert_allclose(capture[shift:, 0], want, rtol=1e-6, atol=1e-9)
 
@@ -76,16 +78,17 @@ def test_a_rate_the_server_does_not_run_is_refused(jack_loop) -> None:  # type: 
 
 @pytest.mark.jack
 def test_a_dropout_is_retried_once_then_refused(jack_loop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # JACK's dummy driver in sync mode does not drop blocks on demand, so the first pass reports a
-    # dropout as the callback would; the second pass is the real stream
+    # JACK's dummy driver does not drop blocks on demand, so a pass is marked as flagged the way the
+    # callback marks it; the audio itself is the real stream's
     interface = open_interface(jack_config(on_dropout="retry"))
     real = interface._one_pass
     calls = []
 
     def flaky(send):  # type: ignore[no-untyped-def]
         calls.append(1)
-        capture, _ = real(send)
-        return capture, ("input_overflow at frame 512" if len(calls) == 1 else "")
+        result = real(send)
+        result.problem = "input_overflow at frame 512" if len(calls) == 1 else ""
+        return result
 
     monkeypatch.setattr(interface, "_one_pass", flaky)
     send = np.zeros((4096, 2))
@@ -93,12 +96,56 @@ def test_a_dropout_is_retried_once_then_refused(jack_loop, monkeypatch) -> None:
     capture = interface.playrec(send)
     assert len(calls) == 2 and np.max(np.abs(capture[:, 0])) > 0.3
     stop = open_interface(jack_config(on_dropout="stop"))
-    monkeypatch.setattr(stop, "_one_pass", lambda s: (np.zeros_like(s), "output_underflow at frame 0"))
+    monkeypatch.setattr(stop, "_one_pass", lambda s: _Pass(np.zeros_like(s), "output_underflow at frame 0"))
     with pytest.raises(AudioError, match="dropped out: output_underflow at frame 0; nothing from it was kept"):
         stop.playrec(send)
 
 
-def test_a_jump_in_the_stream_clock_is_a_dropout() -> None:
+@pytest.mark.jack
+def test_two_flagged_passes_are_kept_only_if_their_audio_agrees(jack_loop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(5)
+    send = rng.standard_normal((24000, 2)) * 0.1
+    interface = open_interface(jack_config())
+    real = interface._one_pass
+
+    def always_flagged(s):  # type: ignore[no-untyped-def]
+        result = real(s)
+        result.problem = "input_overflow, output_underflow at frame 1024"
+        return result
+
+    monkeypatch.setattr(interface, "_one_pass", always_flagged)
+    capture = interface.playrec(send)  # a false alarm twice: the two real captures agree
+    assert interface.verified_by_repeat and np.max(np.abs(capture)) > 0.1
+
+    passes = []
+
+    def second_pass_lost_a_block(s):  # type: ignore[no-untyped-def]
+        result = always_flagged(s)
+        if passes:
+            lost = result.capture.copy()
+            lost[8192:] = result.capture[8192 - 256:-256]  # one period lost and everything after it late
+            result.capture = lost
+        passes.append(result)
+        return result
+
+    monkeypatch.setattr(interface, "_one_pass", second_pass_lost_a_block)
+    with pytest.raises(AudioError, match=r"dropped out \(tried twice\)"):
+        interface.playrec(send)
+
+
+def test_captures_agree_within_noise_and_not_across_a_lost_block() -> None:
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((48000, 2)) * 0.1
+    noisy = a + rng.standard_normal(a.shape) * 1e-5  # -80 dB of fresh noise on the second pass
+    assert captures_agree(a, noisy)
+    shifted = a.copy()
+    shifted[30000:] = a[30000 - 128:-128]
+    assert not captures_agree(a, shifted)
+    assert captures_agree(np.zeros((100, 2)), np.zeros((100, 2)))
+    assert not captures_agree(a, a[:-1])
+
+
+def test_a_jump_in_the_stream_clock_is_described() -> None:
     rate = 48000
     steady = [k * 256 / rate for k in range(10)]
     assert _clock_gap(steady, [256] * 10, rate) == ""
