@@ -14,6 +14,9 @@ FRAMES_PER_SECOND = 75
 SAMPLES_PER_FRAME = CD_RATE_HZ // FRAMES_PER_SECOND  # 588 stereo samples = one 2352-byte sector
 SECTOR_BYTES = SAMPLES_PER_FRAME * 2 * 2
 PREGAP_FRAMES = 2 * FRAMES_PER_SECOND  # the 2 s of silence before track 1, part of its index 0
+RED_BOOK_MIN_TRACK_S = 4.0
+RED_BOOK_MAX_TRACKS = 99
+RED_BOOK_MAX_TOTAL_FRAMES = (79 * 60 + 57) * FRAMES_PER_SECOND  # 79:57:00, what plants accept
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ import soundfile as sf
 from devices.errors import ConfigError, DeliverableError
 from hybrid.ddp.cdtext import CdText, decode_packs
 from hybrid.ddp.fields import DDPID_FIELDS, MAP_FIELDS, PQ_FIELDS, unpack
-from hybrid.ddp.layout import FRAMES_PER_SECOND, SAMPLES_PER_FRAME, SECTOR_BYTES, frames_to_msf
+from hybrid.ddp.layout import (
+    FRAMES_PER_SECOND,
+    RED_BOOK_MAX_TOTAL_FRAMES,
+    RED_BOOK_MAX_TRACKS,
+    RED_BOOK_MIN_TRACK_S,
+    SAMPLES_PER_FRAME,
+    SECTOR_BYTES,
+    frames_to_msf,
+)
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
 __all__ = ["DdpImage", "DdpTrack", "extract_tracks", "read_ddp"]
@@ -218,6 +226,20 @@ def _read_pq(image: DdpImage, path: Path) -> None:
     if image.tracks and 0 <= image.tracks[0].index1_frame < 150:
         image.problems.append(f"{path.name}: track 1 starts at {frames_to_msf(image.tracks[0].index1_frame)}; "
                               "Red Book needs the 2 s pregap")
+    _red_book(image, path.name)
+
+
+def _red_book(image: DdpImage, name: str) -> None:
+    """The Red Book rules a plant checks on arrival: track count, shortest track, total time."""
+    if len(image.tracks) > RED_BOOK_MAX_TRACKS:
+        image.problems.append(f"{name}: {len(image.tracks)} tracks; a CD holds at most {RED_BOOK_MAX_TRACKS}")
+    for track in image.tracks:
+        if 0 < track.length_frames < RED_BOOK_MIN_TRACK_S * FRAMES_PER_SECOND:
+            image.problems.append(f"{name}: track {track.number} lasts {frames_to_msf(track.length_frames)}; "
+                                  f"a CD track must be at least {RED_BOOK_MIN_TRACK_S:.0f} s")
+    if image.leadout_frame > RED_BOOK_MAX_TOTAL_FRAMES:
+        image.problems.append(f"{name}: the disc runs {frames_to_msf(image.leadout_frame)}; a CD holds at most "
+                              f"{frames_to_msf(RED_BOOK_MAX_TOTAL_FRAMES)}")
 
 
 def _checksum_entry(line: str) -> tuple[str, str] | None:

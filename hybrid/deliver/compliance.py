@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from hybrid.ddp.layout import FRAMES_PER_SECOND, SAMPLES_PER_FRAME, CdLayout, frames_to_msf
+from hybrid.ddp.layout import (
+    FRAMES_PER_SECOND,
+    RED_BOOK_MAX_TOTAL_FRAMES,
+    RED_BOOK_MAX_TRACKS,
+    RED_BOOK_MIN_TRACK_S,
+    SAMPLES_PER_FRAME,
+    CdLayout,
+    frames_to_msf,
+)
 
 __all__ = [
     "Issue", "check_clipping", "check_file_format", "check_red_book", "check_true_peak",
@@ -16,9 +24,6 @@ __all__ = [
 ]
 
 SUBTYPE_BITS = {"PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32}
-RED_BOOK_MIN_TRACK_S = 4.0
-RED_BOOK_MAX_TRACKS = 99
-RED_BOOK_MAX_TOTAL_FRAMES = (79 * 60 + 57) * FRAMES_PER_SECOND  # 79:57:00, what plants accept
 CLIP_RUN_SAMPLES = 3  # full scale on this many samples in a row is a clip, not a peak that touched 0 dBFS
 TRUE_PEAK_TOLERANCE_DB = 0.1  # what a 4x meter can misread; beyond this the ceiling was not held
 

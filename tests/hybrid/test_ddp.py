@@ -202,3 +202,12 @@ def test_reader_takes_space_padded_numbers_blank_hours_and_bsd_checksums(image) 
     ddp = read_ddp(folder)
     assert ddp.problems == [] and ddp.checksums_ok is True
     assert [t.index1_frame for t in ddp.tracks] == [150, 601, 901]
+
+
+def test_reader_applies_the_red_book_to_what_it_reads(tmp_path: Path) -> None:
+    pcm = np.zeros((3 * 75 * SAMPLES_PER_FRAME, 2), dtype=np.int16)  # a 3 s track, written past the rules
+    sf.write(str(tmp_path / "short.wav"), pcm, 44100, subtype="PCM_16")
+    layout = layout_album([("s", "Short", "", pcm.shape[0], 150)])
+    write_ddp(tmp_path / "DDP", layout, [tmp_path / "short.wav"])
+    assert read_ddp(tmp_path / "DDP").problems == [
+        "PQDESCR: track 1 lasts 00:03:00; a CD track must be at least 4 s"]
