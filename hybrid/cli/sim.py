@@ -55,6 +55,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 for row in listing["units"]:
                     extra = f"  (also {row['link']})" if row.get("link") else ""
                     print(f"  {row['unit']:<8} {row['wire']:<7} {row['address']}{extra}")
+                    if row.get("example"):
+                        print(f"  {'':<8} {'':<7} try: {row['example']}")
                 print(f"panels saved in {listing['panels']}", flush=True)
             try:
                 while not stop.wait(0.2):
@@ -77,10 +79,14 @@ def _listing(rig: Rig, sim: Any) -> dict[str, Any]:
         row: dict[str, Any] = {"unit": unit.name, "profile": twin.profile.name, "wire": unit.wire.kind,
                                "address": twin.address}
         if unit.wire.kind == "osc":
-            row["example"] = f"oscsend {twin.address.replace(':', ' ')} /eq/get s /eq/high/gain" \
-                if twin.profile.name == "stepped-eq-4band" else ""
+            enc = twin.profile.encoding("osc")
+            first = next(iter(enc.parameters.values())).address
+            if enc.query_address:
+                # liblo's oscsend asks; the answer comes back to its port (oscdump shows it)
+                row["example"] = f"oscsend {twin.address.replace(':', ' ')} {enc.query_address} s {first}"
         if unit.wire.kind == "serial":
             row["link"] = str(sim.folder / f"{unit.name}.tty")
+            row["example"] = f"picocom -b {unit.wire.baud} {row['link']}"
         if unit.wire.kind == "midi":
             row["channel"] = unit.wire.channel
         rows.append(row)
