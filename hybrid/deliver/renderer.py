@@ -43,8 +43,11 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
     names = _checked_targets(targets)
     job = _checked_codes(job)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
+    except OSError as exc:
+        raise DeliverableError(f"{out_dir}: cannot write deliverables there ({exc.strerror or exc})") from exc
     try:
         builders = [TARGETS[name](job, staging / name) for name in names]
         for track in job.tracks:
@@ -59,6 +62,8 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
         _move_into_place(staging, out_dir, names)
         moved = lambda value: _relocate(value, staging, out_dir)  # noqa: E731
         return RenderResult(paths=[moved(p) for p in files], per_target=moved(per_target))
+    except OSError as exc:  # a full disk or a vanished folder: one clear line, the staging removed
+        raise DeliverableError(f"{out_dir}: writing the deliverables failed ({exc})") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -307,3 +307,9 @@ def test_vinyl_measurements_against_known_answers() -> None:
     ess = 0.3 * np.sin(2 * np.pi * 7000 * t)
     assert vinyl_measurements(np.stack([ess, ess], axis=1), RATE)["sibilance_share_db"] == pytest.approx(0.0, abs=0.3)
     assert vinyl_measurements(np.stack([bass, bass], axis=1), RATE)["sibilance_share_db"] < -60.0
+
+
+def test_an_unwritable_destination_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the folder should go")
+    with pytest.raises(DeliverableError, match="cannot write deliverables there"):
+        render(_job(tmp_path, seconds=(4.5,)), ["cd"], tmp_path / "taken")
