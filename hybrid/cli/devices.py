@@ -29,9 +29,20 @@ def midi_ports() -> dict[str, Any]:
         import rtmidi
     except ImportError:
         return {"available": False, "why": "python-rtmidi is not installed (pip install python-rtmidi)", "apis": {}}
+    import os
+    from pathlib import Path
+
     apis: dict[str, Any] = {}
     for api in rtmidi.get_compiled_api():
         name = rtmidi.get_api_name(api)
+        # ask only where the backend can be there: a failed attempt fills stderr with the library's complaints
+        if api == rtmidi.API_LINUX_ALSA and not Path("/dev/snd/seq").exists():
+            apis[name] = {"error": "no ALSA sequencer (/dev/snd/seq is missing)"}
+            continue
+        server = os.environ.get("JACK_DEFAULT_SERVER", "default")
+        if api == rtmidi.API_UNIX_JACK and not Path(f"/dev/shm/jack_{server}_{os.getuid()}_0").exists():
+            apis[name] = {"error": f"no JACK server running (looked for {server!r})"}
+            continue
         try:
             midi_out, midi_in = rtmidi.MidiOut(rtapi=api), rtmidi.MidiIn(rtapi=api)
             apis[name] = {"outputs": midi_out.get_ports(), "inputs": midi_in.get_ports()}
@@ -83,7 +94,8 @@ def run_ports(args: argparse.Namespace) -> int:
             print(f"  {api}: not available ({ports['error']})")
         else:
             print(f"  {api}: outputs {ports['outputs'] or 'none'}, inputs {ports['inputs'] or 'none'}")
-    print("  simulated units listen on mido sockets (tcp:127.0.0.1:PORT): see `hybrid sim serve`")
+    print("  simulated units listen on mido sockets (tcp:127.0.0.1:PORT), or JACK MIDI with `port: jack`: "
+          "see `hybrid sim serve`")
     print("Serial:")
     for port in report["serial"]["ports"]:
         print(f"  {port['device']}  {port['description']}")
