@@ -284,7 +284,7 @@ def test_a_loudness_target_on_a_silent_capture_is_one_clear_error(tmp_path: Path
     path = _capture(tmp_path, "01-quiet.wav", np.zeros((5 * RATE, 2)))
     job = RenderJob(tracks=[TrackMaster(1, "quiet", "Quiet", path, finishing={"lufs_target": -14.0})],
                     album=AlbumInfo(), revision=1)
-    with pytest.raises(DeliverableError, match="streaming: track 1 'Quiet': the audio is silent"):
+    with pytest.raises(DeliverableError, match="^streaming: track 1 'Quiet': .*loudness"):
         render(job, ["streaming"], tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
 
