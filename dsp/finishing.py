@@ -94,7 +94,7 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
     else:
         start = measure(converted, rate_out).integrated_lufs
         if start is None:
-            raise ValueError("the audio is silent (no gated loudness), so a loudness target cannot be set")
+            raise ValueError("the audio has no gated loudness (silent, or under 0.4 s), so a loudness target cannot be met")
         gain_db = settings.lufs_target - start
         previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
         for _ in range(_LUFS_MAX_PASSES):
