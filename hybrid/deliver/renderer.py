@@ -18,8 +18,8 @@ from hybrid.deliver.cd import CdBuilder
 from hybrid.deliver.hires import HiresBuilder
 from hybrid.deliver.job import RenderJob, RenderResult, TrackMaster
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
-from hybrid.deliver.preview import PreviewBuilder
-from hybrid.deliver.streaming import StreamingBuilder
+from hybrid.deliver.preview import PREVIEW_FORMATS, PreviewBuilder
+from hybrid.deliver.streaming import STREAMING_RATES_HZ, StreamingBuilder
 from hybrid.deliver.vinyl import VinylBuilder
 
 __all__ = ["TARGETS", "render"]
@@ -42,6 +42,7 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
     """
     names = _checked_targets(targets)
     job = _checked_codes(job)
+    _check_choices(job, names)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -93,6 +94,14 @@ def _checked_codes(job: RenderJob) -> RenderJob:
         seen[t.isrc] = t.track_id
     album = replace(job.album, upc_ean=normalize_upc_ean(job.album.upc_ean, field="album.upc_ean"))
     return replace(job, tracks=tracks, album=album)
+
+
+def _check_choices(job: RenderJob, names: list[str]) -> None:
+    """The job's format choices, refused before minutes of audio work rather than after."""
+    if {"streaming", "preview"} & set(names) and job.streaming_rate_hz not in STREAMING_RATES_HZ:
+        raise ConfigError(None, "streaming_rate_hz", job.streaming_rate_hz, "allowed: 44100 or 48000")
+    if "preview" in names and job.preview_format not in PREVIEW_FORMATS:
+        raise ConfigError(None, "preview_format", job.preview_format, f"allowed: {', '.join(PREVIEW_FORMATS)}")
 
 
 def _read_capture(track: TrackMaster) -> tuple[np.ndarray, int]:

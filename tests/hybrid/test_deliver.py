@@ -313,3 +313,11 @@ def test_an_unwritable_destination_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("a file where the folder should go")
     with pytest.raises(DeliverableError, match="cannot write deliverables there"):
         render(_job(tmp_path, seconds=(4.5,)), ["cd"], tmp_path / "taken")
+
+
+def test_a_streaming_rate_or_preview_format_outside_the_choices_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="streaming_rate_hz: 96000 is not allowed; allowed: 44100 or 48000"):
+        render(_job(tmp_path, seconds=(4.5,), streaming_rate_hz=96000), ["streaming"], tmp_path / "out")
+    with pytest.raises(ConfigError, match="preview_format: 'aac' is not allowed; allowed: mp3, ogg"):
+        render(_job(tmp_path, seconds=(4.5,), preview_format="aac"), ["preview"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # refused before anything was made
