@@ -1,0 +1,106 @@
+"""`hybrid finish`: the chain on files, what it reports, atomic output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from dsp.meter import analyze
+from hybrid.cli import main
+from hybrid.demo import SONGS, render_song
+
+
+@pytest.fixture(scope="module")
+def mix_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four seconds of a demo song, float WAV, sample peak +3 dBFS (hot: the limiter must work)."""
+    song = render_song(SONGS[2], rate=48000, seed=5)[: 4 * 48000]
+    path = tmp_path_factory.mktemp("mix") / "mix.wav"
+    sf.write(str(path), song * (10 ** (3 / 20) / np.max(np.abs(song))), 48000, subtype="FLOAT")
+    return path
+
+
+def finish_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(["finish", *argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    return json.loads(out)
+
+
+def test_defaults_24_bit_at_the_input_rate_under_minus_1_dbtp(tmp_path: Path, mix_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "master.wav"
+    report = finish_json(capsys, str(mix_file), str(out))
+    info = sf.info(str(out))
+    assert (info.samplerate, info.channels, info.subtype, info.frames) == (48000, 2, "PCM_24", 4 * 48000)
+    assert report["bits"] == 24 and report["dither"] == "tpdf" and report["ceiling_dbtp"] == -1.0
+    assert report["max_gain_reduction_db"] > 3.0
+    audio, rate = sf.read(str(out), always_2d=True)
+    measured = analyze(audio, rate)
+    assert measured.true_peak_dbtp <= -1.0 + 0.01  # dither adds < 0.001 dB at 24 bits
+    assert measured.integrated_lufs == pytest.approx(report["integrated_lufs"], abs=0.02)
+
+
+@pytest.mark.parametrize(("name", "bits", "subtype"), [("m.flac", "16", "PCM_16"), ("m.aiff", "24", "PCM_24"), ("m.wav", "32", "FLOAT")])
+def test_loudness_rate_and_word_length(tmp_path: Path, mix_file: Path, capsys: pytest.CaptureFixture[str], name: str, bits: str, subtype: str) -> None:
+    out = tmp_path / name
+    report = finish_json(capsys, str(mix_file), str(out), "--lufs", "-14", "--rate", "44100", "--bits", bits, "--ceiling", "-2")
+    info = sf.info(str(out))
+    assert (info.samplerate, info.subtype) == (44100, subtype)
+    assert abs(info.frames - 4 * 44100) <= 1
+    audio, rate = sf.read(str(out), always_2d=True)
+    measured = analyze(audio, rate)
+    assert measured.integrated_lufs == pytest.approx(-14.0, abs=0.2)
+    assert measured.true_peak_dbtp <= -2.0 + 0.01
+    assert report["lufs_unreachable_by_lu"] is None
+    assert report["dither"] == ("none" if bits == "32" else "tpdf")
+
+
+def test_human_summary_says_what_was_done_and_an_unreachable_target(tmp_path: Path, mix_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["finish", str(mix_file), str(tmp_path / "loud.wav"), "--lufs", "-3", "--dither", "shaped", "--bits", "16"]) == 0
+    out = capsys.readouterr().out
+    assert "16-bit, dither shaped" in out
+    assert "limiter max reduction" in out
+    assert "unreachable under a -1.0 dBTP ceiling" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--bits", "20"], "--bits: '20' is not allowed"),
+        (["--ceiling", "+3"], "--ceiling: '+3' is not allowed"),
+        (["--ceiling", "loud"], "--ceiling: 'loud' is not allowed"),
+        (["--lufs", "nan"], "--lufs: 'nan' is not allowed"),
+        (["--rate", "22050"], "--rate: '22050' is not allowed"),
+        (["--dither", "noise"], "--dither: 'noise' is not allowed"),
+    ],
+)
+def test_bad_options_are_one_line_and_write_nothing(tmp_path: Path, mix_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str) -> None:
+    out = tmp_path / "never.wav"
+    assert main(["finish", str(mix_file), str(out), *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0]
+    assert not out.exists()
+
+
+def test_32_bit_flac_and_unknown_extension_are_refused(tmp_path: Path, mix_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["finish", str(mix_file), str(tmp_path / "m.flac"), "--bits", "32"]) == 2
+    assert "FLAC holds 16 or 24 bits" in capsys.readouterr().err
+    assert main(["finish", str(mix_file), str(tmp_path / "m.mp4")]) == 2
+    assert ".wav, .flac, .aif or .aiff" in capsys.readouterr().err
+
+
+def test_a_failed_run_leaves_an_existing_output_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "master.wav"
+    out.write_bytes(b"yesterday's master")
+    silent = tmp_path / "silent.wav"
+    sf.write(str(silent), np.zeros((48000, 2)), 48000)
+    assert main(["finish", str(silent), str(out), "--lufs", "-14"]) == 2
+    err = capsys.readouterr().err
+    assert "no gated loudness" in err and str(silent) in err
+    assert out.read_bytes() == b"yesterday's master"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.wav", "silent.wav"]  # no temp files
+    assert main(["finish", str(tmp_path / "missing.wav"), str(out)]) == 2
+    assert "no such audio file" in capsys.readouterr().err
