@@ -55,10 +55,18 @@ class CdBuilder(TargetBuilder):
 
     def album_files(self, layout: CdLayout) -> dict[str, Any]:
         """DDP image, CUE sheet and PQ sheets, written only once the Red Book rules hold."""
-        from hybrid.deliver.cdfiles import write_album_files
+        from hybrid.ddp.cdtext import encode_packs
+        from hybrid.deliver.cdfiles import cd_text_for, write_album_files
 
+        text = cd_text_for(self.job.album, self.job.tracks)
+        try:
+            if text is not None:
+                encode_packs(text)
+        except ValueError as exc:  # more words than one CD-TEXT block holds
+            self.issues.append(Issue("warning", "cd.cdtext_too_long", f"cd: CD-TEXT left out: {exc}"))
+            text = None
         wavs = [e["path"] for e in self.entries]
-        written = write_album_files(self.folder, layout, wavs, self.job.album, self.job.tracks)
+        written = write_album_files(self.folder, layout, wavs, self.job.album, self.job.tracks, text)
         self.files += [p for p in written.values() if p.is_file()]
         return {key: path for key, path in written.items()}
 

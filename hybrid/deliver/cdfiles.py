@@ -108,11 +108,11 @@ def pq_sheet_html(layout: CdLayout, album: AlbumInfo, tracks: list[TrackMaster])
 
 
 def write_album_files(folder: Path, layout: CdLayout, wav_paths: list[Path], album: AlbumInfo,
-                      tracks: list[TrackMaster]) -> dict[str, Path]:
-    """DDP/ (the image), album.cue, pq-sheet.txt and pq-sheet.html beside the CD WAVs."""
+                      tracks: list[TrackMaster], cdtext: CdText | None) -> dict[str, Path]:
+    """DDP/ (the image, with `cdtext` when given), album.cue, pq-sheet.txt and pq-sheet.html."""
     master_id = album.catalog or album.upc_ean or album.title
     ddp_files = write_ddp(folder / "DDP", layout, wav_paths, upc_ean=album.upc_ean,
-                          master_id=master_id, cdtext=cd_text_for(album, tracks))
+                          master_id=master_id, cdtext=cdtext)
     written: dict[str, Path] = {"ddp": folder / "DDP"}
     written.update({f"ddp_{key}": path for key, path in ddp_files.items()})
     texts = {

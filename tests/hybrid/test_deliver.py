@@ -321,3 +321,12 @@ def test_a_streaming_rate_or_preview_format_outside_the_choices_is_refused(tmp_p
     with pytest.raises(ConfigError, match="preview_format: 'aac' is not allowed; allowed: mp3, ogg"):
         render(_job(tmp_path, seconds=(4.5,), preview_format="aac"), ["preview"], tmp_path / "out")
     assert not (tmp_path / "out").exists()  # refused before anything was made
+
+
+def test_cd_text_that_does_not_fit_one_block_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    job = _job(tmp_path, seconds=(4.5, 4.5))
+    wordy = [replace(t, title="A very long title " * 150) for t in job.tracks]  # 450 packs of 12
+    details = render(replace(job, tracks=wordy), ["cd"], tmp_path / "out").per_target["cd"]
+    assert [w["rule"] for w in details["compliance"]["warnings"]] == ["cd.cdtext_too_long"]
+    ddp = read_ddp(details["ddp"])
+    assert ddp.ok and ddp.cdtext is None and not (Path(details["ddp"]) / "CDTEXT.BIN").exists()
