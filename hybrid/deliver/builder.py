@@ -87,6 +87,10 @@ class TargetBuilder:
     def write(self, path: Path, pcm: np.ndarray, rate_hz: int, track: TrackMaster) -> None:
         sf.write(str(path), pcm, rate_hz, subtype=_SUBTYPES[self.bits or 24], format="WAV")
 
+    def companions(self, path: Path, pcm: np.ndarray, rate_hz: int) -> list[Path]:
+        """Further files of the same audio a target delivers beside the main one (hires: FLAC)."""
+        return []
+
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
         """Target-specific measurements and checks on the file as written."""
 
@@ -148,8 +152,14 @@ class TargetBuilder:
             "max_gain_reduction_db": _round(result.max_gain_reduction_db),
             "lufs_unreachable_by_lu": _round(result.lufs_unreachable_by_lu),
         }
+        for companion in self.companions(path, pcm, result.rate_hz):
+            self.files.append(companion)
+            entry["paths"].append(companion)
+            self.issues += check_file_format(companion, rate_hz=result.rate_hz, bits=self.bits,
+                                             channels=self.channels, label=label, track=track.number)
         self.extra(track, entry, written, int(written_rate))
-        tag_file(path, track, self.job.album, total_tracks=len(self.job.tracks), measured=entry)
+        for each in entry["paths"]:
+            tag_file(each, track, self.job.album, total_tracks=len(self.job.tracks), measured=entry)
         self.entries.append(entry)
 
     def complete(self) -> dict[str, Any]:

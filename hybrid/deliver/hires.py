@@ -1,10 +1,12 @@
-"""The `hires` target: 24-bit at 88.2 or 96 kHz (or the source's own higher rate), no needless SRC."""
+"""The `hires` target: 24-bit WAV and FLAC at 88.2 or 96 kHz (or the source's own higher rate), no needless SRC."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soundfile as sf
 
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.compliance import Issue
@@ -27,6 +29,12 @@ class HiresBuilder(TargetBuilder):
 
     def rate_for(self, source_rate_hz: int) -> int:
         return hires_rate_hz(source_rate_hz)
+
+    def companions(self, path: Path, pcm: np.ndarray, rate_hz: int) -> list[Path]:
+        # the same samples, losslessly packed: what most hi-res stores take; level 5 is FLAC's default
+        flac = path.with_suffix(".flac")
+        sf.write(str(flac), pcm, rate_hz, format="FLAC", subtype="PCM_24", compression_level=0.5)
+        return [flac]
 
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
         source = getattr(self, "_source_rate_hz", None)

@@ -164,7 +164,13 @@ def test_hires_keeps_a_96k_print_at_96k_without_resampling(tmp_path: Path) -> No
 
 def test_hires_from_a_48k_print_goes_to_96k_and_says_so(tmp_path: Path) -> None:
     details = render(_job(tmp_path, seconds=(4.5,)), ["hires"], tmp_path / "out").per_target["hires"]
-    assert sf.info(str(details["tracks"][0]["path"])).samplerate == 96000
+    wav, flac = details["tracks"][0]["paths"]
+    assert sf.info(str(wav)).samplerate == 96000 and sf.info(str(flac)).samplerate == 96000
+    # the FLAC holds the very same 24-bit samples, and its Vorbis comments the ISRC
+    assert np.array_equal(sf.read(str(wav), dtype="int32")[0], sf.read(str(flac), dtype="int32")[0])
+    from mutagen.flac import FLAC
+
+    assert FLAC(str(flac))["ISRC"] == ["GBAYE2600101"] and FLAC(str(flac))["TITLE"] == ["Song 1"]
     assert [w["rule"] for w in details["compliance"]["warnings"]] == ["hires.upsampled"]
 
 
