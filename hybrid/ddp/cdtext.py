@@ -94,6 +94,8 @@ def encode_packs(text: CdText, first_track: int = 1) -> bytes:
 
 def decode_packs(data: bytes) -> CdText:
     """Read block 0 back; a wrong length or a bad CRC is a ValueError naming the pack."""
+    if len(data) % PACK_BYTES == 4:
+        data = data[4:]  # some tools keep the 4-byte header of the drive's READ TOC (CD-TEXT) reply
     if len(data) % PACK_BYTES:
         raise ValueError(f"CD-TEXT is {len(data)} bytes, not a whole number of {PACK_BYTES}-byte packs")
     streams: dict[int, bytearray] = {}

@@ -175,6 +175,8 @@ def test_cd_text_packs_round_trip_and_carry_size_information() -> None:
     assert size[20] == len(rows) - 1 and size[28] == 0x09
     back = decode_packs(packs)
     assert back.disc == text.disc and back.tracks == text.tracks
+    header = (len(packs) + 2).to_bytes(2, "big") + b"\0\0"  # READ TOC format 5 reply header
+    assert decode_packs(header + packs).tracks == text.tracks
 
 
 def test_write_refuses_wavs_that_do_not_match_the_layout(tmp_path: Path) -> None:
