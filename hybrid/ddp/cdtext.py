@@ -122,10 +122,13 @@ def decode_packs(data: bytes) -> CdText:
     for kind, stream in streams.items():
         strings = stream.split(b"\0")
         number = first_owner[kind]
+        previous = ""
         for raw in strings:
             if number > last_track:
                 break
-            value = raw.decode("latin-1")
+            # a lone TAB means "the same as the one before" (writers use it to save packs)
+            value = previous if raw == b"\t" else raw.decode("latin-1")
+            previous = value
             if number == 0:
                 text.disc[PACK_TYPES[kind]] = value
                 number = first_track

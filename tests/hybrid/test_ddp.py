@@ -179,6 +179,20 @@ def test_cd_text_packs_round_trip_and_carry_size_information() -> None:
     assert decode_packs(header + packs).tracks == text.tracks
 
 
+def test_cd_text_tab_repeats_the_previous_string() -> None:
+    from hybrid.ddp.cdtext import _pack
+
+    def packs(kind: int, payloads: list[tuple[int, bytes]], start: int) -> bytes:
+        return b"".join(_pack(kind, track, start + i, 0, p) for i, (track, p) in enumerate(payloads))
+
+    # performer of disc, track 1 and track 2 ("\t": same as track 1), as another writer may pack it
+    body = packs(0x81, [(0, b"Duo\0Solo\0\t\0")], 0)
+    size = bytes([0, 1, 2, 0]) + bytes([0, 1] + [0] * 13 + [3]) + bytes([3] + [0] * 7) + bytes([9] + [0] * 7)
+    info = b"".join(_pack(0x8F, i, 1 + i, 0, size[i * 12:(i + 1) * 12]) for i in range(3))
+    text = decode_packs(body + info)
+    assert text.disc == {"performer": "Duo"} and text.tracks == [{"performer": "Solo"}, {"performer": "Solo"}]
+
+
 def test_write_refuses_wavs_that_do_not_match_the_layout(tmp_path: Path) -> None:
     wavs, _ = _album(tmp_path)
     sf.write(str(wavs[1]), np.zeros((100, 2), dtype=np.int16), 44100, subtype="PCM_16")
