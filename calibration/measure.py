@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from scipy import fft
@@ -19,6 +20,8 @@ from devices.errors import CalibrationError
 MIN_PEAK_TO_NOISE_DB = 30.0
 MIN_CONFIDENCE = 0.5
 LEVEL_REFERENCE_HZ = 1000.0
+# each send's sweep starts this much after the previous send's (see run_sweep)
+STAGGER_S = 0.1
 
 
 def measure(interface: AudioInterface, *, rig_name: str, sweep_s: float = 1.0, level_dbfs: float = -12.0,
@@ -65,37 +68,69 @@ class SweepResult:
 
 def run_sweep(interface: AudioInterface, *, sweep_s: float, level_dbfs: float, lead_s: float,
               tail_s: float) -> SweepResult:
-    """Play one sweep on every send at once and analyse each return against it."""
+    """Play one sweep on every send, each STAGGER_S later than the one before, and analyse each
+    return against the first send's timing.
+
+    The stagger is what tells the sends apart: a return fed by the wrong send comes back a whole
+    stagger early or late, far beyond any real skew, so crossed patch cables are caught here
+    instead of printing a master with its channels swapped.
+    """
     rate = int(interface.sample_rate)
+    n = int(interface.channels)
     lead = int(round(lead_s * rate))
     tail = int(round(tail_s * rate))
+    stagger = int(round(STAGGER_S * rate))
     sweep = log_sweep(rate, sweep_s, level_dbfs)
-    excitation = np.concatenate([np.zeros(lead), sweep, np.zeros(tail)])
-    capture = interface.playrec(np.repeat(excitation[:, None], interface.channels, axis=1))
+    frames = lead + sweep.size + (n - 1) * stagger + tail
+    send = np.zeros((frames, n))
+    for c in range(n):
+        send[lead + c * stagger:lead + c * stagger + sweep.size, c] = sweep
+    capture = interface.playrec(send)
     sends, returns = channel_numbers(interface)
     peak = np.max(np.abs(capture), axis=0)
-    for c in range(interface.channels):
+    for c in range(n):
         if peak[c] >= 0.999:
             raise CalibrationError(
                 f"return {returns[c]} clipped during the calibration sweep (send {sends[c]}); "
                 "lower the return gain or the units' output")
     # zero-padded 4x: bins of a few tenths of a hertz keep even the 20 Hz twelfth-octave band populated
-    n_fft = fft.next_fast_len(4 * excitation.size, real=True)
-    h_bins = transfer_function(excitation, capture, n_fft)
-    delays = []
-    for c in range(interface.channels):
-        delay = estimate_delay(h_bins[:, c], rate, n_fft, max_latency_samples=lead + tail)
+    n_fft = fft.next_fast_len(4 * frames, real=True)
+    h_bins = transfer_function(send[:, 0], capture, n_fft)
+    arrivals = []
+    for c in range(n):
+        delay = estimate_delay(h_bins[:, c], rate, n_fft, max_latency_samples=frames - sweep.size)
         if delay.peak_to_noise_db < MIN_PEAK_TO_NOISE_DB or delay.confidence < MIN_CONFIDENCE:
             raise CalibrationError(
                 f"no clear signal came back on return {returns[c]} from send {sends[c]} "
                 f"(peak {delay.peak_to_noise_db:.0f} dB over noise, confidence {delay.confidence:.2f}); "
                 "check the patch, the channel numbers in the rig file and that the units pass audio")
-        delays.append(delay)
+        arrivals.append(delay)
+    _refuse_crossed_returns([d.latency_samples for d in arrivals], stagger, sends, returns)
+    delays = [replace(d, latency_samples=d.latency_samples - c * stagger) for c, d in enumerate(arrivals)]
+    # H against the first send's timing carries each channel's stagger as a pure delay: levels
+    # and the magnitude response are untouched by it
     # a 1/48-octave band: the level at 1 kHz itself, averaged over a few bins against noise
     gains_db = band_level_db(h_bins, rate, n_fft, LEVEL_REFERENCE_HZ, fraction=48.0)
     quiet = capture[: max(lead // 2, 1)]
-    noise_floor = [_dbfs(float(np.sqrt(np.mean(quiet[:, c] ** 2)))) for c in range(interface.channels)]
+    noise_floor = [_dbfs(float(np.sqrt(np.mean(quiet[:, c] ** 2)))) for c in range(n)]
     return SweepResult(h_bins, n_fft, delays, gains_db, noise_floor)
+
+
+def _refuse_crossed_returns(arrivals: list[float], stagger: int, sends: list[int], returns: list[int]) -> None:
+    """CalibrationError naming the sends the returns really carry, when they are not their own."""
+    if len(arrivals) < 2:
+        return
+    first = min(arrivals)  # some return carries the earliest sweep: send 1's, when all are patched
+    carried = [int(round((t - first) / stagger)) for t in arrivals]
+    offsets = [t - c * stagger for c, t in enumerate(arrivals)]
+    if max(offsets) - min(offsets) < stagger / 2:
+        return
+    wrong = [f"return {returns[c]} carries send {sends[src] if 0 <= src < len(sends) else '?'}"
+             for c, src in enumerate(carried) if src != c]
+    raise CalibrationError(
+        "the returns do not carry their own sends: " + ", ".join(wrong)
+        + " (expected send " + ", ".join(f"{s} -> return {r}" for s, r in zip(sends, returns))
+        + "); check the patch or the channel numbers in the rig file")
 
 
 def channel_numbers(interface: AudioInterface) -> tuple[list[int], list[int]]:

@@ -46,10 +46,10 @@ def jack_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     os.environ["JACK_NO_AUDIO_RESERVATION"] = "1"
     yield server
     sd = sys.modules.get("sounddevice")
-    if sd is not None:
+    if sd is not None and sd._initialized > 0:
         sd._terminate()  # PortAudio's JACK client must leave before the server does
     server.stop()
-    if sd is not None:
+    if sd is not None and sd._initialized == 0:
         sd._initialize()
     for key, value in saved.items():
         if value is None:
@@ -69,12 +69,37 @@ def jack_loop(jack_server):  # type: ignore[no-untyped-def]
     except JackUnavailable as exc:
         _jack_missing(str(exc))
     try:
-        import sounddevice as sd
+        sd = _portaudio_with_jack()
     except (OSError, ImportError) as exc:
         loop.stop()
         _jack_missing(f"sounddevice/PortAudio: {exc}")
-    # PortAudio lists JACK only if the server ran when it initialised: scan again now
-    sd._terminate()
-    sd._initialize()
+    except Exception:
+        loop.stop()
+        raise
     yield loop
     loop.stop()  # every client goes before the server (a stale client hangs the next stream)
+
+
+def _portaudio_with_jack():  # type: ignore[no-untyped-def]
+    """sounddevice, (re)initialised now that jackd runs: PortAudio lists JACK only if the server ran
+    when it initialised. A busy server can refuse PortAudio's probe client once: try a few times."""
+    import importlib
+    import sys
+    import time
+
+    for attempt in range(5):
+        try:
+            if "sounddevice" not in sys.modules:
+                return importlib.import_module("sounddevice")  # the first import initialises
+            sd = sys.modules["sounddevice"]
+            if sd._initialized > 0:
+                sd._terminate()
+            sd._initialize()
+            return sd
+        except (OSError, ImportError):
+            raise
+        except Exception:  # sounddevice.PortAudioError from Pa_Initialize
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")

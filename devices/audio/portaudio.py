@@ -54,6 +54,10 @@ class _Pass:
     stalled: bool = False
 
 
+# with on_dropout: retry, a flagged pass is played again; a third pass only ever happens to settle
+# two flagged passes that disagree (one of them really lost audio, or both did)
+_RETRY_PASSES = 3
+
 # two captures of the same send "agree" when no block of their difference rises above this,
 # relative to the capture's RMS: noise and analog drift stay far below, one lost block (which
 # shifts everything after it) comes out near 0 dB
@@ -81,10 +85,11 @@ class PortAudioInterface:
     playrec streams the send out in blocks of block_size from a sounddevice callback and records
     the returns into the capture (the only whole-programme buffer). Input and output share one
     full-duplex stream, so frame k of the capture was recorded while frame k of the send played.
-    A dropout flag from the callback fails the pass; with on_dropout: retry the pass is run once
-    more, and AudioError follows if that one is flagged too, unless the two flagged captures agree
-    sample for sample (then nothing was lost: see playrec). on_dropout: stop fails at the first
-    flag. An irregular stream clock is logged (clock_warnings), not failed.
+    A dropout flag from the callback fails the pass. With on_dropout: retry the send is played
+    again: a clean pass is kept, and so is a flagged pass whose capture agrees sample for sample
+    with the previous flagged one (nothing was lost: see playrec); after three passes without
+    either, AudioError. on_dropout: stop fails at the first flag. An irregular stream clock is
+    logged (clock_warnings), not failed.
     """
 
     def __init__(self, config: SoundDeviceInterfaceConfig) -> None:
@@ -123,7 +128,7 @@ class PortAudioInterface:
             raise AudioError(f"audio device {self.device_name!r} is closed")
         # no float32 copy of the programme: each block is converted as the callback sends it
         send = check_send(send, self.channels)
-        attempts = 2 if self.config.on_dropout == "retry" else 1
+        attempts = _RETRY_PASSES if self.config.on_dropout == "retry" else 1
         flagged: np.ndarray | None = None
         problem = ""
         for attempt in range(1, attempts + 1):
@@ -142,7 +147,7 @@ class PortAudioInterface:
                 log.warning("both passes were flagged but their captures agree: kept the second")
                 return result.capture
             flagged = result.capture
-        retried = " (tried twice)" if attempts == 2 else ""
+        retried = f" ({attempts} passes)" if attempts > 1 else ""
         raise AudioError(f"the capture on {self.device_name!r} dropped out{retried}: {problem}; "
                          "nothing from it was kept")
 

@@ -122,3 +122,26 @@ def test_response_bands_are_twelfth_octaves_over_the_audio_band() -> None:
     assert freqs[-1] * 2 ** (-1 / 24) <= 20000.0 <= freqs[-1] * 2 ** (1 / 24)
     assert 1000.0 in list(freqs)
     np.testing.assert_allclose(np.diff(np.log2(freqs)), 1 / 12)
+
+
+def test_crossed_patch_cables_are_caught_and_named() -> None:
+    swapped = lambda audio, rate: audio[:, ::-1].copy()  # noqa: E731 - the patch, crossed
+    with pytest.raises(CalibrationError, match="return 5 carries send 4, return 6 carries send 3"):
+        calibration.measure(sim(analog=swapped), rig_name="crossed")
+
+
+def test_a_rotated_three_channel_patch_is_caught() -> None:
+    config = SimInterfaceConfig(backend="sim", latency_samples=50.0, gain_error_db=[0, 0, 0], noise_dbfs=-100,
+                                send_channels=[1, 2, 3], return_channels=[1, 2, 3])
+    rotated = lambda audio, rate: np.roll(audio, 1, axis=1)  # noqa: E731
+    with pytest.raises(CalibrationError, match="return 1 carries send 3, return 2 carries send 1, return 3 carries send 2"):
+        calibration.measure(open_interface(config, analog=rotated), rig_name="rotated")
+
+
+def test_crosstalk_at_minus_40_db_does_not_move_the_latency() -> None:
+    leaky = lambda audio, rate: audio + 0.01 * audio[:, ::-1]  # noqa: E731
+    interface = sim(analog=leaky)
+    record = calibration.measure(interface, rig_name="leaky")
+    for channel in record.channels:
+        assert abs(channel.latency_samples - interface.loop_latency_samples) < 0.01
+    assert [ch.gain_db for ch in record.channels] == pytest.approx([0.27, -0.18], abs=0.03)

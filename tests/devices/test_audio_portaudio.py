@@ -102,7 +102,7 @@ def test_a_dropout_is_retried_once_then_refused(jack_loop, monkeypatch) -> None:
 
 
 @pytest.mark.jack
-def test_two_flagged_passes_are_kept_only_if_their_audio_agrees(jack_loop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_flagged_passes_are_kept_only_when_two_in_a_row_agree(jack_loop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(5)
     send = rng.standard_normal((24000, 2)) * 0.1
     interface = open_interface(jack_config())
@@ -119,18 +119,34 @@ def test_two_flagged_passes_are_kept_only_if_their_audio_agrees(jack_loop, monke
 
     passes = []
 
-    def second_pass_lost_a_block(s):  # type: ignore[no-untyped-def]
+    def later_passes_lose_a_block(s):  # type: ignore[no-untyped-def]
         result = always_flagged(s)
         if passes:
             lost = result.capture.copy()
-            lost[8192:] = result.capture[8192 - 256:-256]  # one period lost and everything after it late
+            at = 8192 + 256 * len(passes)  # a period lost, each pass somewhere else
+            lost[at:] = result.capture[at - 256:-256]
             result.capture = lost
         passes.append(result)
         return result
 
-    monkeypatch.setattr(interface, "_one_pass", second_pass_lost_a_block)
-    with pytest.raises(AudioError, match=r"dropped out \(tried twice\)"):
+    monkeypatch.setattr(interface, "_one_pass", later_passes_lose_a_block)
+    with pytest.raises(AudioError, match=r"dropped out \(3 passes\)"):
         interface.playrec(send)
+    assert len(passes) == 3
+
+    first_lost = []
+
+    def first_pass_loses_a_block(s):  # type: ignore[no-untyped-def]
+        result = always_flagged(s)
+        if not first_lost:
+            result.capture = np.concatenate([np.zeros((256, 2)), result.capture[:-256]])
+        first_lost.append(result)
+        return result
+
+    monkeypatch.setattr(interface, "_one_pass", first_pass_loses_a_block)
+    kept = interface.playrec(send)  # passes 2 and 3 agree: the third settles it
+    assert len(first_lost) == 3
+    np.testing.assert_array_equal(kept, first_lost[2].capture)
 
 
 def test_captures_agree_within_noise_and_not_across_a_lost_block() -> None:
