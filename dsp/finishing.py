@@ -11,7 +11,7 @@ from dsp.dither import BITS, DITHERS, to_pcm
 from dsp.limiter import limit
 from dsp.loudness import measure
 from dsp.resample import resample
-from dsp.truepeak import true_peak_dbtp
+from dsp.truepeak import interval_peaks
 
 __all__ = ["FinishResult", "FinishSettings", "finish"]
 
@@ -19,6 +19,7 @@ __all__ = ["FinishResult", "FinishSettings", "finish"]
 _LUFS_TOLERANCE_LU = 0.1
 _LUFS_MAX_PASSES = 8
 _DIMINISHING = 0.25  # loudness gained per dB of added gain below which a target is out of reach
+_MAX_STEP_DB = 24.0
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,22 @@ class FinishResult:
     lufs_unreachable_by_lu: float | None  # how far short of the target the ceiling left it
 
 
-def _limited(audio: np.ndarray, rate: int, gain_db: float, settings: FinishSettings) -> tuple[np.ndarray, np.ndarray]:
-    """The audio after gain and (if enabled) the limiter, and the limiter's reduction in dB."""
-    gained = audio * 10.0 ** (gain_db / 20.0) if gain_db != 0.0 else audio
+def _limited(
+    audio: np.ndarray, rate: int, peaks: np.ndarray, gain_db: float, settings: FinishSettings
+) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """After gain and (if enabled) the limiter: audio, limiter reduction per frame (dB), true peak.
+
+    `peaks` are the interval true peaks of `audio` before gain: a gain scales them exactly, so
+    they are measured once however many gains are tried.
+    """
+    scale = 10.0 ** (gain_db / 20.0)
     if not settings.limiter:
-        return gained, np.zeros(audio.shape[0])
-    result = limit(gained, rate, ceiling_dbtp=settings.ceiling_dbtp)
-    return result.audio, np.maximum(0.0, -result.gain_db)  # +0.0, never -0.0
+        top = float(np.max(peaks)) * scale if peaks.size else 0.0
+        peak = float(20.0 * np.log10(top)) if top > 0.0 else None
+        return (audio * scale if gain_db != 0.0 else audio), np.zeros(audio.shape[0]), peak
+    gained = audio * scale if gain_db != 0.0 else audio
+    result = limit(gained, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks * scale)
+    return result.audio, np.maximum(0.0, -result.gain_db), result.true_peak_dbtp  # +0.0, never -0.0
 
 
 def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None, seed: int | None = None) -> FinishResult:
@@ -76,20 +86,22 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
 
     The rate is converted first so that the limiter holds the ceiling at the delivered rate
     (conversion after limiting would bring back overs). With `lufs_target`, the gain before the
-    limiter is iterated until the result measures the target within 0.1 LU; if the limiter eats
-    the added level so the target cannot be met under the ceiling, the result is the loudest the
-    ceiling allows and `lufs_unreachable_by_lu` says how far short it is.
+    limiter is iterated (secant steps on measured loudness against gain) until the result
+    measures the target within 0.1 LU; if the limiter gives back less than a quarter of each
+    added dB as loudness, the target is out of reach under the ceiling: the result is the
+    loudest pass and `lufs_unreachable_by_lu` says how far short it is.
     """
     settings = settings or FinishSettings()
     frames = as_frames(audio, rate=rate)
     rate = int(rate)
     rate_out = int(settings.rate_hz or rate)
     converted = resample(frames, rate, rate_out)
+    peaks = interval_peaks(converted, rate_out)
 
     gain_db = 0.0
     unreachable: float | None = None
     if settings.lufs_target is None:
-        finished, reduction_db = _limited(converted, rate_out, 0.0, settings)
+        finished, reduction_db, peak = _limited(converted, rate_out, peaks, 0.0, settings)
         loudness = measure(finished, rate_out).integrated_lufs
     else:
         start = measure(converted, rate_out).integrated_lufs
@@ -98,25 +110,25 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
         gain_db = settings.lufs_target - start
         previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
         for _ in range(_LUFS_MAX_PASSES):
-            finished, reduction_db = _limited(converted, rate_out, gain_db, settings)
+            finished, reduction_db, peak = _limited(converted, rate_out, peaks, gain_db, settings)
             loudness = measure(finished, rate_out).integrated_lufs
             assert loudness is not None  # a gain cannot silence what had gated loudness
             miss = settings.lufs_target - loudness
             if abs(miss) <= _LUFS_TOLERANCE_LU:
                 break
-            if previous is not None and miss > 0.0 and gain_db > previous[0]:
-                # The limiter gave back less than a quarter of the added gain as loudness: more
-                # gain would only crush the programme against the ceiling. Say so instead.
-                if loudness - previous[1] < _DIMINISHING * (gain_db - previous[0]):
+            slope = 1.0  # LU of loudness per dB of gain: 1 until the limiter bites
+            if previous is not None and gain_db != previous[0]:
+                slope = (loudness - previous[1]) / (gain_db - previous[0])
+                if miss > 0.0 and slope < _DIMINISHING:
+                    # More gain would only crush the programme against the ceiling. Say so.
                     unreachable = float(miss)
                     break
             previous = (gain_db, loudness)
-            gain_db += miss
+            gain_db += float(np.clip(miss / max(slope, _DIMINISHING), -_MAX_STEP_DB, _MAX_STEP_DB))
         else:
             if miss > 2.0 * _LUFS_TOLERANCE_LU:
                 unreachable = float(miss)
 
-    peak = true_peak_dbtp(finished, rate_out)
     pcm = to_pcm(finished, settings.bits, settings.dither, seed=seed)
     return FinishResult(
         audio=finished,
@@ -127,6 +139,6 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
         max_gain_reduction_db=float(max(0.0, np.max(reduction_db))) if reduction_db.size else 0.0,
         gain_reduction_db=reduction_db,
         integrated_lufs=None if loudness is None else float(loudness),
-        true_peak_dbtp=float(peak) if np.isfinite(peak) else None,
+        true_peak_dbtp=peak,
         lufs_unreachable_by_lu=unreachable,
     )

@@ -28,6 +28,7 @@ class LimiterResult:
     audio: np.ndarray
     gain_db: np.ndarray  # (frames,), <= 0
     max_gain_reduction_db: float  # >= 0
+    true_peak_dbtp: float | None = None  # of the output, by the limiter's own detector
 
 
 def _coefficient(time_ms: float, rate: int) -> float:
@@ -73,6 +74,7 @@ def limit(
     attack_ms: float = 5.0,
     release_ms: float = 60.0,
     sustained_release_ms: float | None = None,
+    peaks: np.ndarray | None = None,
 ) -> LimiterResult:
     """Hold the true peak of `audio` at or under `ceiling_dbtp`, all channels linked.
 
@@ -82,6 +84,8 @@ def limit(
     (default 8x release) when reduction has been held. The output is then measured with the
     true-peak detector and any interval still over is pushed down and the gain recomputed, until
     nothing is over. Audio whose true peak is already under the ceiling is returned unchanged.
+    `peaks`, if given, is `dsp.truepeak.interval_peaks(audio, rate)` already measured (a caller
+    trying several gains scales one measurement instead of repeating it).
     """
     frames = as_frames(audio, rate=rate)
     rate = int(rate)
@@ -92,9 +96,13 @@ def limit(
     source = np.array(frames, dtype=np.float64)  # a copy: the caller's array is never touched
     length = source.shape[0]
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
-    peaks = interval_peaks(source, rate)
+    if peaks is None:
+        peaks = interval_peaks(source, rate)
+    elif peaks.shape != (length,):
+        raise ValueError(f"peaks must be shaped ({length},) like the audio's frames; got {peaks.shape}")
     if length == 0 or float(np.max(peaks)) <= ceiling:
-        return LimiterResult(source, np.zeros(length), 0.0)
+        top = float(np.max(peaks)) if length else 0.0
+        return LimiterResult(source, np.zeros(length), 0.0, _db_or_none(top))
 
     aim = ceiling * 10.0 ** (-_AIM_DB / 20.0)
     required = np.minimum(1.0, aim / np.maximum(peaks, 1e-300))
@@ -123,4 +131,8 @@ def limit(
 
     with np.errstate(divide="ignore"):
         gain_db = 20.0 * np.log10(gain)
-    return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))))
+    return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), _db_or_none(float(np.max(out_peaks))))
+
+
+def _db_or_none(linear: float) -> float | None:
+    return float(20.0 * np.log10(linear)) if linear > 0.0 else None
