@@ -12,11 +12,12 @@ from devices.profile import Profile, SimSpec, Value
 from dsp.delay import windowed_sinc
 from dsp.dynamics import Compressor
 from dsp.filters import apply_sos, high_shelf, identity_sos, low_shelf, peaking, proportional_q, sos_state, tilt
-from dsp.saturation import saturate
 
 # The electronics of every unit: a coupling capacitor, one pole at 1 Hz, so DC never passes and the
 # phase shift it leaves at 20 Hz stays under 3 degrees
 _COUPLING_HZ = 1.0
+# Noise is drawn this many frames at a time and used block by block
+_NOISE_CHUNK_FRAMES = 1 << 15
 # Half-length of the windowed-sinc that carries a unit's fractional latency (only units with latency)
 _LATENCY_HALF_TAPS = 32
 
@@ -39,6 +40,8 @@ class UnitSound:
         self.bias = 0.0
         self.output_gain = 1.0
         self.rng = rng
+        self._noise_buffer = np.zeros((0, channels))
+        self._noise_pos = 0
         self._configure(self.settings, rate)
         sos = np.vstack([coupling_sos(rate), *self._sections(self.settings, rate)])
         self.sos = sos
@@ -68,17 +71,40 @@ class UnitSound:
         """The next block of (frames, channels) audio through the unit."""
         y, self.zi = apply_sos(self.sos, block, self.zi)  # type: ignore[misc]
         y = self._dynamics(y)
-        y = saturate(y, self.drive_db, self.bias) * self.output_gain
-        if self.noise_rms > 0:
-            y = y + self.noise_rms * self.rng.standard_normal(y.shape)
+        # the output stage in one pass: dsp.saturation.saturate's curve, the output gain, the noise
+        g = 10.0 ** (self.drive_db / 20.0)
+        tb = math.tanh(self.bias)
+        out = np.empty_like(y)
+        _output_stage(y, g, self.bias, tb, self.output_gain / (g * (1.0 - tb * tb)),
+                      self._noise(y.shape), self.noise_rms, out)
         if self._fir is not None:
-            y = self._delay(y)
-        return y
+            out = self._delay(out)
+        return out
+
+    def _noise(self, shape: tuple[int, ...]) -> np.ndarray:
+        """Unit-variance noise for the next block, drawn in large chunks (one draw per block costs more)."""
+        frames = shape[0]
+        if self._noise_pos + frames > self._noise_buffer.shape[0] or self._noise_buffer.shape[1] != shape[1]:
+            self._noise_buffer = self.rng.standard_normal((max(_NOISE_CHUNK_FRAMES, frames), shape[1]))
+            self._noise_pos = 0
+        chunk = self._noise_buffer[self._noise_pos:self._noise_pos + frames]
+        self._noise_pos += frames
+        return chunk
 
     def _delay(self, y: np.ndarray) -> np.ndarray:
         out = np.empty_like(y)
         _fir_stream(self._fir, y, self._fir_state, out)
         return out
+
+
+@njit(cache=True, nogil=True)
+def _output_stage(y: np.ndarray, g: float, bias: float, tb: float, scale: float, noise: np.ndarray,
+                  noise_rms: float, out: np.ndarray) -> None:
+    """out = saturate(y, drive, bias) * output_gain + noise_rms * noise (scale folds in the gains)."""
+    frames, channels = y.shape
+    for i in range(frames):
+        for c in range(channels):
+            out[i, c] = (math.tanh(g * y[i, c] + bias) - tb) * scale + noise_rms * noise[i, c]
 
 
 @njit(cache=True, nogil=True)
