@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, ndimage, signal
+from scipy import ndimage
 
 from dsp.spectrum import power_spectrum
 
@@ -37,6 +37,15 @@ def _check(audio: np.ndarray, rate: float | None = None) -> np.ndarray:
 def _db(power: np.ndarray | float) -> np.ndarray | float:
     with np.errstate(divide="ignore"):
         return np.maximum(10.0 * np.log10(power), _SILENCE_DB)
+
+
+def _envelope(x: np.ndarray) -> np.ndarray:
+    """|sample| of the loudest channel at each frame (column by column: numpy reduces a short
+    last axis slowly)."""
+    env = np.abs(x[:, 0])
+    for ch in range(1, x.shape[1]):
+        np.maximum(env, np.abs(x[:, ch]), out=env)
+    return env
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +124,7 @@ def peaks_at_ceiling_per_min(audio: np.ndarray, rate: float, within_db: float = 
     count once (one drum hit, one event).
     """
     x = _check(audio, rate)
-    envelope = np.max(np.abs(x), axis=1)
+    envelope = _envelope(x)
     peak = float(envelope.max())
     if peak == 0.0:
         return 0.0
@@ -226,14 +235,7 @@ def clicks(audio: np.ndarray, rate: float, threshold_db: float = 20.0, order: in
     merge = int(round(0.005 * rate))
     events: list[Click] = []
     for ch in range(x.shape[1]):
-        col = x[:, ch]
-        err = np.zeros_like(col)
-        for start in range(0, len(col), block):
-            # Each block is predicted from its own fit, with `order` samples of history before it.
-            lo = max(0, start - order)
-            seg = col[lo: start + block]
-            if len(seg) > 2 * order and np.any(seg):
-                err[start: start + block] = _prediction_error(seg, order)[start - lo:]
+        err = _prediction_error(x[:, ch], order, block)
         mag = np.abs(err)
         count = -(-len(mag) // slice_n)
         padded = np.zeros(count * slice_n)
@@ -253,20 +255,39 @@ def clicks(audio: np.ndarray, rate: float, threshold_db: float = 20.0, order: in
     return sorted(events, key=lambda c: c.time_s)
 
 
-def _prediction_error(seg: np.ndarray, order: int) -> np.ndarray:
-    """Forward prediction error of an AR(order) model fitted by the autocorrelation method."""
-    win = seg * np.hanning(len(seg))
-    r = np.array([np.dot(win[: len(win) - k], win[k:]) for k in range(order + 1)])
-    if r[0] <= 0.0:
-        return np.zeros_like(seg)
-    r = r.copy()
-    r[0] *= 1.0 + 1e-9  # a touch of white-noise correction keeps the Toeplitz system solvable
-    try:
-        a = linalg.solve_toeplitz(r[:order], r[1: order + 1])
-    except (np.linalg.LinAlgError, ValueError):
-        return np.zeros_like(seg)
-    err = signal.lfilter(np.concatenate([[1.0], -a]), [1.0], seg)
-    err[:order] = 0.0  # the first samples have no history in this segment
+def _prediction_error(col: np.ndarray, order: int, block: int) -> np.ndarray:
+    """Forward prediction error of AR(order) models fitted per block by the autocorrelation
+    method (Hann window, Levinson-Durbin), every block at once: numpy passes over the whole
+    signal instead of a Python loop per block."""
+    n = len(col)
+    count = -(-n // block)
+    blocks = np.zeros(count * block)
+    blocks[:n] = col
+    blocks = blocks.reshape(count, block) * np.hanning(block)
+    r = np.stack([np.einsum("ij,ij->i", blocks[:, : block - k], blocks[:, k:]) for k in range(order + 1)], axis=1)
+    live = r[:, 0] > 0.0
+    r[:, 0] *= 1.0 + 1e-9  # a touch of white-noise correction keeps every fit stable
+    a = np.zeros((count, order + 1))
+    a[:, 0] = 1.0
+    power = np.where(live, r[:, 0], 1.0)
+    for i in range(1, order + 1):
+        acc = r[:, i] + np.einsum("ij,ij->i", a[:, 1:i], r[:, i - 1: 0: -1]) if i > 1 else r[:, 1].copy()
+        k = np.where(live, -acc / power, 0.0)
+        a[:, 1:i] = a[:, 1:i] + k[:, None] * a[:, i - 1: 0: -1]
+        a[:, i] = k
+        power = power * (1.0 - k * k)
+    # err[t] = sum_j a_j x[t - j]: one pass per coefficient over the (blocks, samples) view,
+    # each row using its own block's model.
+    history = np.zeros(order + count * block)
+    history[order: order + n] = col
+    err = history[order:].reshape(count, block).copy()
+    term = np.empty_like(err)
+    for j in range(1, order + 1):
+        np.multiply(history[order - j: order - j + count * block].reshape(count, block), a[:, j, None], out=term)
+        err += term
+    err[~live] = 0.0  # digital silence predicts itself
+    err = err.ravel()[:n]
+    err[:order] = 0.0  # the first samples have no history
     return err
 
 
@@ -425,7 +446,7 @@ class Edges:
 def edges(audio: np.ndarray, rate: float, sound_dbfs: float = -60.0) -> Edges:
     """Silence at head and tail, and how loud the music is at its first and last 10 ms."""
     x = _check(audio, rate)
-    envelope = np.max(np.abs(x), axis=1)
+    envelope = _envelope(x)
     sound = np.flatnonzero(envelope >= 10.0 ** (sound_dbfs / 20.0))
     duration = x.shape[0] / rate
     if len(sound) == 0:

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from dsp import qc as measure
-from dsp.meter import analyze
+from dsp import loudness
+from dsp.meter import Analysis
 from dsp.spectrum import spectral_balance
 from dsp.truepeak import interval_peaks
 from hybrid.errors import ConfigError
@@ -110,11 +111,11 @@ def evaluate(audio: np.ndarray, rate: int, *, reference: tuple[np.ndarray, int] 
     x = np.asarray(audio, dtype=np.float64)
     if x.ndim == 1:
         x = x[:, None]
-    loud = analyze(x, rate).to_dict()
-    result = MixEvaluation(name, int(rate), int(x.shape[1]), x.shape[0] / rate, {"loudness": loud})
+    shared = _measure_shared(x, rate)
+    result = MixEvaluation(name, int(rate), int(x.shape[1]), x.shape[0] / rate, {"loudness": shared.loudness})
     m, add = result.measurements, result.findings.append
     for check in (_clipping, _overs_and_headroom, _dc, _stereo, _dynamics, _clicks, _hum, _noise, _edges):
-        for finding in check(x, rate, m, loud):
+        for finding in check(x, rate, m, shared):
             add(finding)
     if reference is not None:
         for finding in _against_reference(x, rate, reference, m):
@@ -122,6 +123,31 @@ def evaluate(audio: np.ndarray, rate: int, *, reference: tuple[np.ndarray, int] 
     order = {s: i for i, s in enumerate(SEVERITIES)}
     result.findings.sort(key=lambda f: (order[f.severity], f.times_s[:1] or (0.0,)))
     return result
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Measurements more than one check needs, made once."""
+
+    loudness: dict[str, Any]  # the keys of `hybrid analyze --json`
+    peaks: np.ndarray  # true peak per sample interval, linear (dsp.truepeak.interval_peaks)
+    runs: list[measure.ClipRun]
+    edges: measure.Edges
+
+
+def _measure_shared(x: np.ndarray, rate: int) -> _Shared:
+    # One oversampled pass gives both the overs' positions and the true peak of the meter reading.
+    peaks = interval_peaks(x, rate)
+    top = float(peaks.max()) if len(peaks) else 0.0
+    readings = loudness.measure(x, rate)
+    sample_peak = float(np.max(np.abs(x)))
+    loud = Analysis(
+        integrated_lufs=readings.integrated_lufs, short_term_max_lufs=readings.short_term_max_lufs,
+        momentary_max_lufs=readings.momentary_max_lufs, lra_lu=readings.lra_lu,
+        true_peak_dbtp=20.0 * float(np.log10(top)) if top > 0 else None,
+        sample_peak_dbfs=20.0 * float(np.log10(sample_peak)) if sample_peak > 0 else None,
+        duration_s=x.shape[0] / rate, sample_rate=int(rate), channels=int(x.shape[1])).to_dict()
+    return _Shared(loud, peaks, measure.clipped_runs(x), measure.edges(x, rate))
 
 
 def _times(frames: list[int] | np.ndarray, rate: int, merge_s: float = 0.05) -> tuple[float, ...]:
@@ -142,8 +168,8 @@ def _side(channel: int, channels: int) -> str:
 
 # --- the checks: each returns findings and records its figures in m ---------------------------
 
-def _clipping(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
-    runs = measure.clipped_runs(x)
+def _clipping(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
+    runs = shared.runs
     m["clipped_runs"] = len(runs)
     m["longest_clipped_run_samples"] = max((r.length_samples for r in runs), default=0)
     if not runs:
@@ -157,8 +183,8 @@ def _clipping(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
         "bounce it again without clipping on the mix bus or the master fader")]
 
 
-def _overs_and_headroom(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
-    peaks = interval_peaks(x, rate)
+def _overs_and_headroom(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
+    peaks, loud = shared.peaks, shared.loudness
     true_peak = loud.get("true_peak_dbtp")
     sample_peak = loud.get("sample_peak_dbfs")
     over = np.flatnonzero(peaks > 1.0)
@@ -185,7 +211,7 @@ def _overs_and_headroom(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[F
     return out
 
 
-def _dc(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
+def _dc(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     dc = measure.dc_offset_dbfs(x)
     m["dc_offset_dbfs"] = [round(float(v), 1) for v in dc]
     worst = int(np.argmax(dc))
@@ -198,7 +224,7 @@ def _dc(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
                     "remove the DC offset (a DC filter on the bus or the offending track)")]
 
 
-def _stereo(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
+def _stereo(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     corr = measure.correlation(x)
     m["correlation"] = corr
     m["mono_fold_loss_db"] = loss = measure.mono_fold_loss_db(x)
@@ -244,10 +270,10 @@ def _balance(balance: float | None) -> list[Finding]:
     return out
 
 
-def _dynamics(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
+def _dynamics(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     crest = measure.crest_factor_db(x)
     pinned = measure.peaks_at_ceiling_per_min(x, rate)
-    integrated, true_peak = loud.get("integrated_lufs"), loud.get("true_peak_dbtp")
+    integrated, true_peak = shared.loudness.get("integrated_lufs"), shared.loudness.get("true_peak_dbtp")
     plr = None if integrated is None or true_peak is None else true_peak - integrated
     m.update(crest_factor_db=crest, plr_lu=plr, peaks_at_ceiling_per_min=pinned)
     if plr is None:
@@ -268,17 +294,17 @@ def _dynamics(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
     return []
 
 
-def _clicks(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
+def _clicks(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     found = measure.clicks(x, rate)
     # A clipped top has sharp corners the predictor cannot follow; those are the clipping's, not clicks.
     clipped = np.zeros(x.shape[0] + 1, dtype=np.int64)
-    for run in measure.clipped_runs(x):
+    for run in shared.runs:
         clipped[max(0, run.start_frame - rate // 1000)] += 1
         clipped[min(x.shape[0], run.start_frame + run.length_samples + rate // 1000)] -= 1
     near_clip = np.cumsum(clipped)[:-1] > 0
     found = [c for c in found if not near_clip[min(x.shape[0] - 1, int(round(c.time_s * rate)))]]
     # A cut-off ending is a discontinuity too; it is reported once, as the abrupt end.
-    e = measure.edges(x, rate)
+    e = shared.edges
     if e.end_level_db > _ABRUPT_END_DB:
         end_s = x.shape[0] / rate - e.tail_silence_s
         found = [c for c in found if abs(c.time_s - end_s) > 0.01]
@@ -293,7 +319,7 @@ def _clicks(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
                     "fix the clicks (crossfade the edits, check for dropouts)")]
 
 
-def _hum(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
+def _hum(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     found = measure.hum(x, rate)
     m["hum"] = None if found is None else {"mains_hz": found.mains_hz, "harmonics": list(found.harmonics),
                                             "level_dbfs": round(found.level_dbfs, 1)}
@@ -306,7 +332,7 @@ def _hum(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
                     "find the hum's source (a ground loop, a guitar amp) or clean that track")]
 
 
-def _noise(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
+def _noise(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     floor = measure.noise_floor(x, rate)
     m["noise_floor_dbfs"] = None if floor is None else round(floor.floor_dbfs, 1)
     if floor is None:
@@ -321,8 +347,8 @@ def _noise(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
     return []
 
 
-def _edges(x: np.ndarray, rate: int, m: dict, loud: dict) -> list[Finding]:
-    e = measure.edges(x, rate)
+def _edges(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
+    e = shared.edges
     m["head_silence_s"], m["tail_silence_s"] = round(e.head_silence_s, 3), round(e.tail_silence_s, 3)
     duration = x.shape[0] / rate
     if e.head_silence_s >= duration:

@@ -226,3 +226,23 @@ def test_hum_allows_mains_drift_but_not_a_held_bass_note_beside_it(freq_hz: floa
     assert (found is not None) == is_hum
     if is_hum:
         assert found.mains_hz == round(freq_hz / 10) * 10 and found.harmonics == (1, 3)
+
+
+def test_block_prediction_error_matches_a_per_block_reference() -> None:
+    # The vectorised Levinson-Durbin against scipy's Toeplitz solver and lfilter, block by block.
+    from scipy import linalg, signal as sps
+
+    rng = np.random.default_rng(13)
+    col = sps.lfilter([1.0], [1.0, -1.6, 0.8], rng.standard_normal(5000)) * 0.01
+    order, block = 8, 1000
+    got = qc._prediction_error(col, order, block)
+    window = np.hanning(block)
+    for start in range(0, len(col), block):
+        seg = col[start: start + block] * window
+        r = np.array([np.dot(seg[: block - k], seg[k:]) for k in range(order + 1)])
+        r[0] *= 1.0 + 1e-9
+        a = linalg.solve_toeplitz(r[:order], r[1:])
+        history = col[max(0, start - order): start + block]
+        want = sps.lfilter(np.concatenate([[1.0], -a]), [1.0], history)[start - max(0, start - order):]
+        lo = order if start == 0 else 0
+        assert np.allclose(got[start + lo: start + block], want[lo:], rtol=1e-9, atol=1e-15)

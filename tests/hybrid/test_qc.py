@@ -196,3 +196,13 @@ def test_findings_are_ordered_by_severity_and_serialise(clean: np.ndarray) -> No
     ranks = [SEVERITIES.index(f["severity"]) for f in doc["findings"]]
     assert ranks == sorted(ranks) and doc["ready"] is False
     assert doc["file"] == "x.wav" and doc["verdict"].startswith("Ask the mix engineer")
+
+
+def test_loudness_readings_are_those_of_hybrid_analyze(clean: np.ndarray, clean_result: MixEvaluation) -> None:
+    from dsp.meter import analyze
+
+    expected = analyze(clean, RATE).to_dict()
+    got = clean_result.measurements["loudness"]
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, abs=0.01), key
