@@ -207,3 +207,20 @@ def test_the_chain_keeps_its_state_between_blocks(station: Station) -> None:
     blocks = np.vstack([station.sim.process(BURSTS[i:i + 256], RATE) for i in range(0, len(BURSTS), 256)])
     # the same stream in blocks of 256 gives the same samples, up to the (differently drawn) noise floor
     assert np.max(np.abs(whole - blocks)) < 1e-4
+
+
+def test_the_units_output_stage_is_the_reference_saturation_curve(station: Station) -> None:
+    from dsp.saturation import saturate
+
+    twin = station.sim.twins["color"]
+    settings = {**twin.profile.neutral(), "drive_db": 12.0, "mode": "hot", "output_db": -3.0}
+    sound = sound_for(twin.profile, settings, RATE, 2, np.random.default_rng(1))
+    sound.noise_rms = 0.0
+    y = sound.process(SINE)
+    # the same path written with the reference functions: filters, saturate(), output gain, latency
+    linear = signal.sosfilt(sound.sos, SINE, axis=0)
+    expected = fractional_delay(saturate(linear, sound.drive_db, sound.bias) * sound.output_gain,
+                                sound.latency_samples)
+    middle = slice(RATE // 4, -RATE // 4)
+    assert np.max(np.abs(y[middle] - expected[middle])) < 1e-4  # the unit's short sinc vs a long one
+    assert sound.drive_db == twin.profile.sim.drive_db + 12.0 + 12.0 and sound.bias > 0
