@@ -365,10 +365,13 @@ class Profile:
         kinds = [k for k in ("osc", "serial", "midi") if getattr(self.data.wires, k) is not None]
         return kinds + ["manual"]
 
-    def encoding(self, kind: str) -> Any:
-        """The encoding of one wire; ConfigError when this model does not speak it."""
+    def encoding(self, kind: str, field: str | None = None) -> Any:
+        """The encoding of one wire; ConfigError when this model does not speak it.
+
+        field names where the wire was asked for (e.g. "units.comp.wire.kind" of a rig) for the message.
+        """
         if kind not in self.wire_kinds():
-            raise ConfigError(self.source, "wires", kind,
+            raise ConfigError(None if field else self.source, field or "wires", kind,
                               f"profile {self.name!r} speaks: {', '.join(self.wire_kinds())}")
         return getattr(self.data.wires, kind) if kind != "manual" else None
 

@@ -58,7 +58,7 @@ class Unit:
         """A Unit on the wire the rig names; address replaces an 'auto' port (a simulated twin's address)."""
         profile = profile or load_profile(config.profile)
         wire = config.wire
-        encoding = profile.encoding(wire.kind)
+        encoding = profile.encoding(wire.kind, f"units.{config.name}.wire.kind")
         remote: Remote
         if wire.kind == "manual":
             remote = ManualRemote(ManualTransport(label=config.name, confirm=confirm), profile, on_manual_confirmed)

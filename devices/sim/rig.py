@@ -79,6 +79,7 @@ class SimRig:
 
     def _start(self, unit: UnitConfig, persist: bool) -> Twin:
         profile = load_profile(unit.profile)
+        profile.encoding(unit.wire.kind, f"units.{unit.name}.wire.kind")  # the model must speak the rig's wire
         panel = Panel(unit.name, profile, self.folder / f"{unit.name}.json" if persist else None)
         wire = unit.wire
         twin: Twin

@@ -84,3 +84,17 @@ def test_an_auto_port_on_real_gear_is_refused_with_the_field() -> None:
     real = parse(Rig, data, "studio.yaml")
     with pytest.raises(HybridError, match=r"units.eq.wire.port: 'auto' is not allowed; 'auto' needs simulated: true"):
         open_station(real, audio=False)
+
+
+def test_a_rig_that_puts_a_unit_on_a_wire_its_model_does_not_speak_is_refused() -> None:
+    from devices.config import parse
+    from devices.rig import Rig
+
+    data = load_rig().model_dump()
+    data["units"][1]["wire"] = {"kind": "osc", "port": "auto"}
+    rig = parse(Rig, data, "studio.yaml")
+    with pytest.raises(HybridError, match=r"^units.comp.wire.kind: 'osc' is not allowed; profile 'vca-bus-comp' "
+                                          r"speaks: serial, manual$"):
+        open_station(rig, audio=False)
+    with open_station(load_rig(), audio=False):  # nothing was left holding the twins
+        pass
