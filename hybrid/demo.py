@@ -12,6 +12,10 @@ from scipy import fft as sp_fft, signal
 
 RATE_HZ = 48000
 PEAK_DBFS = -6.0  # a mix arrives with headroom for the chain and the limiter
+LEAD_IN_S = 0.25
+# every sound opens and closes with a short ramp: a note that starts or stops on a hard edge is a click
+_ATTACK_S = 0.0015
+_RELEASE_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Song:
 SONGS = (
     Song("first-light", "First Light", 112, 45, ((0, 4, 7), (-3, 0, 4), (5, 9, 12), (7, 11, 14)), 4, 0.0, 3500, -1.0),
     Song("night-drive", "Night Drive", 96, 40, ((0, 3, 7), (-4, 0, 3), (-2, 2, 5), (-5, -2, 2)), 4, 0.12, 2200, -3.0),
-    Song("last-call", "Last Call", 124, 43, ((0, 4, 7, 11), (5, 9, 12, 16), (2, 5, 9, 12), (7, 11, 14, 17)), 5, 0.0, 5000, 0.0),
+    Song("last-call", "Last Call", 124, 41, ((0, 4, 7, 11), (5, 9, 12, 16), (2, 5, 9, 12), (7, 11, 14, 17)), 5, 0.0, 5000, 0.0),
 )
 
 
@@ -40,11 +44,13 @@ def render_song(song: Song, rate: int = RATE_HZ, seed: int = 0) -> np.ndarray:
     """The song's stereo mix, (frames, 2) float64, peak at PEAK_DBFS + the song's level offset."""
     rng = np.random.default_rng(seed)
     beat_s = 60.0 / song.bpm
-    frames = int(round(song.bars * 4 * beat_s * rate)) + int(0.6 * rate)  # plus a short ring-out
+    # a breath of silence before the first hit, as a bounced mix has, and a short ring-out after
+    lead_s = LEAD_IN_S
+    frames = int(round((lead_s + song.bars * 4 * beat_s) * rate)) + int(0.6 * rate)
     mix = np.zeros((frames, 2))
     for bar in range(song.bars):
         chord = song.progression[bar % len(song.progression)]
-        bar_start = bar * 4 * beat_s
+        bar_start = lead_s + bar * 4 * beat_s
         for beat in range(4):
             t0 = bar_start + beat * beat_s
             if beat in (0, 2):
@@ -80,6 +86,7 @@ def _hz(midi_note: float) -> float:
 
 
 def _add(mix: np.ndarray, sound: np.ndarray, at_s: float, rate: int, pan: float, gain: float) -> None:
+    sound = _edges(sound, rate)
     left, right = math.cos((pan + 1) * math.pi / 4), math.sin((pan + 1) * math.pi / 4)  # equal-power pan
     _add_stereo(mix, np.stack([sound * left, sound * right], axis=1) * math.sqrt(2), at_s, rate, gain)
 
@@ -89,6 +96,14 @@ def _add_stereo(mix: np.ndarray, sound: np.ndarray, at_s: float, rate: int, gain
     stop = min(mix.shape[0], start + sound.shape[0])
     if stop > start:
         mix[start:stop] += gain * sound[: stop - start]
+
+
+def _edges(sound: np.ndarray, rate: int) -> np.ndarray:
+    attack, release = int(_ATTACK_S * rate), int(_RELEASE_S * rate)
+    envelope = np.ones(sound.shape[0])
+    envelope[:attack] = np.linspace(0.0, 1.0, attack)
+    envelope[-release:] = np.minimum(envelope[-release:], np.linspace(1.0, 0.0, release))
+    return sound * (envelope if sound.ndim == 1 else envelope[:, None])
 
 
 def _kick(rate: int) -> np.ndarray:

@@ -21,7 +21,7 @@ from hybrid.session import (
 )
 from hybrid.session.diff import show_finishing
 from hybrid.session.model import TARGETS
-from hybrid.session.store import write_exclusive, to_yaml
+from hybrid.session.store import to_yaml, update_track, write_exclusive
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,6 +68,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     diff.add_argument("b", type=int)
     diff.add_argument("--json", action="store_true")
     diff.set_defaults(func=run_diff)
+
+    track = sub.add_parser("track", help="a track's metadata: title, ISRC, composer, artist, gap before it")
+    track.add_argument("dir", type=Path)
+    track.add_argument("track", metavar="ID", help="track id or album position")
+    track.add_argument("--title", default=None)
+    track.add_argument("--isrc", default=None, help="CC-XXX-YY-NNNNN")
+    track.add_argument("--composer", default=None)
+    track.add_argument("--artist", default=None)
+    track.add_argument("--gap-frames", type=int, default=None, metavar="FRAMES",
+                       help="silence before the track in CD frames (75 per second; 150 = 2 s)")
+    track.set_defaults(func=run_track)
 
     show = sub.add_parser("show", help="one revision (the latest by default) with every unit's settings")
     show.add_argument("dir", type=Path)
@@ -118,6 +129,18 @@ def run_set(args: argparse.Namespace) -> int:
         print(f"  {change}")
     if note_only or not changes:
         print("  no setting changed (a note-only revision)")
+    return 0
+
+
+def run_track(args: argparse.Namespace) -> int:
+    session = open_session(args.dir)
+    changes = {"title": args.title, "isrc": args.isrc, "composer": args.composer, "artist": args.artist,
+               "gap_before_frames": args.gap_frames}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with session_lock(session.folder, "session track"):
+        track = update_track(session, args.track, changes)
+    print(f"track {track.id}: " + ", ".join(f"{k} {v}" for k, v in track.model_dump().items()
+                                            if k in ("title", "isrc", "composer", "artist", "gap_before_frames")))
     return 0
 
 

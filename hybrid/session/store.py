@@ -187,6 +187,18 @@ class Session:
         return [t for t in self.info.tracks if t.id in chosen]
 
 
+def update_track(session: Session, wanted: str, changes: dict[str, Any]) -> Track:
+    """Change a track's metadata in session.yaml (checked, then written atomically); the audio stays."""
+    track = session.resolve_tracks([wanted])[0]
+    data = session.info.model_dump(mode="json")
+    for entry in data["tracks"]:
+        if entry["id"] == track.id:
+            entry.update(changes)
+    write_session_file(session.folder, data)
+    session.info = parse(SessionFile, data, session.file)
+    return session.info.track(track.id)
+
+
 def open_session(folder: str | Path) -> Session:
     """Open an existing session folder and validate its session.yaml."""
     folder = Path(folder)
