@@ -63,7 +63,8 @@ def _grid_point(rate: int, block: int, latency: float) -> dict[str, Any]:
         ch.model_copy(update={"latency_samples": float(round(ch.latency_samples))}) for ch in clean_record.channels]})
     whole_db = _residual_db(layout.extract(calibration.compensate(capture, rounded)), audio, rate)
     return {"bench": "calibration", "rate_hz": rate, "block_size": block, "latency_samples": latency + block,
-            "latency_error_samples": round(error, 6), "gain_error_db": round(gain_error, 5),
+            # tiny errors as text: a table rounding to 0.001 would show them as zero
+            "latency_error_samples": f"{error:.1e}", "gain_error_db": f"{gain_error:.1e}",
             "confidence": round(record.confidence, 6), "null_db": round(null_db, 1),
             "whole_sample_null_db": round(whole_db, 1)}
 
