@@ -1,0 +1,1 @@
+"""Speed and accuracy figures, measured beside peers in the same run: `python -m bench [MODULE...]`."""
