@@ -351,6 +351,41 @@ class Profile:
                 except SettingError as exc:
                     raise ConfigError(source, f"parameters.{p.name}.{field}", getattr(p, field),
                                       p.allowed()) from exc
+        self._check_wires(source)
+
+    def _check_wires(self, source: str | Path | None) -> None:
+        """Every position must fit the wire that carries it: found when the profile is read, not at recall."""
+        wires = self.data.wires
+        if wires.midi is not None:
+            lengths = {len(e.sysex_address) for e in wires.midi.parameters.values() if e.sysex_address}
+            if len(lengths) > 1:
+                raise ConfigError(source, "wires.midi.parameters", sorted(lengths),
+                                  "every sysex_address must have the same number of bytes")
+            for name, enc in wires.midi.parameters.items():
+                p = self.parameters[name]
+                bits = 14 if (enc.cc14 is not None or enc.nrpn is not None) else 7
+                if p.detents is not None and len(p.detents) > 1 << bits:
+                    raise ConfigError(source, f"wires.midi.parameters.{name}", len(p.detents),
+                                      f"a {bits}-bit MIDI value carries at most {1 << bits} positions; "
+                                      "use cc14 or nrpn")
+                if p.detents is None and enc.program:
+                    raise ConfigError(source, f"wires.midi.parameters.{name}", "program",
+                                      "program change carries stepped controls only")
+        if wires.osc is not None:
+            for name, enc in wires.osc.parameters.items():
+                p = self.parameters[name]
+                if enc.arg == "float" and any(isinstance(d, str) for d in (p.detents or ())):
+                    raise ConfigError(source, f"wires.osc.parameters.{name}.arg", "float",
+                                      "named positions travel as arg: string or arg: int")
+        if wires.serial is not None:
+            enc_s = wires.serial
+            for name, enc in enc_s.parameters.items():
+                if enc_s.framing == "ascii" and not enc.code:
+                    raise ConfigError(source, f"wires.serial.parameters.{name}.code", None,
+                                      "ASCII framing needs a code for every parameter")
+                if enc_s.framing == "binary" and enc.id is None:
+                    raise ConfigError(source, f"wires.serial.parameters.{name}.id", None,
+                                      "binary framing needs an id (0-255) for every parameter")
 
     @property
     def model(self) -> str:

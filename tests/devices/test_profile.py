@@ -100,7 +100,8 @@ def _write(tmp_path: Path, data: dict) -> Path:
 def _minimal() -> dict:
     return {"spec": 1, "model": "Test box",
             "parameters": {"gain_db": {"unit": "dB", "range": [-10, 10], "step": 1, "default": 0}},
-            "wires": {"osc": {"parameters": {"gain_db": {"address": "/gain"}}}}}
+            "wires": {"osc": {"parameters": {"gain_db": {"address": "/gain"}}},
+                      "midi": {"parameters": {"gain_db": {"cc": 7}}}}}
 
 
 def test_a_newer_profile_spec_is_refused_with_a_clear_message(tmp_path: Path) -> None:
@@ -125,6 +126,15 @@ def test_a_newer_profile_spec_is_refused_with_a_clear_message(tmp_path: Path) ->
         (lambda d: d["wires"]["osc"]["parameters"].pop("gain_db"), "", "wires.osc does not say how to send gain_db"),
         (lambda d: d["parameters"]["gain_db"].update(step=3), "parameters.gain_db.range",
          "not a whole number of 3.0 steps"),
+        (lambda d: d["parameters"]["gain_db"].update(step=0.1), "wires.midi.parameters.gain_db",
+         "a 7-bit MIDI value carries at most 128 positions; use cc14 or nrpn"),
+        (lambda d: d["parameters"].update(shape={"positions": ["a", "b"], "default": "a"}) or
+         d["wires"]["osc"]["parameters"].update(shape={"address": "/shape"}) or
+         d["wires"]["midi"]["parameters"].update(shape={"program": True}), "wires.osc.parameters.shape.arg",
+         "named positions travel as arg: string or arg: int"),
+        (lambda d: d["parameters"]["gain_db"].pop("step") and
+         d["wires"]["midi"]["parameters"]["gain_db"].update(cc=None, program=True), "wires.midi.parameters.gain_db",
+         "program change carries stepped controls only"),
     ],
 )
 def test_a_broken_profile_names_the_file_and_the_field(tmp_path: Path, change, field: str, allowed: str) -> None:
