@@ -13,6 +13,7 @@ import soundfile as sf
 from devices.config import parse
 from devices.errors import ConfigError
 from devices.rig import Rig, default_rig_path, load_rig
+from hybrid.session.locking import LOCK_FILE
 from hybrid.session.model import SessionFile
 from hybrid.session.revisions import first_revision
 from hybrid.session.settings import UnitCatalog
@@ -94,6 +95,7 @@ def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: 
         (tmp / "revisions").mkdir()
         write_exclusive(tmp / "revisions" / "0001.yaml", to_yaml(first_revision(catalog, note=note, author=author)))
         (tmp / "prints").mkdir()
+        (tmp / LOCK_FILE).touch()  # the lock's file is part of the folder; only its flock comes and goes
 
     create_folder_atomically(folder, build)
     return open_session(folder)
