@@ -316,7 +316,10 @@ def hum(audio: np.ndarray, rate: float, prominence_db: float = 10.0, max_harmoni
     at least 3 dB. Returns the stronger of 50 and 60 Hz, or None.
     """
     x = _check(audio, rate)
-    mono = x.mean(axis=1)
+    mono = x[:, 0].copy()
+    for ch in range(1, x.shape[1]):
+        mono += x[:, ch]
+    mono /= x.shape[1]
     freqs, spectra, power = _segment_spectra(mono, rate, top_hz=max_harmonic * 60.0 + 20.0)
     quiet = spectra[power <= np.percentile(power, 25.0)]
     views = [spectra.mean(axis=0), quiet.mean(axis=0)]
@@ -357,13 +360,14 @@ def _segment_spectra(mono: np.ndarray, rate: float, top_hz: float, segment_s: fl
     window = np.hanning(n)
     scale = 2.0 / (rate * np.sum(window**2))  # one-sided density
     freqs = np.fft.rfftfreq(n, 1.0 / rate)
-    keep = freqs <= top_hz
+    keep = int(np.count_nonzero(freqs <= top_hz))
     rows, power = [], []
     for start in range(0, len(mono) - n + 1, hop):
         seg = mono[start: start + n]
-        rows.append(np.abs(np.fft.rfft(seg * window))[keep] ** 2 * scale)
+        spectrum = np.fft.rfft(seg * window)[:keep]  # only the bins hum can live in
+        rows.append((spectrum.real**2 + spectrum.imag**2) * scale)
         power.append(float(np.dot(seg, seg)))
-    return freqs[keep], np.array(rows), np.array(power)
+    return freqs[:keep], np.array(rows), np.array(power)
 
 
 def _tone(freqs: np.ndarray, psd: np.ndarray, f: float, tolerance_hz: float = 0.3) -> tuple[float, float]:
