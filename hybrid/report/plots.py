@@ -120,7 +120,9 @@ def _spectrum_panel(ax, spectrum: dict[str, Any], names: dict[str, str]) -> None
             levels = np.array([np.nan if x is None else x for x in spectrum[stage]], dtype=float)
             ax.semilogx(centres[: len(levels)], levels, color=_COLOURS[stage], lw=1.4, marker="o", ms=2,
                         label=names.get(stage, stage))
-    ax.set_title("Spectrum before and after the chain (1/3 octave)", fontsize=10)
+    shown = [stage for stage in ("source", "capture", "master") if stage in spectrum]
+    ax.set_title("Spectrum before and after the chain (1/3 octave)" if len(shown) > 1
+                 else f"Spectrum of the {shown[0] if shown else 'audio'} (1/3 octave)", fontsize=10)
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("band level (dBFS)")
     _clip_bottom(ax, -100.0)

@@ -14,7 +14,9 @@ def track_label(track: dict[str, Any]) -> str:
     """'01 Opening' style label: the track id and its title when they differ."""
     track_id = str(track.get("track_id", "?"))
     title = str(track.get("title") or "")
-    return f"{track_id} {title}".strip() if title and title != track_id else track_id
+    if not title or title.startswith(track_id):  # "song.wav" needs no "song" in front
+        return title or track_id
+    return f"{track_id} {title}"
 
 
 def deliverable_entry(data: dict[str, Any], target: str, track_id: str) -> dict[str, Any]:
