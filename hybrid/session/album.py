@@ -7,13 +7,18 @@ from typing import Any
 
 import numpy as np
 
-from dsp.loudness import measure as measure_loudness
+from dsp.loudness import measure as measure_loudness, momentary
 from dsp.spectrum import REGIONS_HZ, fractional_octave
 from hybrid.session.model import CD_FRAMES_PER_S
 
 # A track more than this far from the album's loudness, or this far off the album's tone in a
 # region, is pointed out in the consistency view (a note, not a rule: ballads are quieter).
 LOUDNESS_SPREAD_LU = 2.0
+# BS.1770-5 gating: 400 ms blocks every 100 ms, -70 LUFS absolute, -10 LU relative; L = -0.691 + 10 lg(power)
+GATING_STEP_S = 0.1
+ABSOLUTE_GATE_LUFS = -70.0
+RELATIVE_GATE_LU = -10.0
+LUFS_OFFSET = -0.691
 TONE_SPREAD_DB = 2.0
 
 
@@ -31,20 +36,15 @@ class AlbumTrack:
 def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
     """The album dict of the report: order, gaps, loudness per track and of the whole, consistency.
 
-    Album loudness is BS.1770 integrated loudness over the tracks played in order with their gaps,
-    as a listener (or a streaming service's album normalization) hears the record.
+    Album loudness is BS.1770 integrated loudness with the gating blocks of every track pooled
+    (album gain as libebur128 measures it); the gaps count in the album's duration only.
     """
     if not tracks:
         return {}
     rate = tracks[0].rate
-    channels = max(t.audio.shape[1] for t in tracks)
-    pieces = []
-    for t in tracks:
-        gap = int(round(t.gap_before_frames * rate / CD_FRAMES_PER_S))
-        pieces += [np.zeros((gap, channels)), _channels(t.audio, channels)]
-    whole = np.concatenate(pieces)
-    album_loudness = measure_loudness(whole, rate)
-    album_lufs = album_loudness.integrated_lufs
+    gaps_s = sum(t.gap_before_frames / CD_FRAMES_PER_S for t in tracks)
+    duration_s = gaps_s + sum(t.audio.shape[0] / t.rate for t in tracks)
+    album_lufs = album_integrated_lufs([(t.audio, t.rate) for t in tracks])
     tones = _tone_vs_album(tracks) if len(tracks) > 1 else [({}, None)] * len(tracks)
     rows = []
     for n, (t, (regions, tilt)) in enumerate(zip(tracks, tones), 1):
@@ -75,12 +75,30 @@ def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
         "stage": stage,
         "order": [t.track_id for t in tracks],
         "gaps_frames": [t.gap_before_frames for t in tracks],
-        "duration_s": round(whole.shape[0] / rate, 3),
+        "duration_s": round(duration_s, 3),
         "integrated_lufs": _round(album_lufs),
-        "lra_lu": _round(album_loudness.lra_lu),
         "loudness_spread_lu": round(max(louds) - min(louds), 2) if louds else None,
         "tracks": rows,
     }
+
+
+def album_integrated_lufs(tracks: list[tuple[np.ndarray, int]]) -> float | None:
+    """BS.1770 integrated loudness of a record: every track's 400 ms gating blocks pooled, then gated.
+
+    This is how album gain is measured (libebur128's loudness_global_multiple): the gaps are not
+    programme, and a block never straddles two tracks, so an album of one reads as its track.
+    """
+    powers = []
+    for audio, rate in tracks:
+        _, block_lufs = momentary(audio, rate, step_s=GATING_STEP_S)  # 400 ms blocks, 75 % overlap
+        powers.append(10.0 ** ((np.asarray(block_lufs) - LUFS_OFFSET) / 10.0))
+    pooled = np.concatenate(powers) if powers else np.zeros(0)
+    loud = pooled[pooled > 10.0 ** ((ABSOLUTE_GATE_LUFS - LUFS_OFFSET) / 10.0)]
+    if loud.size == 0:
+        return None
+    relative_gate = np.mean(loud) * 10.0 ** (RELATIVE_GATE_LU / 10.0)
+    kept = loud[loud > relative_gate]
+    return float(LUFS_OFFSET + 10.0 * np.log10(np.mean(kept)))
 
 
 def _tone_vs_album(tracks: list[AlbumTrack]) -> list[tuple[dict[str, float], float | None]]:
@@ -111,10 +129,6 @@ def _tone_vs_album(tracks: list[AlbumTrack]) -> list[tuple[dict[str, float], flo
         tilt = round(float(np.polyfit(np.log2(centres / 1000.0), diff, 1)[0]), 3)
         out.append((regions, tilt))
     return out
-
-
-def _channels(audio: np.ndarray, channels: int) -> np.ndarray:
-    return audio if audio.shape[1] == channels else np.repeat(audio[:, :1], channels, axis=1)
 
 
 def _round(value: float | None) -> float | None:
