@@ -112,3 +112,42 @@ def gain_curve(
     held = _forward_minimum(np.ascontiguousarray(required, dtype=np.float64), window)
     released = _release(held, fast_coefficient, slow_coefficient, charge_coefficient)
     return _moving_average(_moving_average(released, first), second)
+
+
+@njit(cache=True, error_model="numpy")
+def nyquist_envelope(x: np.ndarray, length: int) -> np.ndarray:
+    """Envelope of the band just under Nyquist in one channel, linear, shape (frames,).
+
+    (-1)^n x moves Nyquist to 0 Hz; two centred moving averages of `length` samples then keep
+    about the top 1/length of the band (triangular low-pass, sidelobes under -26 dB), whose
+    magnitude is the band's envelope. That band is where a finite interpolator falls short of
+    an ideal reconstruction, so the limiter adds this to its detector's reading.
+    """
+    n = x.shape[0]
+    shifted = np.empty(n)
+    for i in range(n):
+        shifted[i] = -x[i] if i & 1 else x[i]
+    first = _centred_mean(shifted, length)
+    second = _centred_mean(first, length)
+    for i in range(n):
+        second[i] = abs(second[i])
+    return second
+
+
+@njit(cache=True, error_model="numpy")
+def _centred_mean(values: np.ndarray, length: int) -> np.ndarray:
+    n = values.shape[0]
+    out = np.empty(n)
+    half = length // 2
+    total = 0.0
+    for i in range(min(half, n)):
+        total += values[i]
+    for i in range(n):
+        entering = i + half
+        if entering < n:
+            total += values[entering]
+        leaving = i - half - 1
+        if leaving >= 0:
+            total -= values[leaving]
+        out[i] = total / length
+    return out

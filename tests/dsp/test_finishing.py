@@ -25,7 +25,7 @@ def reference_true_peak_dbtp(audio: np.ndarray) -> float:
     return float(20.0 * np.log10(np.max(np.abs(signal.resample(padded, 16 * padded.shape[0], axis=0)))))
 
 
-@pytest.mark.parametrize("target", [-18.0, -14.0, -12.0])
+@pytest.mark.parametrize("target", [-16.0, -12.0, -10.0])
 def test_loudness_target_is_met_within_0_2_lu_under_the_ceiling(target: float) -> None:
     mix = _song(48000)
     result = finish(mix, 48000, FinishSettings(ceiling_dbtp=-1.0, lufs_target=target, bits=24), seed=1)
@@ -42,9 +42,7 @@ def test_an_unreachable_target_is_reported_with_how_far_short() -> None:
     assert result.lufs_unreachable_by_lu is not None and result.lufs_unreachable_by_lu > 0.2
     assert result.integrated_lufs == pytest.approx(-3.0 - result.lufs_unreachable_by_lu, abs=1e-6)
     assert result.true_peak_dbtp <= -1.0
-    # 18 dB of limiting on bright programme: an ideal reconstruction finds up to 0.2 dB more than
-    # the detector (energy between 0.49 fs and Nyquist; see dsp/limiter.py). Known, bounded.
-    assert reference_true_peak_dbtp(result.audio) <= -1.0 + 0.25
+    assert reference_true_peak_dbtp(result.audio) <= -1.0 + 0.1  # even with ~18 dB of limiting
 
 
 def test_rate_conversion_then_ceiling_held_at_the_delivered_rate() -> None:

@@ -52,12 +52,12 @@ def test_hot_programme_never_exceeds_the_ceiling(rate: int, drive_db: float) -> 
 
 
 @pytest.mark.parametrize("rate", [44100, 48000, 96000])
-def test_bright_noise_driven_12_db_over_stays_within_a_quarter_db(rate: int) -> None:
-    """Known limit: white noise puts 2 % of its energy between 0.49 fs and Nyquist, which the
-    detector (flat to 0.49 fs) only partly sees and an ideal FFT reconstruction sees in full.
-    Measured 0.16-0.22 dB over; programme (above) and tones stay within 0.1 dB."""
+def test_bright_noise_driven_12_db_over_never_exceeds_the_ceiling(rate: int) -> None:
+    """White noise puts 2 % of its energy within 0.01 fs of Nyquist, where the detector's filter
+    rolls off and an ideal FFT reconstruction counts it in full: the limiter's near-Nyquist
+    margin (dsp.limiter.limiter_peaks) is what holds this one (without it: 0.16-0.22 dB over)."""
     result = limit(bright_noise(rate, 12.0), rate, ceiling_dbtp=CEILING_DBTP)
-    assert reference_true_peak_dbtp(result.audio) <= CEILING_DBTP + 0.25
+    assert reference_true_peak_dbtp(result.audio) <= CEILING_DBTP + 0.1
 
 
 @pytest.mark.parametrize("rate", [44100, 48000, 96000])
