@@ -21,7 +21,7 @@ MIN_PEAK_TO_NOISE_DB = 30.0
 MIN_CONFIDENCE = 0.5
 LEVEL_REFERENCE_HZ = 1000.0
 # each send's sweep starts this much after the previous send's (see run_sweep)
-STAGGER_S = 0.1
+STAGGER_S = 0.05
 
 
 def measure(interface: AudioInterface, *, rig_name: str, sweep_s: float = 1.0, level_dbfs: float = -12.0,
@@ -31,6 +31,9 @@ def measure(interface: AudioInterface, *, rig_name: str, sweep_s: float = 1.0, l
     tail_s of silence after the sweep bounds the longest latency that can be measured.
     """
     rate = int(interface.sample_rate)
+    # an interface that knows its own part of the round trip (the simulation) gets room for it
+    known_s = float(getattr(interface, "loop_latency_samples", 0.0)) / rate
+    tail_s = max(tail_s, known_s + 0.25)
     loop = run_sweep(interface, sweep_s=sweep_s, level_dbfs=level_dbfs, lead_s=0.05, tail_s=tail_s)
     sends, returns = channel_numbers(interface)
     freqs, response_db = fractional_octave_db(loop.h_bins, rate, loop.n_fft, response_fraction)

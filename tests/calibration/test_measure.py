@@ -145,3 +145,9 @@ def test_crosstalk_at_minus_40_db_does_not_move_the_latency() -> None:
     for channel in record.channels:
         assert abs(channel.latency_samples - interface.loop_latency_samples) < 0.01
     assert [ch.gain_db for ch in record.channels] == pytest.approx([0.27, -0.18], abs=0.03)
+
+
+def test_the_longest_latency_a_rig_file_allows_is_still_measured() -> None:
+    interface = sim(rate=44100, block=8192, latency=20000.0, noise_dbfs=-90)
+    record = calibration.measure(interface, rig_name="far")
+    assert record.latency_samples == pytest.approx(28192.0, abs=0.01)
