@@ -51,6 +51,7 @@ class TargetBuilder:
         self.entries: list[dict[str, Any]] = []
         self.issues: list[Issue] = []
         self.files: list[Path] = []
+        self.source_rate_hz = 0  # the capture's rate, of the track being added
 
     # --- what a target decides -------------------------------------------------------------
     def rate_for(self, source_rate_hz: int) -> int:
@@ -109,6 +110,7 @@ class TargetBuilder:
         return f"{self.name}: track {track.number} '{track.title or track.track_id}'"
 
     def add_track(self, track: TrackMaster, audio: np.ndarray, rate_hz: int) -> None:
+        self.source_rate_hz = rate_hz
         settings = self.settings_for(track, rate_hz)
         label = self.label(track)
         try:

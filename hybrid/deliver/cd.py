@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from hybrid.deliver.builder import TargetBuilder
+from hybrid.ddp.cdtext import encode_packs
 from hybrid.ddp.layout import CD_RATE_HZ, SAMPLES_PER_FRAME, CdLayout, frames_to_msf, layout_album
+from hybrid.deliver.builder import TargetBuilder
+from hybrid.deliver.cdfiles import cd_text_for, write_album_files
 from hybrid.deliver.compliance import Issue, check_red_book
 from hybrid.deliver.job import TrackMaster
 
@@ -55,9 +57,6 @@ class CdBuilder(TargetBuilder):
 
     def album_files(self, layout: CdLayout) -> dict[str, Any]:
         """DDP image, CUE sheet and PQ sheets, written only once the Red Book rules hold."""
-        from hybrid.ddp.cdtext import encode_packs
-        from hybrid.deliver.cdfiles import cd_text_for, write_album_files
-
         text = cd_text_for(self.job.album, self.job.tracks)
         try:
             if text is not None:
@@ -68,7 +67,7 @@ class CdBuilder(TargetBuilder):
         wavs = [e["path"] for e in self.entries]
         written = write_album_files(self.folder, layout, wavs, self.job.album, self.job.tracks, text)
         self.files += [p for p in written.values() if p.is_file()]
-        return {key: path for key, path in written.items()}
+        return dict(written)
 
 
 def _layout_dict(layout: CdLayout) -> list[dict[str, Any]]:

@@ -37,13 +37,8 @@ class HiresBuilder(TargetBuilder):
         return [flac]
 
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
-        source = getattr(self, "_source_rate_hz", None)
-        if source is not None and source < HIRES_MIN_RATE_HZ:
+        if self.source_rate_hz < HIRES_MIN_RATE_HZ:
             self.issues.append(Issue(
                 "warning", "hires.upsampled",
-                f"{self.label(track)}: printed at {source} Hz and upsampled to {rate_hz} Hz; "
-                f"it holds nothing above {source // 2} Hz, and some stores check", track.number))
-
-    def add_track(self, track: TrackMaster, audio: np.ndarray, rate_hz: int) -> None:
-        self._source_rate_hz = rate_hz
-        super().add_track(track, audio, rate_hz)
+                f"{self.label(track)}: printed at {self.source_rate_hz} Hz and upsampled to {rate_hz} Hz; "
+                f"it holds nothing above {self.source_rate_hz // 2} Hz, and some stores check", track.number))
