@@ -1,0 +1,35 @@
+"""Atomic writes: all or nothing, and files get the mode a plain write would give them."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from devices.paths import write_atomic, write_json_atomic
+
+
+def test_a_written_file_gets_the_umask_mode_not_a_private_one(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "report.html", b"<html></html>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert path.read_bytes() == b"<html></html>"
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = write_json_atomic(tmp_path / "record.json", {"latency_samples": 83.37})
+    before = target.read_bytes()
+
+    class Unserialisable:
+        def __str__(self) -> str:
+            raise RuntimeError("disk full, say")
+
+    with pytest.raises(RuntimeError):
+        write_json_atomic(target, {"x": Unserialisable()})
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"]
