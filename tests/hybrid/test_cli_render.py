@@ -102,3 +102,19 @@ def test_every_target_renders_from_the_demo_session(tmp_path: Path, capsys) -> N
     assert all(t["compliance"]["errors"] == [] for t in targets.values())
     assert all(len(t["tracks"]) == 3 for t in targets.values())
     assert read_ddp(targets["cd"]["ddp"]).ok
+
+
+def test_each_track_comes_from_the_newest_print_that_holds_it(session_dir: Path) -> None:
+    from hybrid.deliver.from_session import job_from_session
+    from hybrid.session import open_session
+
+    session = open_session(session_dir)
+    # a later print of track 2 only ("print only that track again")
+    again = session.prints_dir / "r0001-03" / "capture"
+    again.mkdir(parents=True)
+    second = session.info.tracks[1]
+    sf.write(str(again / f"02-{second.id}.wav"), _tone(4.5, 440, 0.5).astype(np.float32), RATE, subtype="FLOAT")
+    job = job_from_session(session)
+    assert [t.capture_path.parent.parent.name for t in job.tracks] == ["r0001-02", "r0001-03"]
+    assert [t.number for t in job.tracks] == [1, 2] and job.revision == 1
+    assert job.album.upc_ean == "4006381333931" and job.tracks[0].finishing["ceiling_dbtp"] == -1.0
