@@ -261,10 +261,14 @@ def _prediction_error(col: np.ndarray, order: int, block: int) -> np.ndarray:
     signal instead of a Python loop per block."""
     n = len(col)
     count = -(-n // block)
-    blocks = np.zeros(count * block)
-    blocks[:n] = col
-    blocks = blocks.reshape(count, block) * np.hanning(block)
-    r = np.stack([np.einsum("ij,ij->i", blocks[:, : block - k], blocks[:, k:]) for k in range(order + 1)], axis=1)
+    # Each block's model is fitted on a Hann window twice the block's length centred on it, so the
+    # samples at a block's edges are modelled as well as those in its middle.
+    half = block // 2
+    padded = np.zeros(half + count * block + block)
+    padded[half: half + n] = col
+    frames = np.lib.stride_tricks.sliding_window_view(padded, 2 * block)[::block][:count] * np.hanning(2 * block)
+    span = 2 * block
+    r = np.stack([np.einsum("ij,ij->i", frames[:, : span - k], frames[:, k:]) for k in range(order + 1)], axis=1)
     live = r[:, 0] > 0.0
     r[:, 0] *= 1.0 + 1e-9  # a touch of white-noise correction keeps every fit stable
     a = np.zeros((count, order + 1))

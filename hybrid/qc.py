@@ -363,7 +363,7 @@ def _edges(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     if e.end_level_db > _ABRUPT_END_DB:
         end_s = duration - e.tail_silence_s
         out.append(Finding("abrupt_end", "problem",
-                           f"The mix ends abruptly: its last 10 ms are only {-e.end_level_db:.0f} dB below the"
+                           f"The mix ends abruptly: its last 10 ms still sound at {e.end_level_db:+.0f} dB against the"
                            " loud parts, with no decay: the tail was cut off.", (end_s,), e.end_level_db,
                            "bounce it again with the full decay of the last note and the reverb"))
     if e.head_silence_s > 2.0:

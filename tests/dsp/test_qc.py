@@ -236,13 +236,36 @@ def test_block_prediction_error_matches_a_per_block_reference() -> None:
     col = sps.lfilter([1.0], [1.0, -1.6, 0.8], rng.standard_normal(5000)) * 0.01
     order, block = 8, 1000
     got = qc._prediction_error(col, order, block)
-    window = np.hanning(block)
+    # Each block's fit: a Hann window twice the block, centred on it, zeros beyond the signal.
+    window = np.hanning(2 * block)
+    padded = np.concatenate([np.zeros(block // 2), col, np.zeros(2 * block)])
     for start in range(0, len(col), block):
-        seg = col[start: start + block] * window
-        r = np.array([np.dot(seg[: block - k], seg[k:]) for k in range(order + 1)])
+        seg = padded[start: start + 2 * block] * window
+        r = np.array([np.dot(seg[: 2 * block - k], seg[k:]) for k in range(order + 1)])
         r[0] *= 1.0 + 1e-9
         a = linalg.solve_toeplitz(r[:order], r[1:])
         history = col[max(0, start - order): start + block]
         want = sps.lfilter(np.concatenate([[1.0], -a]), [1.0], history)[start - max(0, start - order):]
         lo = order if start == 0 else 0
         assert np.allclose(got[start + lo: start + block], want[lo:], rtol=1e-9, atol=1e-15)
+
+
+def test_a_note_cut_without_release_clicks_and_one_with_a_release_does_not() -> None:
+    # A bass note (a saw's first harmonics at 49 Hz, 5 ms attack) decaying for half a second and
+    # stopped dead off a zero crossing, as a synth with no release does; the same note with a
+    # 10 ms release.
+    t = np.arange(int(0.505 * RATE)) / RATE
+    note = sum(np.sin(2 * np.pi * k * 49.0 * t) / k**1.6 for k in range(1, 7)) * np.exp(-t / 0.3)
+    note *= np.minimum(1.0, t / 0.005)
+    assert abs(note[-1]) > 0.1 * np.max(np.abs(note))  # the cut lands well away from zero
+    released = note * np.clip((t[-1] - t) / 0.010, 0.0, 1.0)
+    pad = np.zeros(RATE // 4)
+    floor = 10 ** (-62 / 20) * np.random.default_rng(14).standard_normal(3 * len(pad) + 2 * len(note))
+    for body, clicks_expected in ((note, 1), (released, 0)):
+        # Over a -62 dBFS floor (a mix always has one; a bare sine makes any corner stand out).
+        audio = (0.2 * np.concatenate([pad, body, pad, body, pad]) + floor)[:, None]
+        found = qc.clicks(audio, RATE)
+        assert len(found) == 2 * clicks_expected
+        if clicks_expected:
+            ends = [(len(pad) + len(body)) / RATE, (2 * len(pad) + 2 * len(body)) / RATE]
+            assert [round(c.time_s, 3) for c in found] == [round(e, 3) for e in ends]
