@@ -63,3 +63,19 @@ def test_bad_rig_and_bad_plot_name_are_one_clear_line(tmp_path: Path, capsys) ->
     assert main(["calibrate", "--plot", str(tmp_path / "x.jpg")]) == 2
     assert "--plot" in capsys.readouterr().err
     assert not (tmp_path / "x.jpg").exists()
+
+
+@pytest.mark.jack
+def test_calibrate_a_real_interface_through_jack(jack_loop, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    rig = tmp_path / "jack.yaml"
+    rig.write_text("spec: 1\nname: jack-desk\ninterface: {backend: sounddevice, device: hybrid_loop, host_api: JACK,"
+                   " block_size: 256, channels_out: 8, channels_in: 8, send_channels: [3, 4],"
+                   " return_channels: [5, 6]}\n")
+    assert main(["calibrate", "--rig", str(rig), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    base = jack_loop.server.period + 256
+    assert [c["latency_samples"] for c in data["channels"]] == pytest.approx([1000 + base, 1003 + base], abs=0.01)
+    assert [c["gain_db"] for c in data["channels"]] == pytest.approx([-3.0, 1.5], abs=0.02)
+    assert [c["polarity_inverted"] for c in data["channels"]] == [False, True]
+    assert data["units_left_at"] is None
+    assert store.load("jack-desk", 48000, 256) is not None
