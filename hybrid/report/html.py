@@ -43,10 +43,14 @@ def render_html(data: dict[str, Any], figures: list[Figure] | tuple[Figure, ...]
         f"<h1>Mastering report: {escape(str(title))}</h1>",
     ]
     parts += _revision(data)
+    # An analysed file is read for its evaluation first; a print for its masters.
+    if data.get("file"):
+        parts += _qc(data)
     parts += _tracks(data, figures)
     parts += _compliance(data)
     parts += _album(data, figures)
-    parts += _qc(data)
+    if not data.get("file"):
+        parts += _qc(data)
     parts += _settings(data)
     parts += _chain(data, figures)
     parts += _sheets(data)
@@ -146,7 +150,7 @@ def _qc(data: dict[str, Any]) -> list[str]:
     qc = data.get("qc")
     if not isinstance(qc, dict) or not qc:
         return []
-    out = ["<h2>Mix evaluation</h2>"]
+    out = ["<h2>Mix evaluation</h2>" if data.get("file") else "<h2>Mix evaluation of the incoming mixes</h2>"]
     for name, result in qc.items():
         if not isinstance(result, dict):
             continue

@@ -15,10 +15,14 @@ def render_text(data: dict[str, Any]) -> str:
     heading = f"Mastering report: {title}"
     out += [heading, "=" * len(heading)]
     _revision(data, out)
+    # An analysed file is read for its evaluation first; a print for its masters.
+    if data.get("file"):
+        _qc(data, out)
     _tracks(data, out)
     _compliance(data, out)
     _album(data, out)
-    _qc(data, out)
+    if not data.get("file"):
+        _qc(data, out)
     _settings(data, out)
     _calibration(data, out)
     _sheets(data, out)
@@ -94,7 +98,7 @@ def _qc(data: dict[str, Any], out: list[str]) -> None:
     qc = data.get("qc")
     if not isinstance(qc, dict) or not qc:
         return
-    _section(out, "Mix evaluation")
+    _section(out, "Mix evaluation (the incoming mix)" if not data.get("file") else "Mix evaluation")
     for name, result in qc.items():
         if not isinstance(result, dict):
             continue
