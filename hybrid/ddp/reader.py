@@ -26,6 +26,9 @@ from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
 __all__ = ["DdpImage", "DdpTrack", "extract_tracks", "read_ddp"]
 
+# lead-in/lead-out/fill data and text streams: legal in an image, not needed to play or check it
+_OTHER_STREAMS = ("D2", "D3", "D4", "T0", "T1", "T2", "T3")
+
 
 @dataclass
 class DdpTrack:
@@ -142,8 +145,9 @@ def _read_map(image: DdpImage) -> dict[str, Path]:
                 image.problems.append(f"{where}: unknown subcode {packet['subcode']!r}")
             else:
                 streams[kind] = path
-        else:
-            image.problems.append(f"{where}: stream type {packet['stream_type']!r}; expected D0 or S0")
+        elif packet["stream_type"] not in _OTHER_STREAMS:
+            image.problems.append(f"{where}: stream type {packet['stream_type']!r}; DDP 2.00 knows "
+                                  f"D0, S0 and {', '.join(_OTHER_STREAMS)}")
     for needed in ("audio", "pq"):
         if needed not in streams:
             image.problems.append(f"DDPMS: no {'D0 audio' if needed == 'audio' else 'PQ DESCR'} stream")

@@ -146,6 +146,7 @@ def test_a_flipped_audio_byte_fails_the_checksum(image) -> None:
     ("DDPID", 20, b"1", "check digit"),
     ("DDPMS", 14, b"00001351", "the map says 1351 sectors"),
     ("DDPMS", 128 + 74, b"MISSING  ", "not in the folder"),
+    ("DDPMS", 4, b"X9", "stream type 'X9'"),
     ("CDTEXT.BIN", 18 * 2 + 6, b"Z", "bad CRC"),
 ])
 def test_every_broken_field_is_reported(image, file: str, offset: int, value: bytes, expected: str) -> None:
