@@ -49,10 +49,10 @@ def test_the_tube_unit_recalls_and_reads_back_over_jack_midi(jack_ready) -> None
         report = st.recall({"color": target})["color"]
         assert report.verified and report.read_back == target
         assert st.sim.twins["color"].panel.settings() == target
-        st.units["color"].remote.transport.timeout_s = 0.05
         st.sim.twins["color"].fault = "wrong_value"
         with pytest.raises(Exception, match="parameter 'drive_db': sent \\+5 dB, read \\+6 dB"):
             st.recall({"color": target})
+        st.units["color"].remote.transport.timeout_s = 0.05
         st.sim.twins["color"].fault = "silent"
         with pytest.raises(TransportError, match="unit 'color' on midi jack:hybrid-sim-studio-color: no answer"):
             st.recall({"color": target})

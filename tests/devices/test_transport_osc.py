@@ -27,6 +27,12 @@ def twin() -> Iterator[OscTwin]:
     unit.close()
 
 
+def _wait_for(condition, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def _remote(twin: OscTwin, **kw: object) -> OscRemote:
     host, port = twin.address.rsplit(":", 1)
     remote = OscRemote(OscTransport(host, int(port), label="eq", **kw), EQ.encoding("osc"))  # type: ignore[arg-type]
@@ -68,6 +74,8 @@ def test_a_silent_unit_gets_bounded_retries_then_one_error_naming_unit_and_port(
     before = twin.received
     with pytest.raises(TransportError) as caught:
         remote.get(EQ.parameters["low_gain_db"])
+    _wait_for(lambda: twin.received - before >= 3)
+    time.sleep(0.1)
     assert twin.received - before == 3  # first try and two retries, then stop
     assert str(caught.value) == (f"unit 'eq' on osc udp {twin.address}: no answer within 0.05 s to "
                                  "/eq/get '/eq/low/gain' after 3 tries (0.05 s each)")
@@ -75,7 +83,7 @@ def test_a_silent_unit_gets_bounded_retries_then_one_error_naming_unit_and_port(
 
 
 def test_a_garbled_reply_is_named_as_such(twin: OscTwin) -> None:
-    remote = _remote(twin, timeout_s=0.05, retries=1)
+    remote = _remote(twin, retries=1)  # garbage comes back at once; a short timeout would only risk a miss
     twin.fault = "garbled"
     with pytest.raises(TransportError, match=r"unit 'eq' on osc udp .*: garbled reply .* after 2 tries"):
         remote.get(EQ.parameters["low_gain_db"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import select
 import threading
+import time
 import tty
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,6 +127,9 @@ def test_a_silent_twin_gives_one_error_naming_unit_and_port_after_the_retries(tw
         remote.set(COMP.parameters["ratio"], 4.0)
     assert str(caught.value) == (f"unit 'comp' on serial {twin.address} (38400 8N1): no answer within 0.05 s "
                                  "to 'SET RAT 4\\r' after 2 tries (0.05 s each)")
+    deadline = time.monotonic() + 2
+    while twin.received < 2 and time.monotonic() < deadline:  # the twin reads on its own thread
+        time.sleep(0.005)
     assert twin.received == 2
     remote.close()
 
@@ -179,7 +183,6 @@ def test_a_binary_profile_recalls_and_reads_back_over_the_pty(binary_profile) ->
         # threshold -12.5 dB is detent 35 of -30..0 in 0.5 dB steps; xor8 over 04 53 01 00 23
         assert sent[0] == "02 04 53 01 00 23 " + f"{0x04 ^ 0x53 ^ 0x01 ^ 0x00 ^ 0x23:02x}"
         twin.fault = "garbled"
-        remote.transport.timeout_s = 0.05
         with pytest.raises(TransportError, match="garbled: bad checksum in frame"):
             remote.get(binary_profile.parameters["ratio"])
         remote.close()

@@ -34,7 +34,10 @@ def station() -> Iterator[Station]:
 
 
 def _impatient(station: Station, unit: str) -> None:
-    """A short timeout for a test that expects a unit to fail (the default 0.5 s would only slow it)."""
+    """A short timeout for a test that expects a unit to stay silent (the default 0.5 s would only slow it).
+
+    Only silence: a garbled or wrong answer must still arrive in time on a loaded machine.
+    """
     station.units[unit].remote.transport.timeout_s = 0.05
 
 
@@ -59,7 +62,6 @@ def test_recall_sends_every_parameter_and_reads_each_back(station: Station) -> N
 
 def test_a_unit_that_reports_the_wrong_value_fails_the_recall_naming_what_was_sent_and_read(station: Station) -> None:
     station.sim.twins["comp"].fault = "wrong_value"
-    _impatient(station, "comp")
     with pytest.raises(RecallError) as caught:
         station.recall({"comp": APPROVED["comp"]})
     message = str(caught.value)
@@ -82,7 +84,6 @@ def test_a_silent_unit_gives_one_error_naming_unit_and_port(station: Station, un
 @pytest.mark.parametrize("unit", ["eq", "comp", "color"])
 def test_a_garbled_reply_is_an_error_naming_the_unit(station: Station, unit: str) -> None:
     station.sim.twins[unit].fault = "garbled"
-    _impatient(station, unit)
     with pytest.raises(TransportError, match=rf"^unit '{unit}' on .*garbled"):
         station.recall({unit: APPROVED[unit]})
 
@@ -149,7 +150,6 @@ def test_a_failed_recall_is_undone_on_close(station: Station) -> None:
     station.recall({"eq": APPROVED["eq"]})
     twin = station.sim.twins["eq"]
     twin.fault = "wrong_value"
-    _impatient(station, "eq")
     with pytest.raises(RecallError):
         station.recall({"eq": {**APPROVED["eq"], "high_gain_db": 6.0}})
     assert twin.panel.get("high_gain_db") == 6.0  # the unit took it, but could not prove it
