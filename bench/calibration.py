@@ -21,6 +21,7 @@ def run() -> list[dict[str, Any]]:
     """One row per grid point, then speed rows; every figure named with its unit."""
     rows = [_grid_point(rate, block, latency) for rate in RATES for block in BLOCKS for latency in LATENCIES]
     rows.append(_compensate_speed())
+    rows.append(_sim_speed())
     return rows
 
 
@@ -76,6 +77,16 @@ def _compensate_speed(seconds: float = 60.0, rate: int = 48000) -> dict[str, Any
     calibration.compensate(capture, record)
     elapsed = time.perf_counter() - start
     return {"bench": "calibration.compensate", "rate_hz": rate, "channels": 2, "seconds": seconds,
+            "x_real_time": round(seconds / elapsed, 1)}
+
+
+def _sim_speed(seconds: float = 60.0, rate: int = 48000) -> dict[str, Any]:
+    interface = _sim(rate, 256, 83.37, -110.0, seed=0)
+    send = np.random.default_rng(0).standard_normal((int(seconds * rate), 2)) * 0.1
+    start = time.perf_counter()
+    interface.playrec(send)
+    elapsed = time.perf_counter() - start
+    return {"bench": "sim interface playrec (block 256)", "rate_hz": rate, "channels": 2, "seconds": seconds,
             "x_real_time": round(seconds / elapsed, 1)}
 
 

@@ -51,10 +51,13 @@ class SimInterface:
             raise RuntimeError("the simulated interface is closed")
         send = check_send(send, self.channels)
         frames = send.shape[0]
-        looped = np.empty_like(send)
-        for start in range(0, frames, self.block_size):
-            block = send[start:start + self.block_size]
-            looped[start:start + len(block)] = block if self.analog is None else self.analog(block, self.sample_rate)
+        if self.analog is None:
+            looped = send  # a plain cable
+        else:
+            looped = np.empty_like(send)
+            for start in range(0, frames, self.block_size):
+                block = send[start:start + self.block_size]
+                looped[start:start + len(block)] = self.analog(block, self.sample_rate)
         # the converter filter is linear and time-invariant: filtering the looped stream at once
         # gives the same samples as block by block, only faster
         filtered = signal.oaconvolve(looped, self._taps[:, None], mode="full", axes=0)
@@ -65,9 +68,8 @@ class SimInterface:
         capture[lo:lo + count] = filtered[src_lo:src_lo + count]
         capture *= self._gains[None, :]
         if self._noise_rms > 1e-9:
-            for start in range(0, frames, self.block_size):
-                stop = min(frames, start + self.block_size)
-                capture[start:stop] += self._noise_rms * self._rng.standard_normal((stop - start, self.channels))
+            # one draw for the whole pass: the same numbers, in the same order, as block by block
+            capture += self._noise_rms * self._rng.standard_normal((frames, self.channels))
         return capture
 
     def close(self) -> None:
