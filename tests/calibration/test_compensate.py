@@ -87,3 +87,13 @@ def test_compensate_refuses_a_capture_with_the_wrong_channel_count() -> None:
     record = calibration.measure(sim(), rig_name="x")
     with pytest.raises(ValueError, match="frames, 2"):
         calibration.compensate(np.zeros((100, 3)), record)
+
+
+def test_per_channel_skew_is_compensated_channel_by_channel() -> None:
+    rate = 48000
+    chain = StreamingFIR([delay_taps(64.0), delay_taps(70.3)])  # 6.3 samples of skew between the sides
+    interface = sim(rate, 256, 83.37, gains=(0.1, -0.2), noise_dbfs=-200, analog=chain)
+    record = calibration.measure(interface, rig_name="skew")
+    assert record.channels[1].skew_samples - record.channels[0].skew_samples == pytest.approx(6.3, abs=0.01)
+    audio = programme(rate)
+    assert residual_db(print_through(interface, audio, record), audio, rate) < -90
