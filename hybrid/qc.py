@@ -69,11 +69,26 @@ class MixEvaluation:
         return "Ready for mastering."
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """Plain JSON types only: numpy numbers become floats, non-finite ones None."""
+        return _plain({
             "file": self.name, "sample_rate": self.sample_rate, "channels": self.channels,
             "duration_s": round(self.duration_s, 3), "ready": self.ready, "verdict": self.verdict,
             "findings": [f.to_dict() for f in self.findings], "measurements": self.measurements,
-        }
+        })
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def _unique(items: list[str]) -> list[str]:

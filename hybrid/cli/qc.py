@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         doc: dict[str, Any] = {"reference": str(args.reference) if args.reference else None,
                                "ready": all(r.ready for r in results),
                                "files": [r.to_dict() for r in results]}
-        json.dump(doc, sys.stdout, indent=2, default=_jsonable)
+        json.dump(doc, sys.stdout, indent=2, allow_nan=False)  # to_dict() gives plain, finite JSON
         sys.stdout.write("\n")
     else:
         for result in results:
@@ -68,10 +68,3 @@ def render(result: MixEvaluation) -> str:
         lines.append(f"  [{finding.severity}] {finding.message}{where}")
     lines.append(f"  verdict: {result.verdict}")
     return "\n".join(lines)
-
-
-def _jsonable(value: Any) -> Any:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)

@@ -13,6 +13,10 @@ from hybrid.cli import main
 from tests.dsp.test_qc import RATE, make_mix
 
 
+def _refuse(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 @pytest.fixture(scope="module")
 def mixes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("mixes")
@@ -28,7 +32,7 @@ def mixes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_json_is_one_document_with_a_verdict_per_file(mixes: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
     status = main(["qc", "--json", str(mixes["clean"]), str(mixes["faulty"])])
     out, err = capsys.readouterr()
-    doc = json.loads(out)
+    doc = json.loads(out, parse_constant=_refuse)  # NaN or Infinity would not be JSON
     assert status == 1 and err == ""  # not a terminal: no progress bar either
     assert doc["ready"] is False
     clean, faulty = doc["files"]
