@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,10 @@ def decimate(times_s: np.ndarray, values: np.ndarray, how: str = "max", max_poin
     step = int(math.ceil(len(values) / max_points))
     count = len(values) // step
     shaped = values[: count * step].reshape(count, step)
-    with np.errstate(invalid="ignore"):
-        reduce = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}[how]
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN buckets are silence
-            reduced = reduce(shaped, axis=1)
+    reduce = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}[how]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN buckets are silence: NaN, a gap
+        reduced = reduce(shaped, axis=1)
     return times_s[: count * step].reshape(count, step)[:, 0], reduced
 
 

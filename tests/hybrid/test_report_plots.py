@@ -8,7 +8,6 @@ import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 
@@ -138,3 +137,18 @@ def test_missing_audio_only_leaves_curves_out(print_dir: tuple[Path, dict], tmp_
     assert t1["master_target"] is None and "master" not in t1["spectrum"]
     assert set(t1["spectrum"]) == {"centres_hz", "source", "capture"}
     assert "fingerprint" not in doc["series"]["chain"] and "calibration" in doc["series"]["chain"]
+
+
+def test_decimation_keeps_the_extremes_a_reader_looks_for() -> None:
+    import numpy as np
+
+    from hybrid.report.series import decimate, finite
+
+    times = np.arange(100_000) / 1000.0
+    values = np.zeros(100_000)
+    values[54_321] = 7.5  # one deep gain reduction, 1 ms long
+    t, v = decimate(times, values, "max", max_points=800)
+    assert len(v) <= 800 and v.max() == 7.5 and t[np.argmax(v)] <= 54.321 < t[np.argmax(v)] + 0.2
+    values[54_321] = -0.9
+    assert decimate(times, values, "min", max_points=800)[1].min() == -0.9
+    assert finite([1.234, float("-inf"), float("nan")]) == [1.23, None, None]
