@@ -193,7 +193,7 @@ def start_server(name: str, log_dir: Path, rate: int = RATE, period: int = PERIO
         # -S (sync) keeps a loaded machine from dropping blocks; no -R needs no realtime rights
         process = subprocess.Popen(["jackd", "-n", name, "-S", "-d", "dummy", "-r", str(rate), "-p", str(period)],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_die_with_parent)
     server = JackServer(name, rate, period, process, log_path)
     return server
 
@@ -221,6 +221,16 @@ def start_loop(server: JackServer, client_name: str, routes: list[str], timeout_
         last = last[0] if isinstance(last, list) else last
         time.sleep(0.25)
     raise JackUnavailable(f"the JACK loop client never came up on server {server.name}: {last}")
+
+
+def _die_with_parent() -> None:
+    # a test run killed outright must not leave a dummy-driver server ticking on the machine
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _stop(process: subprocess.Popen) -> None:
