@@ -115,39 +115,38 @@ def gain_curve(
 
 
 @njit(cache=True, error_model="numpy")
-def nyquist_envelope(x: np.ndarray, length: int) -> np.ndarray:
-    """Envelope of the band just under Nyquist in one channel, linear, shape (frames,).
+def nyquist_envelope(audio: np.ndarray, length: int) -> np.ndarray:
+    """Envelope of the band just under Nyquist, largest over channels, linear, shape (frames,).
 
     (-1)^n x moves Nyquist to 0 Hz; two centred moving averages of `length` samples then keep
     about the top 1/length of the band (triangular low-pass, sidelobes under -26 dB), whose
     magnitude is the band's envelope. That band is where a finite interpolator falls short of
     an ideal reconstruction, so the limiter adds this to its detector's reading.
     """
-    n = x.shape[0]
-    shifted = np.empty(n)
-    for i in range(n):
-        shifted[i] = -x[i] if i & 1 else x[i]
-    first = _centred_mean(shifted, length)
-    second = _centred_mean(first, length)
-    for i in range(n):
-        second[i] = abs(second[i])
-    return second
-
-
-@njit(cache=True, error_model="numpy")
-def _centred_mean(values: np.ndarray, length: int) -> np.ndarray:
-    n = values.shape[0]
-    out = np.empty(n)
+    n, channels = audio.shape
+    out = np.zeros(n)
     half = length // 2
-    total = 0.0
-    for i in range(min(half, n)):
-        total += values[i]
-    for i in range(n):
-        entering = i + half
-        if entering < n:
-            total += values[entering]
-        leaving = i - half - 1
-        if leaving >= 0:
-            total -= values[leaving]
-        out[i] = total / length
+    scale = 1.0 / (length * length)
+    first = np.zeros(n + 2 * length + 2)  # running first average (times length), padded
+    for c in range(channels):
+        # First average, centred: first[i + length] = sum of shifted[i - half .. i + half].
+        total = 0.0
+        for i in range(-length, n + length):
+            entering = i + half
+            if 0 <= entering < n:
+                total += -audio[entering, c] if entering & 1 else audio[entering, c]
+            leaving = i - half - 1
+            if 0 <= leaving < n:
+                total -= -audio[leaving, c] if leaving & 1 else audio[leaving, c]
+            first[i + length] = total
+        # Second average over the first, centred again; scaled once at the end.
+        total = 0.0
+        for j in range(-half, half + 1):
+            total += first[j + length]
+        for i in range(n):
+            if i > 0:
+                total += first[i + half + length] - first[i - half - 1 + length]
+            value = abs(total) * scale
+            if value > out[i]:
+                out[i] = value
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dsp._audio import as_frames
-from dsp._dither_kernel import shaped_quantise
+from dsp._dither_kernel import shaped_quantise, tpdf_quantise
 
 __all__ = ["BITS", "DITHERS", "to_pcm"]
 
@@ -39,14 +39,15 @@ def to_pcm(audio: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None 
     scaled = np.asarray(frames, dtype=np.float64) * full_scale
     if dither == "none":
         values = np.rint(scaled)
+    elif dither == "tpdf":
+        # The kernel's generator is seeded from numpy's: `seed` (or None: fresh entropy) decides.
+        draw = int(np.random.default_rng(seed).integers(1, 2**63 - 1))
+        values = tpdf_quantise(np.ascontiguousarray(scaled), draw, lowest, highest)
     else:
         rng = np.random.default_rng(seed)
         # Sum of two independent uniform [-0.5, 0.5) LSB: triangular over +-1 LSB.
         noise = rng.random(scaled.shape) + rng.random(scaled.shape) - 1.0
-        if dither == "tpdf":
-            values = np.floor(scaled + noise + 0.5)
-        else:
-            values = shaped_quantise(np.ascontiguousarray(scaled), noise, _SHAPER, lowest, highest)
+        values = shaped_quantise(np.ascontiguousarray(scaled), noise, _SHAPER, lowest, highest)
     np.clip(values, lowest, highest, out=values)
     if bits == 16:
         return values.astype(np.int16)

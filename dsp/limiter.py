@@ -43,12 +43,7 @@ def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
     because of that last band. Music carries little there, so this costs it next to nothing.
     """
     frames = as_frames(audio, rate=rate)
-    peaks = interval_peaks(frames, rate)
-    margin = np.zeros(frames.shape[0])
-    for channel in range(frames.shape[1]):
-        column = np.ascontiguousarray(frames[:, channel], dtype=np.float64)
-        np.maximum(margin, nyquist_envelope(column, _NYQUIST_AVERAGE), out=margin)
-    return peaks + margin
+    return interval_peaks(frames, rate) + nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE)
 
 
 def _coefficient(time_ms: float, rate: int) -> float:
