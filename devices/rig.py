@@ -190,8 +190,26 @@ def default_rig_path() -> Path:
 
 
 def load_rig(path: str | Path | None = None) -> Rig:
-    """Read and validate a rig file (the embedded sim studio when path is None)."""
-    return load(Rig, path if path is not None else default_rig_path())
+    """Read and validate a rig file: a path, or the name of a rig shipped with hybrid (None or
+    'sim-studio' is the embedded simulated studio). A unit's profile given as a relative path is
+    found beside the rig file, wherever the command is run from."""
+    if path is None or (isinstance(path, str) and (default_rig_path().parent / f"{path}.yaml").is_file()
+                        and "/" not in path and not path.endswith((".yaml", ".yml"))):
+        path = default_rig_path() if path is None else default_rig_path().parent / f"{path}.yaml"
+    path = Path(path)
+    rig = load(Rig, path)
+    units = [
+        unit.model_copy(update={"profile": str((path.parent / unit.profile).resolve())})
+        if _is_relative_profile_path(unit.profile) else unit
+        for unit in rig.units
+    ]
+    return rig.model_copy(update={"units": units})
+
+
+def _is_relative_profile_path(profile: str) -> bool:
+    # a bare name ('vca-bus-comp') is a shipped profile; anything path-like is a file
+    looks_like_path = "/" in profile or profile.endswith((".yaml", ".yml"))
+    return looks_like_path and not Path(profile).is_absolute()
 
 
 def _check_routing(channels: list[int], available: int | None) -> list[int]:

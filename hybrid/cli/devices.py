@@ -137,7 +137,7 @@ def run_profiles(args: argparse.Namespace) -> int:
 def run_read(args: argparse.Namespace) -> int:
     from devices.station import open_station
 
-    rig = load_rig(None if args.rig in (None, "sim-studio") else args.rig)
+    rig = load_rig(args.rig)
     out: dict[str, Any] = {}
     with open_station(rig, audio=False) as station:
         for name, unit in station.units.items():

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _rig(args: argparse.Namespace) -> Rig:
-    rig = load_rig(None if args.rig in (None, "sim-studio") else args.rig)
+    rig = load_rig(args.rig)
     if not any(u.simulated for u in rig.units):
         raise ConfigError(args.rig, "units", [u.name for u in rig.units], "no unit is marked simulated: true")
     return rig
