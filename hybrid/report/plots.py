@@ -48,7 +48,7 @@ def track_png(title: str, series: dict[str, Any]) -> bytes:
     fig = _figure(11.0, 6.6)
     fig.suptitle(title, fontsize=12)
     (ax_loud, ax_peak), (ax_spec, ax_corr) = fig.subplots(
-        2, 2, gridspec_kw={"left": 0.06, "right": 0.94, "top": 0.91, "bottom": 0.08, "hspace": 0.38, "wspace": 0.25})
+        2, 2, gridspec_kw={"left": 0.06, "right": 0.92, "top": 0.91, "bottom": 0.08, "hspace": 0.38, "wspace": 0.3})
     names = {"master": f"master ({series['master_target']})"} if series.get("master_target") else {}
     _loudness_panel(ax_loud, series.get("loudness") or {}, names)
     _peak_panel(ax_peak, series.get("true_peak"), series.get("gain_reduction"))
