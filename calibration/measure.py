@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import fft
 
 from calibration.record import CalibrationRecord, ChannelCalibration, LoopResponse, now_utc
 from calibration.transfer import (
-    band_level_db, estimate_delay, fractional_octave_db, log_sweep, transfer_function,
+    DelayEstimate, band_level_db, estimate_delay, fractional_octave_db, log_sweep, transfer_function,
 )
 from devices.audio.base import AudioInterface
 from devices.errors import CalibrationError
@@ -44,6 +44,7 @@ def measure(interface: AudioInterface, *, rig_name: str, sweep_s: float = 1.0, l
             send=sends[c], return_=returns[c], gain_db=float(loop.gains_db[c]),
             latency_samples=delay.latency_samples, polarity_inverted=delay.polarity_inverted,
             confidence=delay.confidence, noise_floor_dbfs=loop.noise_floor_dbfs[c],
+            crosstalk_db=loop.crosstalk_db[c] if loop.crosstalk_db else None,
         ))
     mean_latency = float(np.mean([ch.latency_samples for ch in channels]))
     channels = [ch.model_copy(update={"skew_samples": ch.latency_samples - mean_latency}) for ch in channels]
@@ -57,16 +58,16 @@ def measure(interface: AudioInterface, *, rig_name: str, sweep_s: float = 1.0, l
     )
 
 
+@dataclass
 class SweepResult:
-    """What one sweep through the loop gave: transfer functions, delays, levels, noise floors."""
+    """What one sweep through the loop gave: transfer functions, delays, levels, noise, crosstalk."""
 
-    def __init__(self, h_bins: np.ndarray, n_fft: int, delays: list, gains_db: np.ndarray,
-                 noise_floor_dbfs: list[float | None]) -> None:
-        self.h_bins = h_bins
-        self.n_fft = n_fft
-        self.delays = delays
-        self.gains_db = gains_db
-        self.noise_floor_dbfs = noise_floor_dbfs
+    h_bins: np.ndarray
+    n_fft: int
+    delays: list[DelayEstimate]
+    gains_db: np.ndarray
+    noise_floor_dbfs: list[float | None]
+    crosstalk_db: list[float | None] = field(default_factory=list)
 
 
 def run_sweep(interface: AudioInterface, *, sweep_s: float, level_dbfs: float, lead_s: float,
@@ -116,7 +117,47 @@ def run_sweep(interface: AudioInterface, *, sweep_s: float, level_dbfs: float, l
     gains_db = band_level_db(h_bins, rate, n_fft, LEVEL_REFERENCE_HZ, fraction=48.0)
     quiet = capture[: max(lead // 2, 1)]
     noise_floor = [_dbfs(float(np.sqrt(np.mean(quiet[:, c] ** 2)))) for c in range(n)]
-    return SweepResult(h_bins, n_fft, delays, gains_db, noise_floor)
+    crosstalk = _crosstalk_db(h_bins, n_fft, rate, [d.latency_samples for d in arrivals], stagger)
+    return SweepResult(h_bins, n_fft, delays, gains_db, noise_floor, crosstalk)
+
+
+def _crosstalk_db(h_bins: np.ndarray, n_fft: int, rate: int, arrivals: list[float],
+                  stagger: int) -> list[float | None]:
+    """Per return, the loudest other send it carries, in dB against its own send (peak to peak).
+
+    Another send's sweep started a whole number of staggers earlier or later, so what leaks from
+    it shows up in this return's impulse response that many staggers from the main arrival.
+    """
+    n = len(arrivals)
+    if n < 2:
+        return [None] * n
+    # judged in the band where a sweep is strong on every rig: the sweep's own band edges ring for
+    # tens of milliseconds and would read as crosstalk
+    rate_bins = np.arange(h_bins.shape[0])
+    weight = _smooth_band(rate_bins, n_fft, rate)
+    impulses = fft.irfft(h_bins * weight[:, None], n_fft, axis=0)
+    reach = stagger // 8
+    out: list[float | None] = []
+    for r, arrival in enumerate(arrivals):
+        main = int(round(arrival))
+        own = float(np.max(np.abs(impulses[max(0, main - reach):main + reach, r])))
+        worst = 0.0
+        for c in range(n):
+            if c == r:
+                continue
+            at = main + (c - r) * stagger
+            if 0 <= at - reach and at + reach <= n_fft:
+                worst = max(worst, float(np.max(np.abs(impulses[at - reach:at + reach, r]))))
+        out.append(round(20 * math.log10(max(worst, 1e-12) / own), 1) if own > 0 else None)
+    return out
+
+
+def _smooth_band(bins: np.ndarray, n_fft: int, rate: int, lo_hz: float = 200.0, hi_hz: float = 8000.0) -> np.ndarray:
+    """A weighting of rfft bins: one from lo_hz to hi_hz, raised-cosine over an octave each side."""
+    octaves = np.log2(np.maximum(bins * rate / n_fft, 1e-9))
+    rise = np.clip(octaves - (math.log2(lo_hz) - 1), 0.0, 1.0)
+    fall = np.clip((math.log2(hi_hz) + 1) - octaves, 0.0, 1.0)
+    return (0.5 - 0.5 * np.cos(np.pi * rise)) * (0.5 - 0.5 * np.cos(np.pi * fall))
 
 
 def _refuse_crossed_returns(arrivals: list[float], stagger: int, sends: list[int], returns: list[int]) -> None:

@@ -23,6 +23,7 @@ class ChannelCalibration(BaseModel):
     polarity_inverted: bool = False
     confidence: float = 1.0
     noise_floor_dbfs: float | None = None
+    crosstalk_db: float | None = Field(None, description="the loudest other send heard on this return, dB re its own")
 
 
 class LoopResponse(BaseModel):

@@ -65,12 +65,15 @@ def table(record: CalibrationRecord) -> str:
         f"latency {record.latency_samples:.3f} samples ({record.latency_samples / record.sample_rate * 1000:.3f} ms), "
         f"confidence {record.confidence:.4f}" + (", a return is polarity-inverted" if record.polarity_inverted else ""),
         "",
-        f"{'send':>4}  {'return':>6}  {'gain at 1 kHz':>13}  {'latency':>12}  {'skew':>8}  {'polarity':<8}  {'noise floor':>11}",
+        f"{'send':>4}  {'return':>6}  {'gain at 1 kHz':>13}  {'latency':>12}  {'skew':>8}  {'polarity':<8}  "
+        f"{'noise floor':>12}  {'crosstalk':>9}",
     ]
     for ch in record.channels:
         noise = f"{ch.noise_floor_dbfs:.1f} dBFS" if ch.noise_floor_dbfs is not None else "-"
+        crosstalk = f"{ch.crosstalk_db:.1f} dB" if ch.crosstalk_db is not None else "-"
         lines.append(f"{ch.send:>4}  {ch.return_:>6}  {ch.gain_db:>+10.3f} dB  {ch.latency_samples:>12.3f}  "
-                     f"{ch.skew_samples:>+8.3f}  {'inverted' if ch.polarity_inverted else 'normal':<8}  {noise:>11}")
+                     f"{ch.skew_samples:>+8.3f}  {'inverted' if ch.polarity_inverted else 'normal':<8}  "
+                     f"{noise:>12}  {crosstalk:>9}")
     for c, levels in enumerate(record.response.channels):
         lines.append(f"return {record.channels[c].return_} response 20 Hz-20 kHz: "
                      f"{min(levels):+.2f} to {max(levels):+.2f} dB")

@@ -138,13 +138,21 @@ def test_a_rotated_three_channel_patch_is_caught() -> None:
         calibration.measure(open_interface(config, analog=rotated), rig_name="rotated")
 
 
-def test_crosstalk_at_minus_40_db_does_not_move_the_latency() -> None:
-    leaky = lambda audio, rate: audio + 0.01 * audio[:, ::-1]  # noqa: E731
+def test_crosstalk_is_measured_and_does_not_move_the_latency() -> None:
+    # the left return hears the right send at -40 dB, the right return the left at -60 dB
+    leaky = lambda audio, rate: audio + audio[:, ::-1] * np.array([0.01, 0.001])  # noqa: E731
     interface = sim(analog=leaky)
     record = calibration.measure(interface, rig_name="leaky")
     for channel in record.channels:
         assert abs(channel.latency_samples - interface.loop_latency_samples) < 0.01
     assert [ch.gain_db for ch in record.channels] == pytest.approx([0.27, -0.18], abs=0.03)
+    # the leak and the return's own send share the return's gain error: the ratio is the leak's
+    assert [ch.crosstalk_db for ch in record.channels] == pytest.approx([-40.0, -60.0], abs=0.3)
+
+
+def test_a_clean_loop_reports_crosstalk_below_minus_100_db() -> None:
+    record = calibration.measure(sim(), rig_name="clean")
+    assert all(ch.crosstalk_db is not None and ch.crosstalk_db < -100 for ch in record.channels)
 
 
 def test_the_longest_latency_a_rig_file_allows_is_still_measured() -> None:
