@@ -111,9 +111,8 @@ def run_sweep(interface: AudioInterface, *, sweep_s: float, level_dbfs: float, l
         arrivals.append(delay)
     _refuse_crossed_returns([d.latency_samples for d in arrivals], stagger, sends, returns)
     delays = [replace(d, latency_samples=d.latency_samples - c * stagger) for c, d in enumerate(arrivals)]
-    # H against the first send's timing carries each channel's stagger as a pure delay: levels
-    # and the magnitude response are untouched by it
-    # a 1/48-octave band: the level at 1 kHz itself, averaged over a few bins against noise
+    # H against the first send's timing carries each channel's stagger as a pure delay, which
+    # leaves levels alone. A 1/48-octave band: the level at 1 kHz itself, averaged against noise
     gains_db = band_level_db(h_bins, rate, n_fft, LEVEL_REFERENCE_HZ, fraction=48.0)
     quiet = capture[: max(lead // 2, 1)]
     noise_floor = [_dbfs(float(np.sqrt(np.mean(quiet[:, c] ** 2)))) for c in range(n)]
@@ -133,8 +132,7 @@ def _crosstalk_db(h_bins: np.ndarray, n_fft: int, rate: int, arrivals: list[floa
         return [None] * n
     # judged in the band where a sweep is strong on every rig: the sweep's own band edges ring for
     # tens of milliseconds and would read as crosstalk
-    rate_bins = np.arange(h_bins.shape[0])
-    weight = _smooth_band(rate_bins, n_fft, rate)
+    weight = _smooth_band(np.arange(h_bins.shape[0]), n_fft, rate)
     impulses = fft.irfft(h_bins * weight[:, None], n_fft, axis=0)
     reach = stagger // 8
     out: list[float | None] = []
