@@ -128,6 +128,7 @@ class PortAudioInterface:
             raise AudioError(f"audio device {self.device_name!r} is closed")
         # no float32 copy of the programme: each block is converted as the callback sends it
         send = check_send(send, self.channels)
+        self.last_flags, self.clock_warnings, self.verified_by_repeat = [], [], False
         attempts = _RETRY_PASSES if self.config.on_dropout == "retry" else 1
         flagged: np.ndarray | None = None
         problem = ""
