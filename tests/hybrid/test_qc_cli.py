@@ -65,3 +65,25 @@ def test_a_missing_or_unreadable_file_is_one_line_and_exit_2(tmp_path: Path, mix
     assert main(["qc", "--reference", str(junk), str(mixes["clean"])]) == 2
     err = capsys.readouterr().err
     assert "junk.wav" in err and "--reference" in err and err.count("\n") == 1
+
+
+def test_the_demo_mixes_are_ready_and_damaged_ones_are_not(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from hybrid.demo import write_demo_mixes
+
+    mixes = write_demo_mixes(tmp_path / "mixes")
+    audio, rate = sf.read(mixes[1], always_2d=True)
+    clipped = np.clip(audio * 4.0, -1.0, 1.0)  # clipped on the way out of the DAW
+    clipped[:, 1] *= -1.0  # and one side's polarity flipped
+    clicked = audio.copy()
+    clicked[int(4.0 * rate), 0] += 0.2  # a click
+    damaged = [tmp_path / "clipped.wav", tmp_path / "clicked.wav"]
+    sf.write(damaged[0], clipped, rate, subtype="PCM_24")
+    sf.write(damaged[1], clicked, rate, subtype="PCM_24")
+    status = main(["qc", "--json", *map(str, mixes), *map(str, damaged)])
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert status == 1
+    assert [f["ready"] for f in files] == [True, True, True, False, False]
+    assert all(f["findings"] == [] for f in files[:3])
+    found = {f["code"]: f for f in files[3]["findings"]}
+    assert {"clipping", "phase"} <= set(found) and found["phase"]["severity"] == "problem"
+    assert [(f["code"], f["times_s"]) for f in files[4]["findings"]] == [("clicks", [4.0])]
