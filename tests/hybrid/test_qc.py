@@ -206,3 +206,14 @@ def test_loudness_readings_are_those_of_hybrid_analyze(clean: np.ndarray, clean_
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, abs=0.01), key
+
+
+@pytest.mark.parametrize("drive_db, crushed", [(3.0, False), (12.0, True)])
+def test_a_mix_bus_limiter_pushed_hard_is_heard_as_crushed(clean: np.ndarray, drive_db: float, crushed: bool) -> None:
+    # The project's own true-peak limiter on the mix bus: a few dB of peak control is a choice,
+    # twelve dB into it flattens every peak against the ceiling.
+    from dsp.limiter import limit
+
+    bus = limit(clean * 10 ** (drive_db / 20), RATE, ceiling_dbtp=-0.3).audio
+    result = evaluate(bus, RATE)
+    assert ("crushed_mix_bus" in codes(result, "problem")) == crushed
