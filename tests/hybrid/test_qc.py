@@ -217,3 +217,11 @@ def test_a_mix_bus_limiter_pushed_hard_is_heard_as_crushed(clean: np.ndarray, dr
     bus = limit(clean * 10 ** (drive_db / 20), RATE, ceiling_dbtp=-0.3).audio
     result = evaluate(bus, RATE)
     assert ("crushed_mix_bus" in codes(result, "problem")) == crushed
+
+
+@pytest.mark.parametrize("rate", [44100, 96000])
+def test_other_sample_rates_read_the_same(rate: int) -> None:
+    mix = make_mix(seconds=5.0, rate=rate)
+    assert evaluate(mix, rate).findings == []
+    mix[int(2.61 * rate), 0] += 0.1
+    assert [(f.code, f.times_s) for f in evaluate(mix, rate).findings] == [("clicks", (2.61,))]
