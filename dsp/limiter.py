@@ -17,8 +17,10 @@ __all__ = ["LimiterResult", "limit", "limiter_peaks"]
 # of the ceiling by such a reference at an inaudible cost.
 _AIM_DB = 0.05
 _MAX_PASSES = 12
-# Context re-measured around a changed stretch: longer than the detector's filters reach.
-_CONTEXT_SAMPLES = 96
+# How far a changed sample moves the detector's reading: the stage-1 filter spans 76 samples
+# either side and the near-Nyquist envelope 24. Re-measured stretches keep this much beyond a
+# change, and are computed with as much again of context so their edges read true.
+_REACH_SAMPLES = 80
 # Width (samples) of the moving averages that pick out the band just under Nyquist: 1/25 of the
 # rate, i.e. the last 2 % of the band, where the detector's half-band filter rolls off.
 _NYQUIST_AVERAGE = 25
@@ -62,23 +64,22 @@ def _check_times(lookahead_ms: float, attack_ms: float, release_ms: float, ceili
 
 
 def _remeasure(audio: np.ndarray, rate: int, peaks: np.ndarray, changed: np.ndarray) -> None:
-    """Update `peaks` in place where the output changed (plus the detector's reach around it)."""
+    """Update `peaks` in place wherever a change in `audio` can have moved the reading."""
     frames = audio.shape[0]
     where = np.flatnonzero(changed)
     if where.size == 0:
         return
-    # Merge changed samples closer than two contexts into one stretch to re-measure.
-    breaks = np.flatnonzero(np.diff(where) > 2 * _CONTEXT_SAMPLES)
+    # Changed samples closer than the context they need are re-measured as one stretch.
+    breaks = np.flatnonzero(np.diff(where) > 4 * _REACH_SAMPLES)
     starts = np.concatenate(([where[0]], where[breaks + 1]))
     stops = np.concatenate((where[breaks], [where[-1]])) + 1
     for start, stop in zip(starts, stops):
-        lo = max(0, start - _CONTEXT_SAMPLES)
-        hi = min(frames, stop + _CONTEXT_SAMPLES)
+        keep_lo = max(0, start - _REACH_SAMPLES)
+        keep_hi = min(frames, stop + _REACH_SAMPLES)
+        lo = max(0, keep_lo - _REACH_SAMPLES)
+        hi = min(frames, keep_hi + _REACH_SAMPLES)
         fresh = limiter_peaks(audio[lo:hi], rate)
-        # Keep only the inner part: the edges of a cut stretch see a false start/end.
-        inner_lo = max(0, start - _CONTEXT_SAMPLES // 2)
-        inner_hi = min(frames, stop + _CONTEXT_SAMPLES // 2)
-        peaks[inner_lo:inner_hi] = fresh[inner_lo - lo : inner_hi - lo]
+        peaks[keep_lo:keep_hi] = fresh[keep_lo - lo : keep_hi - lo]
 
 
 def limit(
@@ -108,7 +109,7 @@ def limit(
     slow_ms = 8.0 * release_ms if sustained_release_ms is None else float(sustained_release_ms)
     if not release_ms <= slow_ms <= 20000.0:
         raise ValueError(f"sustained_release_ms {slow_ms!r} is not allowed; release_ms to 20000 ms is")
-    source = np.array(frames, dtype=np.float64)  # a copy: the caller's array is never touched
+    source = np.asarray(frames, dtype=np.float64)  # read only: the caller's array is never touched
     length = source.shape[0]
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
     if peaks is None:
@@ -117,7 +118,7 @@ def limit(
         raise ValueError(f"peaks must be shaped ({length},) like the audio's frames; got {peaks.shape}")
     if length == 0 or float(np.max(peaks)) <= ceiling:
         top = float(np.max(peaks)) if length else 0.0
-        return LimiterResult(source, np.zeros(length), 0.0, _db_or_none(top))
+        return LimiterResult(source.copy(), np.zeros(length), 0.0, _db_or_none(top))
 
     aim = ceiling * 10.0 ** (-_AIM_DB / 20.0)
     required = np.minimum(1.0, aim / np.maximum(peaks, 1e-300))
@@ -129,7 +130,10 @@ def limit(
 
     gain = gain_curve(required, lookahead, attack, fast, slow, charge)
     output = source * gain[:, None]
-    out_peaks = limiter_peaks(output, rate)
+    # Where the gain stayed exactly 1 the output is the input, whose peaks are known: measure
+    # only the stretches the gain touched (and the detector's reach around them).
+    out_peaks = np.array(peaks, dtype=np.float64)
+    _remeasure(output, rate, out_peaks, gain < 1.0)
     for _ in range(_MAX_PASSES):
         over = out_peaks > ceiling
         if not over.any():
@@ -139,13 +143,15 @@ def limit(
         new_gain = gain_curve(required, lookahead, attack, fast, slow, charge)
         changed = new_gain != gain
         gain = new_gain
-        output[changed] = source[changed] * gain[changed, None]
+        np.multiply(source, gain[:, None], out=output, where=changed[:, None])
         _remeasure(output, rate, out_peaks, changed)
     else:  # pragma: no cover - never seen; refuse to hand back output over the ceiling
         raise RuntimeError("limiter did not converge under its ceiling")
 
+    gain_db = np.zeros(length)
+    reduced = gain < 1.0
     with np.errstate(divide="ignore"):
-        gain_db = 20.0 * np.log10(gain)
+        gain_db[reduced] = 20.0 * np.log10(gain[reduced])
     return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), _db_or_none(float(np.max(out_peaks))))
 
 

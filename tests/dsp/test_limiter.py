@@ -181,3 +181,16 @@ def test_release_is_fast_after_a_transient_and_slow_after_sustained_reduction() 
 def test_bad_settings_raise_value_error(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         limit(np.zeros((100, 2)), 48000, **kwargs)
+
+
+def test_reported_true_peak_is_a_full_measurement_of_the_output() -> None:
+    """The limiter re-measures only where its gain moved; that must equal measuring everything."""
+    from dsp.limiter import limiter_peaks
+
+    rate = 48000
+    audio = hot_programme(rate, -6.0, seconds=4.0)
+    audio[rate : rate + 3000] *= 6.0  # one loud stretch: most of the programme is untouched
+    result = limit(audio, rate)
+    full = 20.0 * np.log10(np.max(limiter_peaks(result.audio, rate)))
+    assert result.true_peak_dbtp == pytest.approx(full, abs=1e-9)
+    assert full <= CEILING_DBTP
