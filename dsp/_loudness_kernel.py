@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["weighted_power"]
+__all__ = ["max_window_sum", "weighted_power"]
 
 
 @njit(cache=True, error_model="numpy")
@@ -37,3 +37,14 @@ def weighted_power(audio: np.ndarray, sos: np.ndarray, weights: np.ndarray) -> n
             s2b = b2b * y - a2b * v
             out[n] += weight * v * v
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def max_window_sum(cumulative: np.ndarray, window: int) -> float:
+    """Largest cumulative[i + window] - cumulative[i]: the loudest window at any sample position."""
+    best = 0.0
+    for i in range(cumulative.shape[0] - window):
+        value = cumulative[i + window] - cumulative[i]
+        if value > best:
+            best = value
+    return best

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames, check_rate
-from dsp._loudness_kernel import weighted_power
+from dsp._loudness_kernel import max_window_sum, weighted_power
 
 __all__ = [
     "Loudness",
@@ -109,7 +109,7 @@ def _max_window_lufs(cumulative: np.ndarray, window: int) -> float | None:
     frames = cumulative.shape[0] - 1
     if frames < window:
         return None
-    best = float(np.max(cumulative[window:] - cumulative[:-window])) / window
+    best = max_window_sum(cumulative, window) / window
     return float(_lufs(best)) if best > 0.0 else None
 
 
