@@ -414,7 +414,8 @@ class NoiseFloor:
 
     floor_dbfs: float  # median level of the quietest 5 % of 50 ms windows (not counting digital silence)
     programme_dbfs: float  # 95th percentile of the same windows: the loud parts
-    flatness: float  # spectral flatness of the quiet windows, 0 (tonal) .. 1 (white noise)
+    flatness: float  # spectral flatness of the quiet windows over 1-16 kHz, 0 (tonal) .. 1 (white)
+    hiss_dbfs: float  # level of the quiet windows over 1-16 kHz, where hiss lives (AES17)
     quiet_times_s: tuple[float, ...]  # where the quietest windows are (a few)
 
 
@@ -427,14 +428,21 @@ def noise_floor(audio: np.ndarray, rate: float, window_s: float = 0.05) -> Noise
         return None
     quiet_level = np.percentile(levels[live], 5.0)
     quiet = np.flatnonzero(live & (levels <= quiet_level))
-    n = max(1, int(round(window_s * rate)))
-    chunk = np.concatenate([x[i * n: (i + 1) * n] for i in quiet], axis=0)
-    # Flatness over 200 Hz - 16 kHz: hiss is flat there, a quiet note or a reverb tail is not.
-    freqs, psd = power_spectrum(chunk, rate, resolution_hz=rate / min(len(chunk), 1024))
-    band = (freqs >= 200.0) & (freqs <= min(16000.0, rate / 2 * 0.9)) & (psd > 0)
+    n = max(16, int(round(window_s * rate)))
+    # Each quiet window of each channel on its own (Hann): glued together they would click at the
+    # seams. The median over them, per bin, ignores the odd window of music among the quiet ones;
+    # for noise the median of a periodogram bin is ln 2 of its mean, hence the correction.
+    frames = np.concatenate([x[i * n: (i + 1) * n].T for i in quiet if (i + 1) * n <= x.shape[0]])
+    window = np.hanning(n)
+    spectra = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 * (2.0 / (rate * np.sum(window**2)))
+    psd = np.median(spectra, axis=0) / np.log(2.0)
+    freqs = np.fft.rfftfreq(n, 1.0 / rate)
+    # Hiss lives above 1 kHz; below it, hum and its leakage would pass for a flat floor.
+    band = (freqs >= 1000.0) & (freqs <= min(16000.0, rate * 0.45)) & (psd > 0)
     flatness = float(np.exp(np.mean(np.log(psd[band]))) / np.mean(psd[band])) if band.any() else 0.0
+    in_band = float(np.sum(psd[band]) * (freqs[1] - freqs[0])) if band.any() else 0.0
     return NoiseFloor(float(np.median(levels[quiet])), float(np.percentile(levels[live], 95.0)),
-                      flatness, tuple(float(starts[i]) for i in quiet[:5]))
+                      flatness, float(_db(2.0 * in_band)), tuple(float(starts[i]) for i in quiet[:5]))
 
 
 # --- head and tail -----------------------------------------------------------------------------
@@ -443,8 +451,8 @@ def noise_floor(audio: np.ndarray, rate: float, window_s: float = 0.05) -> Noise
 class Edges:
     """How the track starts and ends."""
 
-    head_silence_s: float  # before the first sound above -60 dBFS
-    tail_silence_s: float  # after the last sound above -60 dBFS
+    head_silence_s: float  # before the first sound (above -60 dBFS, lower for a quiet mix)
+    tail_silence_s: float  # after the last sound
     start_level_db: float  # level of the first 10 ms of sound relative to the loud parts
     end_level_db: float  # level of the last 10 ms relative to the loud parts
     starts_on_sound: bool  # the very first samples already carry sound (no lead-in)
@@ -452,9 +460,17 @@ class Edges:
 
 
 def edges(audio: np.ndarray, rate: float, sound_dbfs: float = -60.0) -> Edges:
-    """Silence at head and tail, and how loud the music is at its first and last 10 ms."""
+    """Silence at head and tail, and how loud the music is at its first and last 10 ms.
+
+    Sound is anything above sound_dbfs, or above 45 dB under the loud parts for a mix that is
+    quiet overall (a fade of a -50 dBFS mix passes -60 dBFS long before it ends).
+    """
     x = _check(audio, rate)
     envelope = _envelope(x)
+    _, whole = level_over_time_dbfs(x, rate, 0.05)
+    live = whole[whole > _SILENCE_DB + 1.0]
+    if len(live):
+        sound_dbfs = min(sound_dbfs, float(np.percentile(live, 95.0)) - 45.0)
     sound = np.flatnonzero(envelope >= 10.0 ** (sound_dbfs / 20.0))
     duration = x.shape[0] / rate
     if len(sound) == 0:

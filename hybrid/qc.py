@@ -233,8 +233,9 @@ def _dc(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     if dc[worst] <= -50.0:
         return []
     severity = "problem" if dc[worst] > -35.0 else "warning"
+    where = "every channel" if x.shape[1] > 1 and np.all(dc > -50.0) else f"the {_side(worst, x.shape[1])}"
     return [Finding("dc_offset", severity,
-                    f"DC offset of {dc[worst]:.1f} dBFS on the {_side(worst, x.shape[1])}: it steals headroom"
+                    f"DC offset of {dc[worst]:.1f} dBFS on {where}: it steals headroom"
                     " and thumps at edits and fades.", (), float(dc[worst]),
                     "remove the DC offset (a DC filter on the bus or the offending track)")]
 
@@ -353,11 +354,11 @@ def _noise(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]:
     if floor is None:
         return []
     exposed = floor.programme_dbfs - floor.floor_dbfs >= 20.0
-    if exposed and floor.floor_dbfs > -60.0 and floor.flatness > 0.3:
+    if exposed and floor.hiss_dbfs > -60.0 and floor.flatness > 0.3:
         return [Finding("noise", "warning",
-                        f"Hiss: the quiet passages sit on a noise floor of {floor.floor_dbfs:.0f} dBFS,"
-                        f" {floor.programme_dbfs - floor.floor_dbfs:.0f} dB below the loud parts.",
-                        floor.quiet_times_s, floor.floor_dbfs,
+                        f"Hiss: the quiet passages sit on a noise floor of {floor.hiss_dbfs:.0f} dBFS (1-16 kHz),"
+                        f" {floor.programme_dbfs - floor.hiss_dbfs:.0f} dB below the loud parts.",
+                        floor.quiet_times_s, floor.hiss_dbfs,
                         "check the quiet passages for hiss (gate or clean the noisy tracks)")]
     return []
 

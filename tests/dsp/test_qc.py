@@ -177,6 +177,7 @@ def test_noise_floor_reads_hiss_in_a_break_and_tells_it_from_a_quiet_note() -> N
     floor = qc.noise_floor(mix + hiss, RATE)
     assert floor is not None
     assert floor.floor_dbfs == pytest.approx(-50.0, abs=1.5)
+    assert floor.hiss_dbfs == pytest.approx(-50.0 + 10 * np.log10(15 / 24), abs=1.0)  # its 1-16 kHz share
     assert floor.flatness > 0.5
     assert any(4.0 <= t < 6.0 for t in floor.quiet_times_s)
     quiet_note = mix.copy()
