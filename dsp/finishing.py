@@ -35,8 +35,9 @@ class FinishSettings:
     def __post_init__(self) -> None:
         if not -60.0 <= self.ceiling_dbtp <= 0.0:
             raise ValueError(f"ceiling_dbtp {self.ceiling_dbtp!r} is not allowed; -60.0 to 0.0 dBTP is")
-        if self.lufs_target is not None and not -70.0 <= self.lufs_target <= 0.0:
-            raise ValueError(f"lufs_target {self.lufs_target!r} is not allowed; -70.0 to 0.0 LUFS is")
+        if self.lufs_target is not None and not -60.0 <= self.lufs_target <= 0.0:
+            # Above the -70 LUFS gate with room to spare, so the result always has a loudness.
+            raise ValueError(f"lufs_target {self.lufs_target!r} is not allowed; -60.0 to 0.0 LUFS is")
         if self.rate_hz is not None:
             check_rate(self.rate_hz)
         if self.bits not in BITS:
@@ -111,7 +112,8 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
         for _ in range(_LUFS_MAX_PASSES):
             finished, reduction_db, peak = _limited(converted, rate_out, peaks, gain_db, settings)
             loudness = measure(finished, rate_out).integrated_lufs
-            assert loudness is not None  # a gain cannot silence what had gated loudness
+            if loudness is None:  # only if a pass fell wholly under the -70 LUFS gate
+                raise ValueError(f"at {gain_db:+.1f} dB of gain the audio falls under the -70 LUFS gate")
             miss = settings.lufs_target - loudness
             if abs(miss) <= _LUFS_TOLERANCE_LU:
                 break
