@@ -270,3 +270,24 @@ def test_a_note_cut_without_release_clicks_and_one_with_a_release_does_not() -> 
         if clicks_expected:
             ends = [(len(pad) + len(body)) / RATE, (2 * len(pad) + 2 * len(body)) / RATE]
             assert [round(c.time_s, 3) for c in found] == [round(e, 3) for e in ends]
+
+
+@pytest.mark.parametrize("freq_hz", [30.0, 55.0, 110.0, 220.0, 440.0])
+@pytest.mark.parametrize("shape", ["saw", "square"])
+def test_a_bright_synth_edge_every_period_is_not_a_click(freq_hz: float, shape: str) -> None:
+    # Band-limited (all harmonics to 23 kHz) saw and square waves: the predictor cannot follow
+    # their edges, but the edges come back every period, which a click does not.
+    t = np.arange(3 * RATE) / RATE
+    step = 1 if shape == "saw" else 2
+    wave = sum(np.sin(2 * np.pi * k * freq_hz * t) / k for k in range(1, int(23000 // freq_hz) + 1, step))
+    audio = (0.2 * wave + 1e-3 * np.random.default_rng(15).standard_normal(t.size))[:, None]
+    assert qc.clicks(audio, RATE) == []
+
+
+def test_a_click_over_a_saw_bass_is_still_found() -> None:
+    mix = make_mix(seconds=4.0)
+    t = np.arange(mix.shape[0]) / RATE
+    mix += 0.06 * sum(np.sin(2 * np.pi * k * 55.0 * t) / k for k in range(1, 400))[:, None]  # a saw bass
+    assert qc.clicks(mix, RATE) == []
+    mix[int(2.61 * RATE), 0] += 0.1
+    assert [round(c.time_s, 2) for c in qc.clicks(mix, RATE)] == [2.61]
