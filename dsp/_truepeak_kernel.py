@@ -159,6 +159,7 @@ def _channel_peaks(
             for j in range(count):
                 q1[j] += g * (a1[j] + b1[j])
                 q3[j] += g * (a3[j] + b3[j])
+        peaks = out[start : start + length]
         samples = xp[pad + start : pad + start + length + 1]
         halves = half[reach : reach + length]
         quarter = q1[1 : 1 + length]
@@ -173,6 +174,5 @@ def _channel_peaks(
             r1 = _crest(v0, v1, v2)
             r2 = _crest(v1, v2, v3)
             r3 = _crest(v2, v3, abs(samples[i + 1]))
-            best = max(max(r0, r1), max(r2, r3))
-            if best > out[start + i]:
-                out[start + i] = best
+            # max(), not an if: a branch here would stop this loop vectorising
+            peaks[i] = max(max(max(r0, r1), max(r2, r3)), peaks[i])
