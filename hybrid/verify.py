@@ -4,6 +4,7 @@ and name the unit (and the control) that most likely moved."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +18,8 @@ from calibration.fingerprint import (
     compare,
     Fingerprint,
     band_name,
-    tone_readings,
-    tone_steps,
+    analyse,
+    excitation,
 )
 from devices.profile import Parameter, Profile, Value
 from devices.sim.sound import UnitSound, sound_for
@@ -27,15 +28,6 @@ from devices.sim.sound import UnitSound, sound_for
 MIN_EXPLAINED = 0.5
 # THD readings are noisier than levels: they count for less in the fit
 _THD_WEIGHT = 0.1
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """What one unit alone does to the fingerprint's readings at given settings (its sound model)."""
-
-    response_db: np.ndarray  # (bands,)
-    gain_db: np.ndarray  # (levels,) at the tone frequency
-    thd_db: float
 
 
 @dataclass(frozen=True)
@@ -58,29 +50,50 @@ class Attribution:
     suspects: list[Suspect] = field(default_factory=list)
 
 
-def predict(profile: Profile, settings: dict[str, Value], rate: int, freqs_hz: np.ndarray,
-            base: tuple[Any, Prediction] | None = None) -> Prediction:
-    """Run a unit's sound model (the profile's sim section) at settings, as the fingerprint would see it.
+class ChainModel:
+    """The rig's units as their sound models (each profile's `sim:`), in chain order, playing the
+    fingerprint signal: what the chain would measure at the revision's settings, or with one move.
 
-    With base (the model and prediction at the revision's settings), a move that leaves the unit's
-    level-dependent parts alone (no dynamics, same drive and bias) is predicted from its filters
-    alone: the tone readings shift by the filters' change at the tone frequency, THD stays.
+    A unit's level-dependent behaviour (a compressor, a driven tube) depends on what reaches it,
+    so a move of such a control is played through the whole chain; the output of the units before
+    it is computed once and reused for every position tried.
     """
-    sound = sound_for(profile, settings, rate, 1, np.random.default_rng(0))
-    response = _response_db(sound, rate, freqs_hz)
-    if base is not None and _linear_move(base[0], sound):
-        shift = float(_response_db(sound, rate, np.array([TONE_HZ]))[0] - _response_db(base[0], rate, np.array([TONE_HZ]))[0])
-        return Prediction(response, base[1].gain_db + shift, base[1].thd_db)
-    tones, step = tone_steps(rate)
-    sound.noise_rms = 0.0  # a prediction is about the controls, not the hiss
-    out = sound.process(tones[:, None])
-    gains, thd = tone_readings(out, rate, step)
-    return Prediction(response, gains[0], float(thd[0]))
 
+    def __init__(self, profiles: dict[str, Profile], settings: dict[str, dict[str, Value]], rate: int) -> None:
+        self.rate = rate
+        self.profiles = {u: p for u, p in profiles.items() if p.sim is not None and u in settings}
+        self.settings = {u: p.complete(settings[u]) for u, p in self.profiles.items()}
+        self.order = list(self.profiles)
+        self.signal, self.where = excitation(rate)
+        self._upstream: dict[int, np.ndarray] = {}
+        self.base = self.readings(self._play(0, self.signal[:, None], None, None))
 
-def model_of(profile: Profile, settings: dict[str, Value], rate: int, freqs_hz: np.ndarray) -> tuple[Any, Prediction]:
-    """A unit's sound model at settings and its full prediction: the base its moves are compared with."""
-    return sound_for(profile, settings, rate, 1, np.random.default_rng(0)), predict(profile, settings, rate, freqs_hz)
+    def sound(self, unit: str, settings: dict[str, Value]) -> UnitSound:
+        sound = sound_for(self.profiles[unit], settings, self.rate, 1, np.random.default_rng(0))
+        sound.noise_rms = 0.0  # a prediction is about the controls, not the hiss
+        return sound
+
+    def moved(self, unit: str, parameter: str, value: Value) -> np.ndarray:
+        """The readings vector with one control of one unit moved (everything else as the revision)."""
+        index = self.order.index(unit)
+        return self.readings(self._play(index, self._before(index), unit, {**self.settings[unit], parameter: value}))
+
+    def readings(self, output: np.ndarray) -> np.ndarray:
+        fp = analyse(self.signal, output, self.rate, self.where)
+        return np.concatenate([fp.response_db[0], fp.gain_db[0], [_THD_WEIGHT * fp.thd_db[0]]])
+
+    def _before(self, index: int) -> np.ndarray:
+        if index not in self._upstream:
+            audio = self.signal[:, None]
+            for unit in self.order[:index]:
+                audio = self.sound(unit, self.settings[unit]).process(audio)
+            self._upstream[index] = audio
+        return self._upstream[index]
+
+    def _play(self, index: int, audio: np.ndarray, unit: str | None, settings: dict[str, Value] | None) -> np.ndarray:
+        for name in self.order[index:]:
+            audio = self.sound(name, settings if name == unit and settings is not None else self.settings[name]).process(audio)
+        return audio
 
 
 def _response_db(sound: Any, rate: int, freqs_hz: np.ndarray) -> np.ndarray:
@@ -95,18 +108,36 @@ def _response_db(sound: Any, rate: int, freqs_hz: np.ndarray) -> np.ndarray:
 
 
 def _linear_move(base: Any, moved: Any) -> bool:
+    """A move that only changes the unit's filters and output gain, not how it reacts to level."""
     return (type(moved)._dynamics is UnitSound._dynamics and moved.drive_db == base.drive_db
             and moved.bias == base.bias)
 
 
 def candidate_values(parameter: Parameter, value: Value) -> list[Value]:
-    """Positions a control may have been moved to: every detent, or steps of 1-20 % of its travel."""
+    """Positions a control may have been moved to: every other detent, or steps of 1-20 % of a
+    continuous control's travel."""
     if parameter.detents is not None:
         return [d for d in parameter.detents if d != value]
     low, high = parameter.spec.range  # type: ignore[misc]
     span = high - low
     steps = (-0.2, -0.1, -0.05, -0.02, -0.01, 0.01, 0.02, 0.05, 0.1, 0.2)
     return [v for v in (float(value) + d * span for d in steps) if low <= v <= high]
+
+
+def _coarse(values: list[Value], value: Value) -> list[Value]:
+    """A first pass over many positions: the two either side and every third one."""
+    ordered = sorted(set(values) | {value}, key=lambda v: (isinstance(v, str), v))
+    if len(ordered) <= 8:
+        return [v for v in ordered if v != value]
+    i = ordered.index(value)
+    picked = {j for j in range(len(ordered)) if abs(j - i) <= 2 or (j - i) % 3 == 0}
+    return [ordered[j] for j in sorted(picked) if ordered[j] != value]
+
+
+def _refine(values: list[Value], around: Value) -> list[Value]:
+    ordered = sorted(set(values), key=lambda v: (isinstance(v, str), v))
+    i = ordered.index(around)
+    return [ordered[j] for j in range(max(0, i - 2), min(len(ordered), i + 3))]
 
 
 @dataclass(frozen=True)
@@ -118,32 +149,65 @@ class _Move:
     delta: np.ndarray
 
 
+def predicted_moves(profiles: dict[str, Profile], settings: dict[str, dict[str, Value]], rate: int,
+                    freqs_hz: np.ndarray, fit: Callable[[np.ndarray], float]) -> list[_Move]:
+    """What each control move of each unit would do to the fingerprint's readings.
+
+    A move that only changes a unit's filters is exact from its biquads (a linear chain composes
+    in dB): the response changes by the filters' change and every tone reading by their change at
+    the tone frequency. Any other move is played through the chain model, coarse to fine: every
+    third position first, then the neighbours of the one that fits the observation best.
+    """
+    chain = ChainModel(profiles, settings, rate)
+    tone = np.array([TONE_HZ])
+    levels = len(TONE_LEVELS_DBFS)
+    moves: list[_Move] = []
+    for unit in chain.order:
+        profile, here = chain.profiles[unit], chain.settings[unit]
+        base_sound = chain.sound(unit, here)
+        base_response = _response_db(base_sound, rate, freqs_hz)
+        base_tone = float(_response_db(base_sound, rate, tone)[0])
+        for name, parameter in profile.parameters.items():
+            played: list[Value] = []
+            for value in candidate_values(parameter, here[name]):
+                sound = chain.sound(unit, {**here, name: value})
+                if not _linear_move(base_sound, sound):
+                    played.append(value)
+                    continue
+                shift = float(_response_db(sound, rate, tone)[0]) - base_tone
+                delta = np.concatenate([_response_db(sound, rate, freqs_hz) - base_response,
+                                        np.full(levels, shift), [0.0]])
+                moves.append(_Move(unit, name, here[name], value, delta))
+            if not played:
+                continue
+            tried: dict[Value, np.ndarray] = {}
+            for value in _coarse(played, here[name]):
+                tried[value] = chain.moved(unit, name, value) - chain.base
+            best = min(tried, key=lambda v: fit(tried[v]))
+            for value in _refine(played + [here[name]], best):
+                if value != here[name] and value not in tried:
+                    tried[value] = chain.moved(unit, name, value) - chain.base
+            moves += [_Move(unit, name, here[name], v, d) for v, d in tried.items()]
+    return moves
+
+
 def attribute(expected: Fingerprint, measured: Fingerprint, comparison: Comparison,
               settings: dict[str, dict[str, Value]], profiles: dict[str, Profile], max_moves: int = 3) -> Attribution:
     """Which control moves, on which units, best explain how the chain differs now.
 
-    For every unit and every control, the unit's sound model predicts what moving that control
-    from the revision's setting to each other position does to the fingerprint (moves compose in
-    dB through a chain of mostly linear units). A greedy pursuit then takes the move that explains
-    most of the observed difference, removes it, and looks again, up to max_moves.
+    Every control move is predicted (predicted_moves); a greedy pursuit then takes the move that
+    explains most of the observed difference, removes it, and looks again, up to max_moves.
     """
     result = Attribution()
     if comparison.passed:
         return result
-    rate = expected.sample_rate
     freqs = np.asarray(expected.freqs_hz)
     keep = (freqs >= 20.0) & (freqs <= 20000.0)
     observed = _observed(expected, measured, keep)
-    moves: list[_Move] = []
-    for unit, profile in profiles.items():
-        if profile.sim is None or unit not in settings:
-            continue
-        here = profile.complete(settings[unit])
-        base = model_of(profile, here, rate, freqs)
-        for name, parameter in profile.parameters.items():
-            for value in candidate_values(parameter, here[name]):
-                moved = predict(profile, {**here, name: value}, rate, freqs, base)
-                moves.append(_Move(unit, name, here[name], value, _vector(moved, base[1], keep)))
+    kept = np.concatenate([keep, np.ones(len(TONE_LEVELS_DBFS) + 1, dtype=bool)])
+    moves = [_Move(m.unit, m.parameter, m.was, m.likely, m.delta[kept])
+             for m in predicted_moves(profiles, settings, expected.sample_rate, freqs,
+                                      lambda delta: float(np.sum((observed - delta[kept]) ** 2)))]
     total = float(np.sum(observed ** 2)) or 1e-30
     residual = observed.copy()
     chosen: list[tuple[_Move, float]] = []
@@ -182,12 +246,6 @@ def _observed(expected: Fingerprint, measured: Fingerprint, keep: np.ndarray) ->
     if max(max(measured.thd_db), max(expected.thd_db)) < -90.0:
         thd = 0.0  # both in the noise: nothing to explain
     return np.concatenate([resp, gains, [_THD_WEIGHT * thd]])
-
-
-def _vector(moved: Prediction, base: Prediction, keep: np.ndarray) -> np.ndarray:
-    thd = moved.thd_db - base.thd_db if max(moved.thd_db, base.thd_db) >= -90.0 else 0.0
-    return np.concatenate([(moved.response_db - base.response_db)[keep], moved.gain_db - base.gain_db,
-                           [_THD_WEIGHT * thd]])
 
 
 def _deviation_row(dev: Deviation, moves: list[_Move], expected: Fingerprint, keep: np.ndarray) -> dict[str, Any]:
@@ -252,8 +310,8 @@ def summarize(deviations: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-__all__ = ["Attribution", "Prediction", "Suspect", "VerifyResult", "attribute", "candidate_values", "predict",
-           "summarize", "verify_revision"]
+__all__ = ["Attribution", "ChainModel", "Suspect", "VerifyResult", "attribute", "candidate_values",
+           "predicted_moves", "summarize", "verify_revision"]
 
 
 # --------------------------------------------------------------------------- the command's work

@@ -110,7 +110,8 @@ def test_a_knob_moved_over_osc_outside_the_session_is_caught(session_dir: Path,
     assert status == 1 and data["pass"] is False
     worst = max(data["deviations"], key=lambda d: abs(d["deviation"]))
     assert worst["unit"] == "eq" and 200 <= worst["freq_hz"] <= 550 and worst["deviation"] < -1.0
-    assert (data["suspects"][0]["unit"], data["suspects"][0]["parameter"]) == ("eq", "lowmid_gain_db")
+    suspect = data["suspects"][0]
+    assert (suspect["unit"], suspect["parameter"], suspect["likely"]) == ("eq", "lowmid_gain_db", -1.5)
 
 
 def test_a_compressor_moved_over_serial_shows_in_its_gain_reduction(session_dir: Path,
@@ -126,7 +127,9 @@ def test_a_compressor_moved_over_serial_shows_in_its_gain_reduction(session_dir:
     reduction = [d for d in data["deviations"] if d["kind"] == "gain_reduction"]
     assert reduction and {d["unit"] for d in reduction} == {"comp"}
     assert max(d["measured"] - d["expected"] for d in reduction) > 1.0  # more gain reduction at -6 dBFS
-    assert (data["suspects"][0]["unit"], data["suspects"][0]["parameter"]) == ("comp", "threshold_db")
+    suspect = data["suspects"][0]
+    assert (suspect["unit"], suspect["parameter"], suspect["expected"], suspect["likely"]) == (
+        "comp", "threshold_db", -10.0, -20.0)
 
 
 def test_a_manual_unit_set_wrong_by_hand_is_caught(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,7 +139,7 @@ def test_a_manual_unit_set_wrong_by_hand_is_caught(session_dir: Path, capsys: py
         sim.twins["pultec"].panel.set("high_boost", 2.0)
     status, data = _verify(session_dir, capsys)
     assert status == 1
-    assert data["suspects"][0]["unit"] == "pultec"
+    assert (data["suspects"][0]["unit"], data["suspects"][0]["parameter"]) == ("pultec", "high_boost")
     assert {d["unit"] for d in data["deviations"] if abs(d["deviation"]) > 0.5} == {"pultec"}
 
 
