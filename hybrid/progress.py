@@ -39,9 +39,12 @@ def progress(description: str, total: float | None, *, quiet: bool = False) -> I
     if quiet or not sys.stderr.isatty():
         yield _Quiet()
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
+    # On stderr, as checked above: stdout carries the command's output (and may be piped).
     with RichProgress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True,
+        console=Console(stderr=True),
     ) as bar:
         yield _Bar(bar, bar.add_task(description, total=total))

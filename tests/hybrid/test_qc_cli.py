@@ -87,3 +87,41 @@ def test_the_demo_mixes_are_ready_and_damaged_ones_are_not(tmp_path: Path, capsy
     found = {f["code"]: f for f in files[3]["findings"]}
     assert {"clipping", "phase"} <= set(found) and found["phase"]["severity"] == "problem"
     assert [(f["code"], f["times_s"]) for f in files[4]["findings"]] == [("clicks", [4.0])]
+
+
+def _stderr_on_a_terminal(args: list[str]) -> tuple[int, bytes, bytes]:
+    """Run `python -m hybrid ARGS` with stderr on a pseudo-terminal; (status, stdout, what the terminal got)."""
+    import os
+    import subprocess
+    import sys
+
+    master, slave = os.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "hybrid", *args], stdout=subprocess.PIPE, stderr=slave,
+                              timeout=120, env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+        os.close(slave)
+        slave = -1
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    return done.returncode, done.stdout, seen
+
+
+def test_a_progress_bar_on_a_terminal_and_none_in_json_mode(mixes: dict[str, Path]) -> None:
+    files = [str(mixes["clean"]), str(mixes["clean"])]
+    status, out, terminal = _stderr_on_a_terminal(["qc", *files])
+    assert status == 0 and b"verdict: Ready for mastering." in out
+    assert b"Evaluating" in terminal  # rich drew the bar on the terminal
+    status, out, terminal = _stderr_on_a_terminal(["qc", "--json", *files])
+    assert status == 0 and json.loads(out)["ready"] is True
+    assert terminal == b""
