@@ -150,3 +150,44 @@ def nyquist_envelope(audio: np.ndarray, length: int) -> np.ndarray:
             if value > out[i]:
                 out[i] = value
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def required_gain(peaks: np.ndarray, aim: float) -> np.ndarray:
+    """Per frame, the gain that brings its peak to `aim` (linear), 1 where it is already under."""
+    n = peaks.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = aim / peaks[i] if peaks[i] > aim else 1.0
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def gain_in_db(gain: np.ndarray) -> np.ndarray:
+    """20 log10(gain), exactly 0.0 where the gain is 1 (no log taken there)."""
+    n = gain.shape[0]
+    out = np.zeros(n)
+    for i in range(n):
+        if gain[i] < 1.0:
+            out[i] = 20.0 * np.log10(gain[i])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def stretches(changed: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, stops) of runs of True in `changed`, runs closer than `gap` merged."""
+    n = changed.shape[0]
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    stops = np.empty(n // 2 + 1, dtype=np.int64)
+    count = 0
+    last = -gap - 1  # stop of the current run
+    for i in range(n):
+        if changed[i]:
+            if count > 0 and i - last < gap:
+                stops[count - 1] = i + 1
+            else:
+                starts[count] = i
+                stops[count] = i + 1
+                count += 1
+            last = i + 1
+    return starts[:count], stops[:count]

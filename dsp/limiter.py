@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames
-from dsp._limiter_kernel import gain_curve, nyquist_envelope
+from dsp._limiter_kernel import gain_curve, gain_in_db, nyquist_envelope, required_gain, stretches
 from dsp.truepeak import interval_peaks
 
 __all__ = ["LimiterResult", "limit", "limiter_peaks"]
@@ -66,13 +66,8 @@ def _check_times(lookahead_ms: float, attack_ms: float, release_ms: float, ceili
 def _remeasure(audio: np.ndarray, rate: int, peaks: np.ndarray, changed: np.ndarray) -> None:
     """Update `peaks` in place wherever a change in `audio` can have moved the reading."""
     frames = audio.shape[0]
-    where = np.flatnonzero(changed)
-    if where.size == 0:
-        return
     # Changed samples closer than the context they need are re-measured as one stretch.
-    breaks = np.flatnonzero(np.diff(where) > 4 * _REACH_SAMPLES)
-    starts = np.concatenate(([where[0]], where[breaks + 1]))
-    stops = np.concatenate((where[breaks], [where[-1]])) + 1
+    starts, stops = stretches(changed, 4 * _REACH_SAMPLES)
     for start, stop in zip(starts, stops):
         keep_lo = max(0, start - _REACH_SAMPLES)
         keep_hi = min(frames, stop + _REACH_SAMPLES)
@@ -121,7 +116,7 @@ def limit(
         return LimiterResult(source.copy(), np.zeros(length), 0.0, _db_or_none(top))
 
     aim = ceiling * 10.0 ** (-_AIM_DB / 20.0)
-    required = np.minimum(1.0, aim / np.maximum(peaks, 1e-300))
+    required = required_gain(np.ascontiguousarray(peaks, dtype=np.float64), aim)
     lookahead = max(1, int(round(lookahead_ms * rate / 1000.0)))
     attack = max(2, int(round(attack_ms * rate / 1000.0)))
     fast = _coefficient(release_ms, rate)
@@ -148,10 +143,7 @@ def limit(
     else:  # pragma: no cover - never seen; refuse to hand back output over the ceiling
         raise RuntimeError("limiter did not converge under its ceiling")
 
-    gain_db = np.zeros(length)
-    reduced = gain < 1.0
-    with np.errstate(divide="ignore"):
-        gain_db[reduced] = 20.0 * np.log10(gain[reduced])
+    gain_db = gain_in_db(gain)
     return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), _db_or_none(float(np.max(out_peaks))))
 
 
