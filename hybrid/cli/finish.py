@@ -14,6 +14,7 @@ from devices.paths import write_atomic
 from dsp.finishing import FinishSettings, finish
 from hybrid.cli.analyze import read_audio
 from hybrid.errors import ConfigError, HybridError
+from hybrid.progress import progress
 
 __all__ = ["register", "run"]
 
@@ -85,14 +86,16 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     out = Path(args.output)
     file_format = _file_format(out, settings.bits)
-    audio, rate = read_audio(args.input)
-    try:
-        result = finish(audio, rate, settings)
-    except ValueError as exc:  # e.g. a loudness target for a silent file
-        raise HybridError(f"{args.input}: {exc}") from exc
-    buffer = io.BytesIO()
-    sf.write(buffer, result.pcm, result.rate_hz, format=file_format, subtype=_SUBTYPES[settings.bits])
-    write_atomic(out, buffer.getvalue())
+    with progress(f"Finishing {Path(args.input).name}", total=None, quiet=args.json) as bar:
+        audio, rate = read_audio(args.input)
+        try:
+            result = finish(audio, rate, settings)
+        except ValueError as exc:  # e.g. a loudness target for a silent file
+            raise HybridError(f"{args.input}: {exc}") from exc
+        bar.describe(f"Writing {out.name}")
+        buffer = io.BytesIO()
+        sf.write(buffer, result.pcm, result.rate_hz, format=file_format, subtype=_SUBTYPES[settings.bits])
+        write_atomic(out, buffer.getvalue())
 
     report = {
         "input": str(args.input),
