@@ -180,6 +180,7 @@ def run_show(args: argparse.Namespace) -> int:
     revision = session.revision(args.revision)
     if args.json:
         data: dict[str, Any] = revision.model_dump(mode="json")
+        data["tracks"] = {k: v.model_dump(mode="json", exclude_none=True) for k, v in revision.tracks.items()}
         data["session"] = {"dir": str(session.folder), "title": session.info.title,
                            "rig": session.info.rig.name, "tracks": [t.id for t in session.info.tracks]}
         _print_json(data)
