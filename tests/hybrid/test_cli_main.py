@@ -1,0 +1,33 @@
+"""The hybrid command itself: help, errors as one line, a closed pipe is not a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _hybrid(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hybrid", *args], capture_output=True, text=True, **kwargs)
+
+
+def test_every_documented_command_is_there() -> None:
+    out = _hybrid("--help").stdout
+    for command in ("analyze", "finish", "calibrate", "session", "print", "recall", "verify",
+                    "render", "ddp", "qc", "report", "demo", "sim", "devices"):
+        assert command in out
+
+
+def test_no_command_prints_help_and_exits_2() -> None:
+    result = _hybrid()
+    assert result.returncode == 2
+    assert "usage: hybrid" in result.stdout
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
+    # `hybrid devices profiles --json | head -c 10`: the pipe closes before hybrid is done writing
+    pipeline = subprocess.run(
+        f"{sys.executable} -m hybrid devices profiles --json | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", capture_output=True, text=True,
+    )
+    assert "Traceback" not in pipeline.stderr
+    assert pipeline.stdout.strip() in {"0", "141"}
