@@ -140,6 +140,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         rendered = _render(session, revision, sources, staging)
         _advance(bar)
         stage = "report"
+        say("writing the report (measurements, album view, plots)")
         data = _report_data(session, revision, rig, record, readiness, recalls, album_reports, sources,
                             captures, rendered, fingerprint, staging)
         from hybrid.report import write_report
@@ -149,6 +150,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
                                                              sources, captures, started_at, notes))
         _advance(bar)
         stage = "seal"
+        say("sealing: manifest of SHA-256 hashes, then the folder moves into place")
         folder = seal(staging, final)
     except KeyboardInterrupt:
         discard(staging)
