@@ -127,28 +127,28 @@ def nyquist_envelope(audio: np.ndarray, length: int) -> np.ndarray:
     out = np.zeros(n)
     half = length // 2
     scale = 1.0 / (length * length)
-    first = np.zeros(n + 2 * length + 2)  # running first average (times length), padded
+    # shifted[j + pad] = (-1)^j x[j], zero outside: the running sums below then need no bounds
+    # checks (a branch per sample would stop the loops vectorising).
+    pad = length + 1
+    shifted = np.zeros(n + 2 * pad)
+    first = np.zeros(n + 2 * pad)  # first[j + pad]: sum of shifted over j - half .. j + half
     for c in range(channels):
-        # First average, centred: first[i + length] = sum of shifted[i - half .. i + half].
-        total = 0.0
-        for i in range(-length, n + length):
-            entering = i + half
-            if 0 <= entering < n:
-                total += -audio[entering, c] if entering & 1 else audio[entering, c]
-            leaving = i - half - 1
-            if 0 <= leaving < n:
-                total -= -audio[leaving, c] if leaving & 1 else audio[leaving, c]
-            first[i + length] = total
-        # Second average over the first, centred again; scaled once at the end.
-        total = 0.0
-        for j in range(-half, half + 1):
-            total += first[j + length]
         for i in range(n):
-            if i > 0:
-                total += first[i + half + length] - first[i - half - 1 + length]
-            value = abs(total) * scale
-            if value > out[i]:
-                out[i] = value
+            shifted[pad + i] = audio[i, c] * (1.0 - 2.0 * (i & 1))
+        total = 0.0
+        centre = pad - half - 1  # the window just before the first one kept
+        for j in range(centre - half, centre + half + 1):
+            total += shifted[j]
+        for j in range(pad - half, n + pad + half):
+            total += shifted[j + half] - shifted[j - half - 1]
+            first[j] = total
+        total = 0.0
+        for j in range(pad - half - 1, pad + half):
+            total += first[j]
+        for i in range(n):
+            j = pad + i
+            total += first[j + half] - first[j - half - 1]
+            out[i] = max(out[i], abs(total) * scale)
     return out
 
 
@@ -159,17 +159,6 @@ def required_gain(peaks: np.ndarray, aim: float) -> np.ndarray:
     out = np.empty(n)
     for i in range(n):
         out[i] = aim / peaks[i] if peaks[i] > aim else 1.0
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def gain_in_db(gain: np.ndarray) -> np.ndarray:
-    """20 log10(gain), exactly 0.0 where the gain is 1 (no log taken there)."""
-    n = gain.shape[0]
-    out = np.zeros(n)
-    for i in range(n):
-        if gain[i] < 1.0:
-            out[i] = 20.0 * np.log10(gain[i])
     return out
 
 

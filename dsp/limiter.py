@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames
-from dsp._limiter_kernel import gain_curve, gain_in_db, nyquist_envelope, required_gain, stretches
+from dsp._limiter_kernel import gain_curve, nyquist_envelope, required_gain, stretches
 from dsp.truepeak import interval_peaks
 
 __all__ = ["LimiterResult", "limit", "limiter_peaks"]
@@ -143,7 +143,7 @@ def limit(
     else:  # pragma: no cover - never seen; refuse to hand back output over the ceiling
         raise RuntimeError("limiter did not converge under its ceiling")
 
-    gain_db = gain_in_db(gain)
+    gain_db = 20.0 * np.log10(gain)  # exactly 0.0 where the gain is 1; gain is never 0
     return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), _db_or_none(float(np.max(out_peaks))))
 
 

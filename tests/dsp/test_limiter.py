@@ -194,3 +194,18 @@ def test_reported_true_peak_is_a_full_measurement_of_the_output() -> None:
     full = 20.0 * np.log10(np.max(limiter_peaks(result.audio, rate)))
     assert result.true_peak_dbtp == pytest.approx(full, abs=1e-9)
     assert full <= CEILING_DBTP
+
+
+def test_limiter_peaks_are_the_meter_plus_the_near_nyquist_envelope() -> None:
+    """limiter_peaks = interval true peaks + |(-1)^n x| low-passed by two 25-sample averages,
+    checked against numpy convolutions (edges included, the signal zero outside)."""
+    from dsp.limiter import limiter_peaks
+    from dsp.truepeak import interval_peaks
+
+    audio = bright_noise(48000, 0.0, seconds=0.2)
+    shifted = audio * ((-1.0) ** np.arange(audio.shape[0]))[:, None]
+    box = np.ones(25) / 25.0
+    envelope = np.max(
+        [np.abs(np.convolve(np.convolve(shifted[:, c], box), box)[24 : 24 + audio.shape[0]]) for c in range(2)], axis=0
+    )
+    np.testing.assert_allclose(limiter_peaks(audio, 48000), interval_peaks(audio, 48000) + envelope, atol=1e-12)
