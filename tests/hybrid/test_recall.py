@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from devices.profile import load_profile
 from devices.rig import load_rig
 from devices.sim.rig import SimRig
 from hybrid.cli import main
@@ -38,7 +39,10 @@ def _panels() -> dict[str, dict]:
 def test_recall_puts_every_unit_where_the_revision_says(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["recall", str(session_dir), "--revision", "2", "--yes"]) == 0
     out = capsys.readouterr().out
-    assert "eq: 13 controls sent and read back" in out and "Recall sheet: pultec" in out
+    for unit in load_rig().units[:3]:  # every remote unit: all of its controls, each read back
+        count = len(load_profile(unit.profile).parameters)
+        assert f"{unit.name}: {count} controls sent and read back" in out
+    assert "Recall sheet: pultec" in out
     assert "HIGH BOOST          step 4 of 11 (3)" in out  # the sheet in the panel's own markings
     panels = _panels()  # read from the twins' panels, which only their wires (or the sheet) can move
     assert panels["eq"]["lowmid_gain_db"] == -1.5 and panels["comp"]["release_s"] == 0.3
