@@ -311,3 +311,21 @@ def test_sigterm_stops_a_running_print_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "interrupted during the" in err and "nothing of this print was kept" in err
     assert list((folder / "prints").iterdir()) == []
+
+
+def test_a_mono_44k1_mix_is_played_at_the_interface_rate_on_both_sends(tmp_path: Path) -> None:
+    rate_in = 44100
+    t = np.arange(int(0.6 * rate_in)) / rate_in
+    mono = 0.1 * np.sin(2 * np.pi * 997.0 * t)
+    sf.write(tmp_path / "mono.wav", mono, rate_in, subtype="PCM_24")
+    folder = tmp_path / "mono"
+    new_session(folder, [tmp_path / "mono.wav"], album=AlbumFields(targets=["streaming"]))
+    outcome = print_revision(PrintRequest(folder, confirm_manual=_yes))
+    capture, rate = sf.read(str(outcome.folder / "capture" / "01-mono.wav"))
+    assert rate == RATE and capture.shape == (round(mono.size * RATE / rate_in), 2)
+    middle = capture[RATE // 10:-RATE // 10]
+    # the same 997 Hz on both returns, at the mix's level through the default chain (within 1 dB)
+    for channel in (0, 1):
+        level_db = 20 * np.log10(np.sqrt(2 * np.mean(middle[:, channel] ** 2)) / 0.1)
+        assert abs(level_db) < 1.0
+    assert np.corrcoef(middle[:, 0], middle[:, 1])[0, 1] > 0.999
