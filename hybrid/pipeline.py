@@ -3,10 +3,6 @@ align and level-compensate, fingerprint the chain, render the deliverables, repo
 
 from __future__ import annotations
 
-import getpass
-import platform
-import socket
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,17 +17,14 @@ from devices.errors import CalibrationError, ConfigError, SessionError
 from devices.paths import write_json_atomic
 from devices.recall_sheet import RecallSheet
 from devices.rig import Rig
-from dsp.meter import analyze
 from dsp.resample import resample
-from hybrid import __version__
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
-from hybrid.session.album import AlbumTrack, album_view
 from hybrid.session.model import RevisionFile, Track
+from hybrid.session.printdata import Source, provenance, report_data
 from hybrid.session.prints import FINGERPRINT, PROVENANCE, discard, next_print_dir, seal, staging_dir
-from hybrid.session.store import now_utc, sha256_file
+from hybrid.session.store import now_utc
 
-PRINT_FORMAT = 1
 PILOT_RETRIES = 1  # a capture whose pilots disagree is played once more before the print stops
 Say = Callable[[str], None]
 
@@ -62,16 +55,6 @@ class PrintOutcome:
     track_ids: list[str]
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Source:
-    track: Track
-    position: int
-    audio: np.ndarray  # at the interface rate, one column per send
-    original: np.ndarray
-    original_rate: int
-    sha256: str
 
 
 def print_revision(request: PrintRequest, *, say: Say = lambda _: None, bar: Progress | None = None) -> PrintOutcome:
@@ -141,12 +124,12 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         _advance(bar)
         stage = "report"
         say("writing the report (measurements, album view, plots)")
-        data = _report_data(session, revision, rig, record, readiness, recalls, album_reports, sources,
+        data = report_data(session, revision, rig, record, readiness, recalls, album_reports, sources,
                             captures, rendered, fingerprint, staging)
         from hybrid.report import write_report
 
         write_report(staging, data)
-        write_json_atomic(staging / PROVENANCE, _provenance(session, revision, rig, record, readiness, recalls,
+        write_json_atomic(staging / PROVENANCE, provenance(session, revision, rig, record, readiness, recalls,
                                                              sources, captures, started_at, notes))
         _advance(bar)
         stage = "seal"
@@ -209,7 +192,7 @@ def _check_sources(session: Session, tracks: list[Track], allow_changed: bool) -
     return notes
 
 
-def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[_Source]:
+def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[Source]:
     """Read each mix, at the interface's rate and with one column per send channel."""
     rate = int(rig.interface.sample_rate)
     sends = len(rig.interface.send_channels)
@@ -230,7 +213,7 @@ def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[_Sour
         audio = original if original_rate == rate else resample(original, original_rate, rate)
         if audio.shape[1] == 1 and sends > 1:
             audio = np.repeat(audio, sends, axis=1)
-        out.append(_Source(track, positions[track.id], audio, original, int(original_rate), track.sha256))
+        out.append(Source(track, positions[track.id], audio, original, int(original_rate), track.sha256))
     return out
 
 
@@ -238,7 +221,7 @@ def _reports(reports: dict[str, Any]) -> dict[str, Any]:
     return {name: report.to_dict() for name, report in reports.items()}
 
 
-def _capture(interface: Any, source: _Source, record: Any, rig: Rig, staging: Path) -> dict[str, Any]:
+def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Path) -> dict[str, Any]:
     """Play one track with its pilots, check them, align and level-compensate, store the float capture."""
     tail_s = max(record.channel_latencies()) / interface.sample_rate + 0.25
     send, layout = pilot.wrap(source.audio, interface.sample_rate, tail_s=tail_s)
@@ -260,7 +243,7 @@ def _capture(interface: Any, source: _Source, record: Any, rig: Rig, staging: Pa
                       "attempts": attempt + 1}}
 
 
-def _render(session: Session, revision: RevisionFile, sources: list[_Source], staging: Path) -> Any:
+def _render(session: Session, revision: RevisionFile, sources: list[Source], staging: Path) -> Any:
     from hybrid.deliver import AlbumInfo, RenderJob, TrackMaster, render
 
     info = session.info
@@ -276,132 +259,3 @@ def _render(session: Session, revision: RevisionFile, sources: list[_Source], st
     return render(job, list(info.targets), staging / "deliverables")
 
 
-def _report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
-                 recalls: dict[str, Any], album_reports: dict[str, Any], sources: list[_Source],
-                 captures: dict[str, dict[str, Any]], rendered: Any, fingerprint: Any, staging: Path) -> dict[str, Any]:
-    """The dict of the print -> report hand-off (docs/DESIGN.md)."""
-    per_target = _relative(rendered.per_target, staging)
-    ordered = sorted(sources, key=lambda s: s.position)
-    tracks = []
-    for s in ordered:
-        cap = captures[s.track.id]
-        tracks.append({
-            "track_id": s.track.id, "position": s.position, "title": s.track.title,
-            "capture": _relative(cap["path"], staging), "source": str(session.source_path(s.track)),
-            "source_sha256": s.sha256, "pilot": cap["pilot"],
-            "measurements": {"source": analyze(s.original, s.original_rate).to_dict(),
-                             "capture": analyze(cap["audio"], cap["rate"]).to_dict()},
-        })
-    return {
-        "session": {"dir": str(session.folder), "title": session.info.title, "artist": session.info.artist},
-        "revision": {"number": revision.number, "note": revision.note, "author": revision.author,
-                     "created_at": revision.created_at, "units": revision.units,
-                     "finishing": revision.finishing.model_dump(),
-                     "tracks": {k: v.model_dump(exclude_none=True) for k, v in revision.tracks.items()}},
-        "rig": {"name": rig.name, "file": session.info.rig.path or "(embedded sim-studio)"},
-        "calibration": {**record.to_dict(), "recalibrated": readiness.recalibrated,
-                        "check": None if readiness.check is None else readiness.check.describe()},
-        "recall": {name: {k: v for k, v in rep.items() if k != "sheet"} for name, rep in recalls["album"].items()},
-        "recall_tracks": {k: v for k, v in recalls.items() if k != "album"},
-        "recall_sheets": {name: rep.sheet.text() for name, rep in album_reports.items() if rep.sheet is not None},
-        "tracks": tracks,
-        "deliverables": per_target,
-        "album": _album(session, ordered, per_target, staging, captures),
-        "fingerprint": {"file": FINGERPRINT, "measured_at": fingerprint.measured_at,
-                        "bands": len(fingerprint.freqs_hz), "thd_pct_at_1khz": [round(v, 4) for v in fingerprint.thd_pct],
-                        "gain_reduction_db": dict(zip([f"{lvl:+.0f} dBFS" for lvl in fingerprint.levels_dbfs],
-                                                      fingerprint.gain_reduction_db[0]))},
-        "software": _software(),
-    }
-
-
-def _album(session: Session, ordered: list[_Source], per_target: dict[str, Any], staging: Path,
-           captures: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The album view on the first deliverable target (what a listener gets), read back from the files."""
-    targets = list(per_target)
-    stage = "streaming" if "streaming" in targets else (targets[0] if targets else "capture")
-    album_tracks = []
-    entries = {str(e.get("track_id")): e for e in (per_target.get(stage, {}).get("tracks") or [])}
-    for s in ordered:
-        entry = entries.get(s.track.id)
-        if entry and entry.get("path"):
-            audio, rate = sf.read(str(staging / entry["path"]), dtype="float64", always_2d=True)
-        else:
-            audio, rate = captures[s.track.id]["audio"], captures[s.track.id]["rate"]
-        album_tracks.append(AlbumTrack(s.track.id, s.track.title, s.track.gap_before_frames, audio, int(rate)))
-    view = album_view(album_tracks, stage)
-    printed = [s.track.id for s in ordered]
-    view["partial"] = len(printed) < len(session.info.tracks)
-    view["printed_tracks"] = printed
-    return view
-
-
-def _provenance(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
-                recalls: dict[str, Any], sources: list[_Source], captures: dict[str, dict[str, Any]],
-                started_at: str, notes: list[str]) -> dict[str, Any]:
-    """print.json: everything needed to say later exactly what this print was made from and with."""
-    rig_file = Path(session.info.rig.path) if session.info.rig.path else None
-    from devices.rig import default_rig_path
-
-    rig_now = sha256_file(rig_file or default_rig_path())
-    return {
-        "format": PRINT_FORMAT,
-        "started_at": started_at,
-        "finished_at": now_utc(),
-        "operator": f"{_user()}@{socket.gethostname()}",
-        "session": {"dir": str(session.folder), "title": session.info.title,
-                    "session_yaml_sha256": sha256_file(session.file)},
-        "revision": {"number": revision.number, "file": f"revisions/{revision.number:04d}.yaml",
-                     "sha256": session.revision_sha256(revision.number), "note": revision.note},
-        "rig": {"name": rig.name, "file": str(rig_file) if rig_file else "(embedded sim-studio)",
-                "sha256": rig_now, "sha256_at_session": session.info.rig.sha256,
-                "changed_since_session": rig_now != session.info.rig.sha256},
-        "calibration": {"record": record.to_dict(), "recalibrated": readiness.recalibrated,
-                        "check": None if readiness.check is None else {
-                            "ok": readiness.check.ok, "latency_drift_samples": readiness.check.latency_drift_samples,
-                            "level_drift_db": readiness.check.level_drift_db}},
-        # what the units said they were at (read back over the wire), else what was sent
-        "recalled": {key: {unit: rep["read_back"] if rep.get("read_back") is not None else rep["sent"]
-                           for unit, rep in reports.items()} for key, reports in recalls.items()},
-        "recall_verified": {key: {unit: rep.get("verified", False) for unit, rep in reports.items()}
-                            for key, reports in recalls.items()},
-        "inputs": {s.track.id: {"path": str(session.source_path(s.track)), "sha256": sha256_file(session.source_path(s.track)),
-                                "sha256_at_session": s.sha256, "sample_rate": s.original_rate,
-                                "frames": int(s.original.shape[0])} for s in sources},
-        "tracks": [{"track_id": s.track.id, "position": s.position, "settings": revision.settings_for(s.track.id),
-                    "finishing": revision.finishing_for(s.track.id).model_dump(), "pilot": captures[s.track.id]["pilot"]}
-                   for s in sorted(sources, key=lambda s: s.position)],
-        "targets": list(session.info.targets),
-        "notes": notes,
-        "software": _software(),
-    }
-
-
-def _software() -> dict[str, str]:
-    import numpy
-    import scipy
-
-    return {"hybrid": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "soundfile": sf.__version__, "libsndfile": sf.__libsndfile_version__,
-            "platform": platform.platform(), "argv": " ".join(sys.argv[:1])}
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def _relative(value: Any, base: Path) -> Any:
-    """Paths inside the staging folder as paths relative to the print folder (they survive the rename)."""
-    if isinstance(value, Path):
-        value = str(value)
-    if isinstance(value, str):
-        prefix = str(base) + "/"
-        return value[len(prefix):] if value.startswith(prefix) else value
-    if isinstance(value, dict):
-        return {k: _relative(v, base) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_relative(v, base) for v in value]
-    return value

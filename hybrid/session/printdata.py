@@ -1,0 +1,165 @@
+"""What a print says about itself: the data of its report (the print -> report hand-off) and print.json."""
+
+from __future__ import annotations
+
+import getpass
+import platform
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from devices.rig import Rig, default_rig_path
+from dsp.meter import analyze
+from hybrid import __version__
+from hybrid.session.album import AlbumTrack, album_view
+from hybrid.session.model import RevisionFile, Track
+from hybrid.session.prints import FINGERPRINT
+from hybrid.session.store import Session, now_utc, sha256_file
+
+PRINT_FORMAT = 1
+
+
+@dataclass
+class Source:
+    """One mix as the print plays it: the track, its album position, its audio at the interface rate."""
+
+    track: Track
+    position: int
+    audio: np.ndarray  # at the interface rate, one column per send
+    original: np.ndarray
+    original_rate: int
+    sha256: str
+
+
+def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
+                 recalls: dict[str, Any], album_reports: dict[str, Any], sources: list[Source],
+                 captures: dict[str, dict[str, Any]], rendered: Any, fingerprint: Any, staging: Path) -> dict[str, Any]:
+    """The dict of the print -> report hand-off (docs/DESIGN.md)."""
+    per_target = relative(rendered.per_target, staging)
+    ordered = sorted(sources, key=lambda s: s.position)
+    tracks = []
+    for s in ordered:
+        cap = captures[s.track.id]
+        tracks.append({
+            "track_id": s.track.id, "position": s.position, "title": s.track.title,
+            "capture": relative(cap["path"], staging), "source": str(session.source_path(s.track)),
+            "source_sha256": s.sha256, "pilot": cap["pilot"],
+            "measurements": {"source": analyze(s.original, s.original_rate).to_dict(),
+                             "capture": analyze(cap["audio"], cap["rate"]).to_dict()},
+        })
+    return {
+        "session": {"dir": str(session.folder), "title": session.info.title, "artist": session.info.artist},
+        "revision": {"number": revision.number, "note": revision.note, "author": revision.author,
+                     "created_at": revision.created_at, "units": revision.units,
+                     "finishing": revision.finishing.model_dump(),
+                     "tracks": {k: v.model_dump(exclude_none=True) for k, v in revision.tracks.items()}},
+        "rig": {"name": rig.name, "file": session.info.rig.path or "(embedded sim-studio)"},
+        "calibration": {**record.to_dict(), "recalibrated": readiness.recalibrated,
+                        "check": None if readiness.check is None else readiness.check.describe()},
+        "recall": {name: {k: v for k, v in rep.items() if k != "sheet"} for name, rep in recalls["album"].items()},
+        "recall_tracks": {k: v for k, v in recalls.items() if k != "album"},
+        "recall_sheets": {name: rep.sheet.text() for name, rep in album_reports.items() if rep.sheet is not None},
+        "tracks": tracks,
+        "deliverables": per_target,
+        "album": _album(session, ordered, per_target, staging, captures),
+        "fingerprint": {"file": FINGERPRINT, "measured_at": fingerprint.measured_at,
+                        "bands": len(fingerprint.freqs_hz), "thd_pct_at_1khz": [round(v, 4) for v in fingerprint.thd_pct],
+                        "gain_reduction_db": dict(zip([f"{lvl:+.0f} dBFS" for lvl in fingerprint.levels_dbfs],
+                                                      fingerprint.gain_reduction_db[0]))},
+        "software": _software(),
+    }
+
+
+def _album(session: Session, ordered: list[Source], per_target: dict[str, Any], staging: Path,
+           captures: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The album view on the first deliverable target (what a listener gets), read back from the files."""
+    targets = list(per_target)
+    stage = "streaming" if "streaming" in targets else (targets[0] if targets else "capture")
+    album_tracks = []
+    entries = {str(e.get("track_id")): e for e in (per_target.get(stage, {}).get("tracks") or [])}
+    for s in ordered:
+        entry = entries.get(s.track.id)
+        if entry and entry.get("path"):
+            audio, rate = sf.read(str(staging / entry["path"]), dtype="float64", always_2d=True)
+        else:
+            audio, rate = captures[s.track.id]["audio"], captures[s.track.id]["rate"]
+        album_tracks.append(AlbumTrack(s.track.id, s.track.title, s.track.gap_before_frames, audio, int(rate)))
+    view = album_view(album_tracks, stage)
+    printed = [s.track.id for s in ordered]
+    view["partial"] = len(printed) < len(session.info.tracks)
+    view["printed_tracks"] = printed
+    return view
+
+
+def provenance(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
+                recalls: dict[str, Any], sources: list[Source], captures: dict[str, dict[str, Any]],
+                started_at: str, notes: list[str]) -> dict[str, Any]:
+    """print.json: everything needed to say later exactly what this print was made from and with."""
+    rig_file = Path(session.info.rig.path) if session.info.rig.path else None
+    rig_now = sha256_file(rig_file or default_rig_path())
+    return {
+        "format": PRINT_FORMAT,
+        "started_at": started_at,
+        "finished_at": now_utc(),
+        "operator": f"{_user()}@{socket.gethostname()}",
+        "session": {"dir": str(session.folder), "title": session.info.title,
+                    "session_yaml_sha256": sha256_file(session.file)},
+        "revision": {"number": revision.number, "file": f"revisions/{revision.number:04d}.yaml",
+                     "sha256": session.revision_sha256(revision.number), "note": revision.note},
+        "rig": {"name": rig.name, "file": str(rig_file) if rig_file else "(embedded sim-studio)",
+                "sha256": rig_now, "sha256_at_session": session.info.rig.sha256,
+                "changed_since_session": rig_now != session.info.rig.sha256},
+        "calibration": {"record": record.to_dict(), "recalibrated": readiness.recalibrated,
+                        "check": None if readiness.check is None else {
+                            "ok": readiness.check.ok, "latency_drift_samples": readiness.check.latency_drift_samples,
+                            "level_drift_db": readiness.check.level_drift_db}},
+        # what the units said they were at (read back over the wire), else what was sent
+        "recalled": {key: {unit: rep["read_back"] if rep.get("read_back") is not None else rep["sent"]
+                           for unit, rep in reports.items()} for key, reports in recalls.items()},
+        "recall_verified": {key: {unit: rep.get("verified", False) for unit, rep in reports.items()}
+                            for key, reports in recalls.items()},
+        "inputs": {s.track.id: {"path": str(session.source_path(s.track)), "sha256": sha256_file(session.source_path(s.track)),
+                                "sha256_at_session": s.sha256, "sample_rate": s.original_rate,
+                                "frames": int(s.original.shape[0])} for s in sources},
+        "tracks": [{"track_id": s.track.id, "position": s.position, "settings": revision.settings_for(s.track.id),
+                    "finishing": revision.finishing_for(s.track.id).model_dump(), "pilot": captures[s.track.id]["pilot"]}
+                   for s in sorted(sources, key=lambda s: s.position)],
+        "targets": list(session.info.targets),
+        "notes": notes,
+        "software": _software(),
+    }
+
+
+def _software() -> dict[str, str]:
+    import numpy
+    import scipy
+
+    return {"hybrid": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "soundfile": sf.__version__, "libsndfile": sf.__libsndfile_version__,
+            "platform": platform.platform(), "argv": " ".join(sys.argv[:1])}
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def relative(value: Any, base: Path) -> Any:
+    """Paths inside the staging folder as paths relative to the print folder (they survive the rename)."""
+    if isinstance(value, Path):
+        value = str(value)
+    if isinstance(value, str):
+        prefix = str(base) + "/"
+        return value[len(prefix):] if value.startswith(prefix) else value
+    if isinstance(value, dict):
+        return {k: relative(v, base) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [relative(v, base) for v in value]
+    return value
