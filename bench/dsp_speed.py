@@ -17,7 +17,7 @@ import soundfile as sf
 
 from dsp.finishing import FinishSettings, finish
 from dsp.meter import analyze
-from hybrid.cli.analyze import read_audio
+from hybrid.audiofile import read_audio
 from hybrid.demo import SONGS, render_song
 
 RATE_HZ = 48000

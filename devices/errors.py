@@ -30,6 +30,14 @@ class ConfigError(HybridError):
         super().__init__(f"{where}{field_part}{shown} is not allowed; {allowed}")
 
 
+class AudioFileError(HybridError):
+    """An audio file the user named is missing, unreadable, empty or not finite."""
+
+    def __init__(self, path: str | Path, problem: str, allowed: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: {problem}; {allowed}")
+
+
 class TransportError(HybridError):
     """A wire (MIDI, OSC, serial) failed: no answer, a garbled reply, a port that is missing."""
 

@@ -2,6 +2,7 @@
 
 from devices.errors import (
     AudioError,
+    AudioFileError,
     CalibrationError,
     ConfigError,
     DeliverableError,
@@ -14,6 +15,7 @@ from devices.errors import (
 
 __all__ = [
     "AudioError",
+    "AudioFileError",
     "CalibrationError",
     "ConfigError",
     "DeliverableError",

@@ -13,9 +13,9 @@ from dsp import loudness
 from dsp.meter import Analysis
 from dsp.spectrum import spectral_balance
 from dsp.truepeak import interval_peaks
-from hybrid.errors import ConfigError
+from hybrid.audiofile import read_audio
 
-__all__ = ["Finding", "MixEvaluation", "SEVERITIES", "evaluate", "evaluate_file", "read_audio"]
+__all__ = ["Finding", "MixEvaluation", "SEVERITIES", "evaluate", "evaluate_file"]
 
 # "problem": ask the mix engineer for a revised mix; "warning": worth a listen and a word; "info": noted.
 SEVERITIES = ("problem", "warning", "info")
@@ -93,24 +93,6 @@ def _plain(value: Any) -> Any:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-def read_audio(path: str | Path, what: str = "") -> tuple[np.ndarray, int]:
-    """Read an audio file as float64 (frames, channels); an unreadable file is one clear error."""
-    import soundfile as sf
-
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(path, what, str(path), "the file does not exist")
-    try:
-        audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise ConfigError(path, what, path.name, f"an audio file soundfile can read (WAV, FLAC, AIFF...): {exc}") from exc
-    if audio.shape[0] == 0:
-        raise ConfigError(path, what, "0 frames", "a file with at least one sample")
-    if not np.all(np.isfinite(audio)):
-        raise ConfigError(path, what, "NaN or infinite samples", "finite sample values")
-    return audio, int(rate)
 
 
 def evaluate_file(path: str | Path, reference: str | Path | None = None) -> MixEvaluation:

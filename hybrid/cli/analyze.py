@@ -6,35 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
+from hybrid.audiofile import read_audio
 
-from dsp.meter import analyze
-from hybrid.errors import HybridError
-
-__all__ = ["read_audio", "register", "run"]
-
-READABLE = "a WAV, FLAC or AIFF file (16/24/32-bit or float) is allowed"
-
-
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """(audio as (frames, channels) float64, rate in Hz), or HybridError naming the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise HybridError(f"{path}: no such audio file; {READABLE}")
-    try:
-        audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        reason = str(exc).split(":")[-1].strip() or "unreadable"
-        raise HybridError(f"{path}: cannot read audio ({reason}); {READABLE}") from exc
-    if audio.shape[1] == 0:
-        raise HybridError(f"{path}: the file has no channels; {READABLE}")
-    if audio.size and not np.isfinite(np.sum(audio)):  # NaN/inf propagate through one sum
-        raise HybridError(f"{path}: the audio contains NaN or infinite samples; finite samples are allowed")
-    if not 8000 <= rate <= 384000:
-        raise HybridError(f"{path}: sample rate {rate} Hz is not allowed; 8000-384000 Hz is")
-    return audio, int(rate)
-
+__all__ = ["register", "run"]
 
 def _fmt(value: float | None, unit: str) -> str:
     return "-" if value is None else f"{value:+.1f} {unit}" if unit != "LU" else f"{value:.1f} {unit}"
@@ -73,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dsp.meter import analyze  # scipy and numba load only when a command measures
+
     audio, rate = read_audio(args.file)
     values = analyze(audio, rate).to_dict()
     if args.json:

@@ -7,14 +7,17 @@ import io
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import soundfile as sf
 
 from devices.paths import write_atomic
-from dsp.finishing import FinishSettings, finish
-from hybrid.cli.analyze import read_audio
+from hybrid.audiofile import read_audio
 from hybrid.errors import ConfigError, HybridError
 from hybrid.progress import progress
+
+if TYPE_CHECKING:
+    from dsp.finishing import FinishSettings
 
 __all__ = ["register", "run"]
 
@@ -34,6 +37,8 @@ def _number(option: str, text: str, low: float, high: float, allowed: str) -> fl
 
 
 def _settings(args: argparse.Namespace) -> FinishSettings:
+    from dsp.finishing import FinishSettings  # the dsp stack loads only when a command runs
+
     ceiling = _number("--ceiling", args.ceiling, -20.0, 0.0, "a ceiling from -20.0 to 0.0 dBTP is allowed")
     target = None
     if args.lufs is not None:
@@ -89,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     with progress(f"Finishing {Path(args.input).name}", total=None, quiet=args.json) as bar:
         audio, rate = read_audio(args.input)
         try:
+            from dsp.finishing import finish
+
             result = finish(audio, rate, settings)
         except ValueError as exc:  # e.g. a loudness target for a silent file
             raise HybridError(f"{args.input}: {exc}") from exc

@@ -6,11 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hybrid.audiofile import read_audio
 from hybrid.progress import progress
-from hybrid.qc import MixEvaluation, evaluate, read_audio
 from hybrid.report.fmt import clock, num
+
+if TYPE_CHECKING:
+    from hybrid.qc import MixEvaluation
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         if not path.is_file():
             read_audio(path)
+    from hybrid.qc import evaluate  # the dsp stack loads only when a command runs
+
     results: list[MixEvaluation] = []
     with progress("Evaluating mixes", total=len(args.files), quiet=args.json) as bar:
         for path in args.files:

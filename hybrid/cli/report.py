@@ -72,7 +72,8 @@ def _print_data(folder: Path, out: Path | None) -> tuple[dict[str, Any], Path, P
 
 def _file_data(audio_path: Path, out: Path | None, reference: Path | None) -> dict[str, Any]:
     from dsp.meter import analyze
-    from hybrid.qc import evaluate, read_audio
+    from hybrid.audiofile import read_audio
+    from hybrid.qc import evaluate
 
     audio, rate = read_audio(audio_path)
     ref = read_audio(reference, "--reference") if reference else None

@@ -59,7 +59,7 @@ def test_a_missing_or_unreadable_file_is_one_line_and_exit_2(tmp_path: Path, mix
     missing = tmp_path / "nope.wav"
     assert main(["qc", str(mixes["clean"]), str(missing)]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.count("\n") == 1 and "nope.wav" in err and "does not exist" in err
+    assert out == "" and err.count("\n") == 1 and "nope.wav" in err and "no such audio file" in err
     junk = tmp_path / "junk.wav"
     junk.write_text("not audio")
     assert main(["qc", "--reference", str(junk), str(mixes["clean"])]) == 2
