@@ -6,10 +6,30 @@ from collections.abc import Callable
 from typing import Any
 
 from devices.errors import ConfigError
-from devices.profile import Value
+from devices.profile import Profile, Value
 from devices.recall_sheet import RecallSheet
 from devices.rig import Rig, SimInterfaceConfig, load_rig
 from devices.unit import RecallReport, Unit
+
+
+# A unit's hard bypass is the control named `bypass`; these positions of it take the circuit out
+# ("on" on a remote unit's BYPASS, "out" on a manual unit's IN/OUT toggle).
+BYPASS_PARAMETER = "bypass"
+BYPASSED_POSITIONS = ("on", "out")
+
+
+def bypass_position(profile: Profile) -> Value | None:
+    """The position of the profile's bypass control that takes the circuit out, or None (no bypass)."""
+    param = profile.parameters.get(BYPASS_PARAMETER)
+    if param is None or param.detents is None:
+        return None
+    return next((p for p in param.detents if p in BYPASSED_POSITIONS), None)
+
+
+def is_bypassed(profile: Profile, settings: dict[str, Value]) -> bool:
+    """Whether these settings have the unit on hard bypass (a missing bypass setting is the default, off)."""
+    position = bypass_position(profile)
+    return position is not None and settings.get(BYPASS_PARAMETER) == position
 
 
 class Station:
@@ -27,6 +47,19 @@ class Station:
         Calibration measures the loop with these recalled: each unit's own latency stays in the loop.
         """
         return {name: unit.profile.neutral() for name, unit in self.units.items()}
+
+    def bypass_settings(self) -> dict[str, dict[str, Value]]:
+        """Every unit with a bypass control on hard bypass, the rest at neutral (how a studio calibrates).
+
+        The other controls of a bypassed unit are at neutral too, so that taking it out of bypass later
+        changes nothing but the relay. A unit's own converter latency stays in the loop (see its profile).
+        """
+        settings = self.neutral_settings()
+        for name, unit in self.units.items():
+            position = bypass_position(unit.profile)
+            if position is not None:
+                settings[name][BYPASS_PARAMETER] = position
+        return settings
 
     def validate(self, settings_by_unit: dict[str, dict[str, Any]]) -> dict[str, tuple[dict[str, Value], list[str]]]:
         """Every unit's settings checked against its profile; the first problem is raised, nothing is sent."""
@@ -51,6 +84,10 @@ class Station:
     def recall_neutral(self) -> dict[str, RecallReport]:
         """Recall every unit at neutral (for calibration)."""
         return self.recall(self.neutral_settings())
+
+    def recall_bypass(self) -> dict[str, RecallReport]:
+        """Recall every unit on hard bypass where it has one, else at neutral (for calibration)."""
+        return self.recall(self.bypass_settings())
 
     def traffic(self) -> list[str]:
         """Every wire's traffic log, unit by unit (what --debug prints)."""

@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from devices.profile import Profile, SimSpec, Value
+from devices.station import is_bypassed
 from dsp.delay import windowed_sinc
 from dsp.dynamics import Compressor
 from dsp.filters import apply_sos, high_shelf, identity_sos, low_shelf, peaking, proportional_q, sos_state, tilt
@@ -28,6 +29,10 @@ class UnitSound:
     Subclasses say what the controls do: `_sections(settings, rate)` gives the unit's filters and
     `_dynamics(block)` may change the level in time. The state (filter memories, envelope, delay
     line) carries over from one block to the next, as in a real stream.
+
+    A unit whose bypass control is engaged is a relay from input to output: no filters, no coupling
+    capacitor, no saturation, no noise of its own. Only its latency (sim.latency_ms: converters or
+    a DSP core whose I/O the relay does not go around) stays in the path.
     """
 
     def __init__(self, profile: Profile, settings: Mapping[str, Value], rate: int, channels: int,
@@ -42,9 +47,14 @@ class UnitSound:
         self.rng = rng
         self._noise_buffer = np.zeros((0, channels))
         self._noise_pos = 0
-        self._configure(self.settings, rate)
-        sos = np.vstack([coupling_sos(rate), *self._sections(self.settings, rate)])
-        self.sos = sos
+        self.bypassed = is_bypassed(profile, self.settings)
+        if self.bypassed:
+            self.sos = identity_sos()
+            self.drive_db = -math.inf  # no saturating stage in the path at all
+        else:
+            self._configure(self.settings, rate)
+            self.sos = np.vstack([coupling_sos(rate), *self._sections(self.settings, rate)])
+        sos = self.sos
         self.zi = sos_state(sos, channels)
         latency = sim.latency_ms * rate / 1000.0
         self.latency_samples = latency
@@ -69,6 +79,9 @@ class UnitSound:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """The next block of (frames, channels) audio through the unit."""
+        if self.bypassed:
+            block = np.array(block, dtype=np.float64)  # a copy: the caller's block is never ours to keep
+            return self._delay(block) if self._fir is not None else block
         y, self.zi = apply_sos(self.sos, block, self.zi)  # type: ignore[misc]
         y = self._dynamics(y)
         # the output stage in one pass: dsp.saturation.saturate's curve, the output gain, the noise

@@ -1,4 +1,4 @@
-"""`hybrid calibrate --rig RIG`: measure the loop at neutral, store the record, show or plot it."""
+"""`hybrid calibrate --rig RIG`: measure the loop with the units on hard bypass, store the record, show or plot it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hybrid.errors import ConfigError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "calibrate", help="measure the loop's latency, polarity and levels with every unit at neutral")
+        "calibrate", help="measure the loop's latency, polarity and levels with every unit on hard bypass")
     parser.add_argument("--rig", default=None, help="rig YAML (default: the embedded sim-studio)")
     parser.add_argument("--json", action="store_true", help="print the calibration record as JSON")
     parser.add_argument("--plot", type=Path, default=None, metavar="FILE", help="write the loop's response as a PNG")
@@ -36,9 +36,10 @@ def run(args: argparse.Namespace) -> int:
     with open_station(rig, confirm_manual=confirm_manual(args.yes, say)) as station:
         has_units = bool(station.units)
         if has_units:
-            # neutral is the analog bypass: each unit's own latency stays in the loop, its colour goes
-            say(f"recalling {len(station.units)} unit(s) to neutral: {', '.join(station.units)}")
-            station.recall_neutral()
+            # as a studio calibrates: the relays take each circuit out (units with no bypass control
+            # sit at neutral); a unit's own converter latency stays in the loop, so a print finds it
+            say(f"recalling {len(station.units)} unit(s) to bypass: {', '.join(station.units)}")
+            station.recall_bypass()
         say(f"measuring the loop of {rig.name} at {station.interface.sample_rate} Hz, "
             f"block {station.interface.block_size}")
         record = measure(station.interface, rig_name=rig.name)
@@ -47,14 +48,14 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.plot, response_png(record))
     if args.json:
         print(json.dumps({**record.to_dict(), "stored": str(path),
-                          "units_left_at": "neutral" if has_units else None}, indent=2))
+                          "units_left_at": "bypass" if has_units else None}, indent=2))
         return 0
     print(table(record))
     print(f"stored: {path}")
     if args.plot is not None:
         print(f"response plot: {args.plot}")
     if has_units:
-        print("the units are left at their neutral settings; recall a revision before printing")
+        print("units left on bypass; recall a revision before printing")
     return 0
 
 
@@ -94,7 +95,7 @@ def response_png(record: CalibrationRecord) -> bytes:
     axes.set_xlim(20, 20000)
     axes.set_xlabel("frequency (Hz)")
     axes.set_ylabel("level (dB)")
-    axes.set_title(f"{record.rig}: loop response at neutral, latency {record.latency_samples:.3f} samples")
+    axes.set_title(f"{record.rig}: loop response, units on bypass, latency {record.latency_samples:.3f} samples")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     buffer = io.BytesIO()

@@ -131,6 +131,11 @@ CASES = [
     ("pultec", "bandwidth", {"high_boost": 8.0}, 1.0, 10.0, gain_at(5000), NOISE, 2.0),
     ("pultec", "high_atten", {}, 0.0, 10.0, gain_at(18000), NOISE, -8.0),
     ("pultec", "atten_freq_hz", {"high_atten": 10.0}, 20000.0, 5000.0, gain_at(5000), NOISE, -4.0),
+    # the relay bypass takes the unit's colour out (tests/devices/test_bypass.py nulls it against a delay)
+    ("eq", "bypass", {"high_gain_db": 6.0}, "off", "on", gain_at(18000), NOISE, -4.0),
+    ("comp", "bypass", {"mix_pct": 100.0, "threshold_db": -24.0, "ratio": 10.0}, "off", "on", rms_db, BURSTS, 3.0),
+    ("color", "bypass", {"drive_db": 12.0, "mode": "hot"}, "off", "on", harmonic_db(2), SINE, -40.0),
+    ("pultec", "bypass", {"low_boost": 10.0}, "in", "out", gain_at(30), NOISE, -8.0),
 ]
 
 

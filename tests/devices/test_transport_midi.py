@@ -70,7 +70,8 @@ def _remote(address: str, channel: int = 3, **kw: object) -> MidiRemote:
 
 def test_every_parameter_reaches_the_twin_and_reads_back_by_sysex(twin: MidiTwin) -> None:
     remote = _remote(twin.address)
-    target = {"drive_db": 7.0, "tilt_db": -1.5, "air_db": 2.25, "output_db": -3.7, "mode": "hot"}
+    target = {"drive_db": 7.0, "tilt_db": -1.5, "air_db": 2.25, "output_db": -3.7, "mode": "hot",
+              "bypass": "on"}
     assert set(target) == set(COLOR.parameters)
     for name, value in target.items():
         remote.set(COLOR.parameters[name], value)

@@ -45,7 +45,8 @@ def _rig_with_jack_midi() -> Rig:
 def test_the_tube_unit_recalls_and_reads_back_over_jack_midi(jack_ready) -> None:  # type: ignore[no-untyped-def]
     with open_station(_rig_with_jack_midi(), audio=False, persist=False) as st:
         assert st.sim.address("color") == "jack:hybrid-sim-studio-color"
-        target = {"drive_db": 5.0, "tilt_db": -2.5, "air_db": 1.5, "output_db": -2.3, "mode": "hot"}
+        target = {"drive_db": 5.0, "tilt_db": -2.5, "air_db": 1.5, "output_db": -2.3, "mode": "hot",
+                  "bypass": "on"}
         report = st.recall({"color": target})["color"]
         assert report.verified and report.read_back == target
         assert st.sim.twins["color"].panel.settings() == target

@@ -45,7 +45,7 @@ def test_every_parameter_set_over_udp_is_held_by_the_twin_and_read_back(twin: Os
     target = {"low_shape": "bell", "low_freq_hz": 120.0, "low_gain_db": -2.5, "lowmid_freq_hz": 470.0,
               "lowmid_gain_db": 1.0, "lowmid_q": 1.4, "highmid_freq_hz": 2200.0, "highmid_gain_db": -0.5,
               "highmid_q": 0.5, "high_shape": "bell", "high_freq_hz": 15000.0, "high_gain_db": 3.5,
-              "output_db": -0.7}
+              "output_db": -0.7, "bypass": "on"}
     assert set(target) == set(EQ.parameters)
     for name, value in target.items():
         remote.set(EQ.parameters[name], value)

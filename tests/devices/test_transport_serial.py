@@ -111,7 +111,7 @@ def test_port_settings_reach_the_serial_driver(twin: SerialTwin) -> None:
 def test_every_parameter_reaches_the_twin_and_reads_back(twin: SerialTwin) -> None:
     remote = _remote(twin.address)
     target = {"threshold_db": -17.5, "ratio": 10.0, "attack_ms": 0.3, "release_s": 1.2, "makeup_db": 4.5,
-              "sidechain_hpf_hz": 150.0, "mix_pct": 65.0}
+              "sidechain_hpf_hz": 150.0, "mix_pct": 65.0, "bypass": "on"}
     assert set(target) == set(COMP.parameters)
     for name, value in target.items():
         remote.set(COMP.parameters[name], value)

@@ -16,12 +16,13 @@ from devices.station import Station, open_station
 APPROVED = {
     "eq": {"low_shape": "shelf", "low_freq_hz": 40, "low_gain_db": 1.0, "lowmid_freq_hz": 220,
            "lowmid_gain_db": -1.5, "lowmid_q": 1.0, "highmid_freq_hz": 3300, "highmid_gain_db": 0.5,
-           "highmid_q": 0.7, "high_shape": "shelf", "high_freq_hz": 12000, "high_gain_db": 1.5, "output_db": -0.4},
+           "highmid_q": 0.7, "high_shape": "shelf", "high_freq_hz": 12000, "high_gain_db": 1.5, "output_db": -0.4,
+           "bypass": "off"},
     "comp": {"threshold_db": -14, "ratio": 2, "attack_ms": 10, "release_s": "auto", "makeup_db": 2,
-             "sidechain_hpf_hz": 90, "mix_pct": 100},
-    "color": {"drive_db": 4, "tilt_db": 0.5, "air_db": 1.25, "output_db": -1.2, "mode": "warm"},
+             "sidechain_hpf_hz": 90, "mix_pct": 100, "bypass": "off"},
+    "color": {"drive_db": 4, "tilt_db": 0.5, "air_db": 1.25, "output_db": -1.2, "mode": "warm", "bypass": "off"},
     "pultec": {"low_freq_hz": 60, "low_boost": 3, "low_atten": 2, "high_freq_hz": 10000, "high_boost": 2,
-               "bandwidth": 6, "atten_freq_hz": 20000, "high_atten": 1},
+               "bandwidth": 6, "atten_freq_hz": 20000, "high_atten": 1, "bypass": "in"},
 }
 
 
@@ -66,7 +67,7 @@ def test_a_unit_that_reports_the_wrong_value_fails_the_recall_naming_what_was_se
         station.recall({"comp": APPROVED["comp"]})
     message = str(caught.value)
     assert message.startswith(f"unit 'comp' on serial {station.sim.address('comp')} (38400 8N1) did not take "
-                              "the recall: parameter 'threshold_db': sent -14 dB, read -13.5 dB (and 6 more: ")
+                              "the recall: parameter 'threshold_db': sent -14 dB, read -13.5 dB (and 7 more: ")
     assert "parameter 'release_s': sent auto, read 1.2 s" in message
 
 

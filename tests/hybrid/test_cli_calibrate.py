@@ -1,4 +1,4 @@
-"""`hybrid calibrate`: measures the sim studio at neutral, stores the record, prints JSON, a table, a plot."""
+"""`hybrid calibrate`: measures the sim studio on bypass, stores the record, prints JSON, a table, a plot."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_json_gives_latency_confidence_polarity_and_channels_and_stores_the_reco
     assert data["confidence"] > 0.99 and data["polarity_inverted"] is False
     assert [(c["send"], c["return"]) for c in data["channels"]] == [(3, 5), (4, 6)]
     assert [c["gain_db"] for c in data["channels"]] == pytest.approx([0.27, -0.18], abs=0.05)
-    assert data["units_left_at"] == "neutral"
+    assert data["units_left_at"] == "bypass"
     assert store.load("sim-studio", 48000, 256).latency_samples == data["latency_samples"]
     assert Path(data["stored"]).is_file()
 
@@ -42,7 +42,7 @@ def test_the_table_and_the_plot(tmp_path: Path, capsys) -> None:  # type: ignore
     assert "latency 266.500 samples" in out
     assert re.search(r"^\s+1\s+7\s+-1\.000 dB\s+266\.500\s", out, re.M)
     assert re.search(r"^\s+2\s+8\s+\+2\.000 dB\s+266\.500\s", out, re.M)
-    assert "left at their neutral" not in out  # no units in this rig
+    assert "left on bypass" not in out  # no units in this rig
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 10000
 
 
