@@ -17,6 +17,7 @@ from devices.errors import CalibrationError, ConfigError, SessionError
 from devices.paths import write_json_atomic
 from devices.recall_sheet import RecallSheet
 from devices.rig import Rig
+from dsp.meter import analyze
 from dsp.resample import resample
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
@@ -193,28 +194,39 @@ def _check_sources(session: Session, tracks: list[Track], allow_changed: bool) -
 
 
 def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[Source]:
-    """Read each mix, at the interface's rate and with one column per send channel."""
-    rate = int(rig.interface.sample_rate)
+    """Check every mix before the gear is touched: readable audio, mono or one channel per send."""
     sends = len(rig.interface.send_channels)
     positions = {t.id: n for n, t in enumerate(session.info.tracks, 1)}
     out = []
     for track in tracks:
         path = session.source_path(track)
         try:
-            original, original_rate = sf.read(str(path), dtype="float64", always_2d=True)
+            info = sf.info(str(path))
         except (RuntimeError, sf.LibsndfileError, OSError) as exc:
             raise ConfigError(path, f"tracks.{track.id}.source", str(path),
                               f"it must be an audio file soundfile can read (WAV, AIFF, FLAC): {exc}") from None
-        if original.shape[1] not in (1, sends):
-            raise ConfigError(path, f"tracks.{track.id}.channels", original.shape[1],
+        if info.channels not in (1, sends):
+            raise ConfigError(path, f"tracks.{track.id}.channels", info.channels,
                               f"the rig sends {sends} channel(s); a mix must be mono or {sends} channels")
-        if not np.all(np.isfinite(original)):
-            raise ConfigError(path, f"tracks.{track.id}.source", str(path), "the mix holds NaN or infinite samples")
-        audio = original if original_rate == rate else resample(original, original_rate, rate)
-        if audio.shape[1] == 1 and sends > 1:
-            audio = np.repeat(audio, sends, axis=1)
-        out.append(Source(track, positions[track.id], audio, original, int(original_rate), track.sha256))
+        out.append(Source(track, positions[track.id], path, track.sha256, int(info.samplerate), int(info.frames),
+                          int(info.channels)))
     return out
+
+
+def _read_mix(source: Source, rate: int, sends: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mix as sent (interface rate, one column per send) and as it is (for its own measurements)."""
+    try:
+        original, _ = sf.read(str(source.path), dtype="float64", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError, OSError) as exc:
+        raise ConfigError(source.path, f"tracks.{source.track.id}.source", str(source.path),
+                          f"it must be an audio file soundfile can read (WAV, AIFF, FLAC): {exc}") from None
+    if not np.all(np.isfinite(original)):
+        raise ConfigError(source.path, f"tracks.{source.track.id}.source", str(source.path),
+                          "the mix holds NaN or infinite samples")
+    audio = original if source.rate == rate else resample(original, source.rate, rate)
+    if audio.shape[1] == 1 and sends > 1:
+        audio = np.repeat(audio, sends, axis=1)
+    return audio, original
 
 
 def _reports(reports: dict[str, Any]) -> dict[str, Any]:
@@ -223,8 +235,13 @@ def _reports(reports: dict[str, Any]) -> dict[str, Any]:
 
 def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Path) -> dict[str, Any]:
     """Play one track with its pilots, check them, align and level-compensate, store the float capture."""
-    tail_s = max(record.channel_latencies()) / interface.sample_rate + 0.25
-    send, layout = pilot.wrap(source.audio, interface.sample_rate, tail_s=tail_s)
+    rate = int(interface.sample_rate)
+    audio, original = _read_mix(source, rate, interface.channels)
+    source_analysis = analyze(original, source.rate).to_dict()
+    del original
+    tail_s = max(record.channel_latencies()) / rate + 0.25
+    send, layout = pilot.wrap(audio, rate, tail_s=tail_s)
+    del audio
     for attempt in range(PILOT_RETRIES + 1):
         raw = interface.playrec(send)
         check = pilot.check(raw, layout, record, rig.calibration)
@@ -236,8 +253,8 @@ def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Pat
     programme = layout.extract(compensate(raw, record))
     path = staging / "capture" / f"{source.position:02d}-{source.track.id}.wav"
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), programme.astype(np.float32), interface.sample_rate, subtype="FLOAT")
-    return {"path": path, "rate": int(interface.sample_rate), "audio": programme,
+    sf.write(str(path), programme.astype(np.float32), rate, subtype="FLOAT")
+    return {"path": path, "rate": rate, "source_analysis": source_analysis, "analysis": analyze(programme, rate).to_dict(),
             "pilot": {"ok": check.ok, "drift_samples": round(check.drift_samples, 4),
                       "offset_from_record_samples": round(check.offset_from_record_samples, 4),
                       "attempts": attempt + 1}}

@@ -24,13 +24,28 @@ TONE_SPREAD_DB = 2.0
 
 @dataclass(frozen=True)
 class AlbumTrack:
-    """One track as it sits on the album: its position, its gap before, and its finished audio."""
+    """One track as it sits on the album, reduced to what the album view needs (not its audio, so a
+    long record is measured one track at a time)."""
 
     track_id: str
     title: str
     gap_before_frames: int
-    audio: np.ndarray  # (frames, channels) float, one stage (e.g. the streaming master)
-    rate: int
+    duration_s: float
+    integrated_lufs: float | None
+    lra_lu: float | None
+    block_powers: np.ndarray  # BS.1770 gating blocks (400 ms, every 100 ms), mean square K-weighted
+    band_centres_hz: np.ndarray  # 1/3-octave bands, 31.5 Hz to 16 kHz
+    band_powers: np.ndarray
+
+    @classmethod
+    def measure(cls, track_id: str, title: str, gap_before_frames: int, audio: np.ndarray, rate: int) -> AlbumTrack:
+        """Measure one track's finished audio (frames, channels) for the album view."""
+        loud = measure_loudness(audio, rate)
+        _, block_lufs = momentary(audio, rate, step_s=GATING_STEP_S)  # 400 ms blocks, 75 % overlap
+        centres, levels = fractional_octave(audio, rate, 3, 31.5, min(16000.0, rate / 2.2))
+        return cls(track_id, title, gap_before_frames, audio.shape[0] / rate, loud.integrated_lufs, loud.lra_lu,
+                   10.0 ** ((np.asarray(block_lufs) - LUFS_OFFSET) / 10.0), centres,
+                   10.0 ** (np.maximum(levels, -150.0) / 10.0))
 
 
 def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
@@ -41,15 +56,13 @@ def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
     """
     if not tracks:
         return {}
-    rate = tracks[0].rate
     gaps_s = sum(t.gap_before_frames / CD_FRAMES_PER_S for t in tracks)
-    duration_s = gaps_s + sum(t.audio.shape[0] / t.rate for t in tracks)
-    album_lufs = album_integrated_lufs([(t.audio, t.rate) for t in tracks])
+    duration_s = gaps_s + sum(t.duration_s for t in tracks)
+    album_lufs = _gated_lufs(np.concatenate([t.block_powers for t in tracks]))
     tones = _tone_vs_album(tracks) if len(tracks) > 1 else [({}, None)] * len(tracks)
     rows = []
     for n, (t, (regions, tilt)) in enumerate(zip(tracks, tones), 1):
-        loud = measure_loudness(t.audio, t.rate)
-        lufs = loud.integrated_lufs
+        lufs = t.integrated_lufs
         offset = None if lufs is None or album_lufs is None else round(lufs - album_lufs, 2)
         flags = []
         if offset is not None and abs(offset) > LOUDNESS_SPREAD_LU:
@@ -62,9 +75,9 @@ def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
             "title": t.title,
             "gap_before_frames": t.gap_before_frames,
             "gap_before_s": round(t.gap_before_frames / CD_FRAMES_PER_S, 3),
-            "duration_s": round(t.audio.shape[0] / t.rate, 3),
+            "duration_s": round(t.duration_s, 3),
             "integrated_lufs": _round(lufs),
-            "lra_lu": _round(loud.lra_lu),
+            "lra_lu": _round(t.lra_lu),
             "loudness_vs_album_lu": offset,
             "tone_vs_album_db": regions,
             "tilt_vs_album_db_per_octave": tilt,
@@ -88,12 +101,13 @@ def album_integrated_lufs(tracks: list[tuple[np.ndarray, int]]) -> float | None:
     This is how album gain is measured (libebur128's loudness_global_multiple): the gaps are not
     programme, and a block never straddles two tracks, so an album of one reads as its track.
     """
-    powers = []
-    for audio, rate in tracks:
-        _, block_lufs = momentary(audio, rate, step_s=GATING_STEP_S)  # 400 ms blocks, 75 % overlap
-        powers.append(10.0 ** ((np.asarray(block_lufs) - LUFS_OFFSET) / 10.0))
-    pooled = np.concatenate(powers) if powers else np.zeros(0)
-    loud = pooled[pooled > 10.0 ** ((ABSOLUTE_GATE_LUFS - LUFS_OFFSET) / 10.0)]
+    blocks = [10.0 ** ((np.asarray(momentary(audio, rate, step_s=GATING_STEP_S)[1]) - LUFS_OFFSET) / 10.0)
+              for audio, rate in tracks]
+    return _gated_lufs(np.concatenate(blocks) if blocks else np.zeros(0))
+
+
+def _gated_lufs(block_powers: np.ndarray) -> float | None:
+    loud = block_powers[block_powers > 10.0 ** ((ABSOLUTE_GATE_LUFS - LUFS_OFFSET) / 10.0)]
     if loud.size == 0:
         return None
     relative_gate = np.mean(loud) * 10.0 ** (RELATIVE_GATE_LU / 10.0)
@@ -109,12 +123,10 @@ def _tone_vs_album(tracks: list[AlbumTrack]) -> list[tuple[dict[str, float], flo
     track shows at the ends rather than as a level offset (the method of dsp.spectrum.spectral_balance,
     with the album's bands computed once instead of once per track).
     """
-    fmax = min(16000.0, min(t.rate for t in tracks) / 2.2)
-    bands = [fractional_octave(t.audio, t.rate, 3, 31.5, fmax) for t in tracks]
-    count = min(len(c) for c, _ in bands)
-    centres = bands[0][0][:count]
-    power = np.array([10.0 ** (np.maximum(level[:count], -150.0) / 10.0) for _, level in bands])
-    weights = np.array([t.audio.shape[0] / t.rate for t in tracks])
+    count = min(len(t.band_centres_hz) for t in tracks)
+    centres = tracks[0].band_centres_hz[:count]
+    power = np.array([t.band_powers[:count] for t in tracks])
+    weights = np.array([t.duration_s for t in tracks])
     album = (power * weights[:, None]).sum(axis=0) / weights.sum()
     match = (centres >= 100.0) & (centres <= 5000.0)
     out = []

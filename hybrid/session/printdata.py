@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import soundfile as sf
 
 from devices.rig import Rig, default_rig_path
-from dsp.meter import analyze
 from hybrid import __version__
 from hybrid.session.album import AlbumTrack, album_view
 from hybrid.session.model import RevisionFile, Track
@@ -26,14 +24,15 @@ PRINT_FORMAT = 1
 
 @dataclass
 class Source:
-    """One mix as the print plays it: the track, its album position, its audio at the interface rate."""
+    """One mix as the print will play it: checked up front, read from disk only when its turn comes."""
 
     track: Track
     position: int
-    audio: np.ndarray  # at the interface rate, one column per send
-    original: np.ndarray
-    original_rate: int
+    path: Path
     sha256: str
+    rate: int  # the mix's own sample rate
+    frames: int
+    channels: int
 
 
 def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
@@ -49,8 +48,7 @@ def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any,
             "track_id": s.track.id, "position": s.position, "title": s.track.title,
             "capture": relative(cap["path"], staging), "source": str(session.source_path(s.track)),
             "source_sha256": s.sha256, "pilot": cap["pilot"],
-            "measurements": {"source": analyze(s.original, s.original_rate).to_dict(),
-                             "capture": analyze(cap["audio"], cap["rate"]).to_dict()},
+            "measurements": {"source": cap["source_analysis"], "capture": cap["analysis"]},
         })
     return {
         "session": {"dir": str(session.folder), "title": session.info.title, "artist": session.info.artist},
@@ -84,11 +82,11 @@ def _album(session: Session, ordered: list[Source], per_target: dict[str, Any], 
     entries = {str(e.get("track_id")): e for e in (per_target.get(stage, {}).get("tracks") or [])}
     for s in ordered:
         entry = entries.get(s.track.id)
-        if entry and entry.get("path"):
-            audio, rate = sf.read(str(staging / entry["path"]), dtype="float64", always_2d=True)
-        else:
-            audio, rate = captures[s.track.id]["audio"], captures[s.track.id]["rate"]
-        album_tracks.append(AlbumTrack(s.track.id, s.track.title, s.track.gap_before_frames, audio, int(rate)))
+        # one track in memory at a time: a whole album of float audio would not fit
+        path = staging / entry["path"] if entry and entry.get("path") else captures[s.track.id]["path"]
+        audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
+        album_tracks.append(AlbumTrack.measure(s.track.id, s.track.title, s.track.gap_before_frames, audio, int(rate)))
+        del audio
     view = album_view(album_tracks, stage)
     printed = [s.track.id for s in ordered]
     view["partial"] = len(printed) < len(session.info.tracks)
@@ -124,8 +122,8 @@ def provenance(session: Session, revision: RevisionFile, rig: Rig, record: Any, 
         "recall_verified": {key: {unit: rep.get("verified", False) for unit, rep in reports.items()}
                             for key, reports in recalls.items()},
         "inputs": {s.track.id: {"path": str(session.source_path(s.track)), "sha256": sha256_file(session.source_path(s.track)),
-                                "sha256_at_session": s.sha256, "sample_rate": s.original_rate,
-                                "frames": int(s.original.shape[0])} for s in sources},
+                                "sha256_at_session": s.sha256, "sample_rate": s.rate,
+                                "frames": s.frames} for s in sources},
         "tracks": [{"track_id": s.track.id, "position": s.position, "settings": revision.settings_for(s.track.id),
                     "finishing": revision.finishing_for(s.track.id).model_dump(), "pilot": captures[s.track.id]["pilot"]}
                    for s in sorted(sources, key=lambda s: s.position)],

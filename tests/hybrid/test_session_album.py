@@ -10,7 +10,7 @@ from scipy import signal
 
 from dsp.loudness import measure
 from dsp.spectrum import spectral_balance
-from hybrid.session.album import AlbumTrack, album_view
+from hybrid.session.album import AlbumTrack, album_integrated_lufs, album_view
 
 RATE = 48000
 
@@ -26,7 +26,7 @@ def _noise(seconds: float, lufs: float, seed: int, shelf_db: float = 0.0) -> np.
 
 
 def test_album_loudness_is_the_power_mean_of_the_tracks_gaps_gated_out() -> None:
-    tracks = [AlbumTrack("a", "A", 150, _noise(6, -20.0, 1), RATE), AlbumTrack("b", "B", 75, _noise(6, -26.0, 2), RATE)]
+    tracks = [AlbumTrack.measure("a", "A", 150, _noise(6, -20.0, 1), RATE), AlbumTrack.measure("b", "B", 75, _noise(6, -26.0, 2), RATE)]
     view = album_view(tracks, "streaming")
     # equal lengths, both within 10 LU of the album: the gated mean is the mean of their powers
     expected = 10 * math.log10((10 ** (-20 / 10) + 10 ** (-26 / 10)) / 2)
@@ -43,8 +43,8 @@ def test_album_loudness_is_the_power_mean_of_the_tracks_gaps_gated_out() -> None
 def test_a_brighter_track_shows_in_the_consistency_view_as_dsp_spectrum_measures_it() -> None:
     plain = [_noise(5, -18.0, s) for s in (3, 4)]
     bright = _noise(5, -18.0, 5, shelf_db=6.0)
-    tracks = [AlbumTrack("p1", "", 150, plain[0], RATE), AlbumTrack("b", "", 150, bright, RATE),
-              AlbumTrack("p2", "", 150, plain[1], RATE)]
+    tracks = [AlbumTrack.measure("p1", "", 150, plain[0], RATE), AlbumTrack.measure("b", "", 150, bright, RATE),
+              AlbumTrack.measure("p2", "", 150, plain[1], RATE)]
     view = album_view(tracks, "streaming")
     rows = {t["track_id"]: t for t in view["tracks"]}
     assert rows["b"]["tone_vs_album_db"]["high"] > 1.5 and rows["p1"]["tone_vs_album_db"]["high"] < -0.5
@@ -59,7 +59,8 @@ def test_a_brighter_track_shows_in_the_consistency_view_as_dsp_spectrum_measures
 
 def test_one_track_is_an_album_of_one() -> None:
     audio = _noise(4, -16.0, 6)
-    view = album_view([AlbumTrack("only", "Only", 150, audio, RATE)], "cd")
+    view = album_view([AlbumTrack.measure("only", "Only", 150, audio, RATE)], "cd")
     assert view["integrated_lufs"] == pytest.approx(measure(audio, RATE).integrated_lufs, abs=0.005)
+    assert album_integrated_lufs([(audio, RATE)]) == pytest.approx(view["integrated_lufs"], abs=0.005)
     assert view["tracks"][0]["loudness_vs_album_lu"] == pytest.approx(0.0, abs=0.05)
     assert view["tracks"][0]["tone_vs_album_db"] == {}
