@@ -24,7 +24,7 @@ from hybrid.session import Session, UnitCatalog, open_session, session_lock, ses
 from hybrid.session.model import RevisionFile, Track
 from hybrid.session.printdata import Source, provenance, report_data
 from hybrid.session.prints import FINGERPRINT, PROVENANCE, discard, next_print_dir, seal, staging_dir
-from hybrid.session.store import now_utc
+from hybrid.session.store import now_utc, sha256_file
 
 PILOT_RETRIES = 1  # a capture whose pilots disagree is played once more before the print stops
 Say = Callable[[str], None]
@@ -70,7 +70,9 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
     rig = session_rig(session)
     catalog = _checked_catalog(session, revision, rig)
     tracks = session.resolve_tracks(request.tracks)
-    notes = _check_sources(session, tracks, request.allow_changed_sources)
+    notes = _check_sources(session, tracks, request.allow_changed_sources) + _check_rig(session)
+    for note in notes:
+        say(f"note: {note}")
     sources = _load_sources(session, tracks, rig)
 
     final = next_print_dir(session.prints_dir, revision.number)
@@ -191,6 +193,17 @@ def _check_sources(session: Session, tracks: list[Track], allow_changed: bool) -
                            + "; print with --allow-changed-sources to print the new mix anyway")
     notes += [f"printed a changed mix: {c}" for c in changed]
     return notes
+
+
+def _check_rig(session: Session) -> list[str]:
+    """A rig file edited since the session was made is printed with, and said (print.json keeps both hashes)."""
+    from devices.rig import default_rig_path
+
+    path = Path(session.info.rig.path) if session.info.rig.path else default_rig_path()
+    if sha256_file(path) != session.info.rig.sha256:
+        return [f"the rig file {path} changed since the session was made (its routing, units or calibration "
+                "policy may differ)"]
+    return []
 
 
 def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[Source]:

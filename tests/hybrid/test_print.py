@@ -329,3 +329,17 @@ def test_a_mono_44k1_mix_is_played_at_the_interface_rate_on_both_sends(tmp_path:
         level_db = 20 * np.log10(np.sqrt(2 * np.mean(middle[:, channel] ** 2)) / 0.1)
         assert abs(level_db) < 1.0
     assert np.corrcoef(middle[:, 0], middle[:, 1])[0, 1] > 0.999
+
+
+def test_a_rig_file_edited_since_the_session_was_made_is_said(tmp_path: Path) -> None:
+    rig = tmp_path / "rig.yaml"
+    rig.write_text((Path(__file__).resolve().parents[2] / "rigs" / "sim-studio.yaml").read_text())
+    folder = tmp_path / "edited"
+    new_session(folder, [_mix(tmp_path / "a.wav", 0.5, 3)], rig_path=rig, album=AlbumFields(targets=["streaming"]))
+    rig.write_text(rig.read_text().replace("max_level_drift_db: 0.1", "max_level_drift_db: 0.2"))
+    said: list[str] = []
+    outcome = print_revision(PrintRequest(folder, confirm_manual=_yes), say=said.append)
+    assert any("changed since the session was made" in line for line in said)
+    data = json.loads((outcome.folder / "print.json").read_text())
+    assert data["rig"]["changed_since_session"] is True and data["rig"]["sha256"] != data["rig"]["sha256_at_session"]
+    assert any(f"the rig file {rig}" in note for note in data["notes"])
