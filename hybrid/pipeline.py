@@ -71,9 +71,9 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
     catalog = _checked_catalog(session, revision, rig)
     tracks = session.resolve_tracks(request.tracks)
     notes = _check_sources(session, tracks, request.allow_changed_sources) + _check_rig(session)
-    for note in notes:
-        say(f"note: {note}")
     sources = _load_sources(session, tracks, rig)
+    for note in notes:  # said once every input is known to be usable
+        say(f"note: {note}")
 
     final = next_print_dir(session.prints_dir, revision.number)
     staging = staging_dir(session.prints_dir, final)
