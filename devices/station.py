@@ -82,7 +82,7 @@ class Station:
         return {name: self.units[name].recall(settings_by_unit[name], verify=verify) for name in order}
 
     def recall_neutral(self) -> dict[str, RecallReport]:
-        """Recall every unit at neutral (for calibration)."""
+        """Recall every unit at neutral, engaged (calibration uses recall_bypass: the relays out of circuit)."""
         return self.recall(self.neutral_settings())
 
     def recall_bypass(self) -> dict[str, RecallReport]:

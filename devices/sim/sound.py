@@ -54,8 +54,7 @@ class UnitSound:
         else:
             self._configure(self.settings, rate)
             self.sos = np.vstack([coupling_sos(rate), *self._sections(self.settings, rate)])
-        sos = self.sos
-        self.zi = sos_state(sos, channels)
+        self.zi = sos_state(self.sos, channels)
         latency = sim.latency_ms * rate / 1000.0
         self.latency_samples = latency
         self._fir: np.ndarray | None = None
