@@ -13,20 +13,16 @@ from devices.config import Strict, load
 RIG_SPEC = 1
 
 
-class SimInterfaceConfig(Strict):
-    """A simulated interface: converters with a fractional latency, gain errors and noise."""
+class _InterfaceRouting(Strict):
+    """What every interface has: a rate, a block size, and which channels go out to the chain and back."""
 
-    backend: Literal["sim"]
+    backend: str  # narrowed to one Literal by each kind; declared here so it is listed first
     sample_rate: Literal[44100, 48000, 88200, 96000, 176400, 192000] = 48000
     block_size: int = Field(256, ge=16, le=8192)
-    channels_out: int = Field(8, ge=1, le=64)
-    channels_in: int = Field(8, ge=1, le=64)
-    send_channels: list[int] = [1, 2]
-    return_channels: list[int] = [1, 2]
-    latency_samples: float = Field(..., ge=0.0, le=20000.0)
-    gain_error_db: list[float]
-    noise_dbfs: float = Field(-110.0, ge=-200.0, le=-40.0)
-    lowpass_hz: float = Field(22000.0, gt=1000.0, description="gentle converter low-pass corner")
+    channels_out: int = Field(..., ge=1, le=64)
+    channels_in: int = Field(..., ge=1, le=64)
+    send_channels: list[int]
+    return_channels: list[int]
 
     @field_validator("send_channels")
     @classmethod
@@ -41,6 +37,20 @@ class SimInterfaceConfig(Strict):
         if sends is not None and len(sends) != len(value):
             raise ValueError(f"give one return per send ({len(sends)} send channels)")
         return value
+
+
+class SimInterfaceConfig(_InterfaceRouting):
+    """A simulated interface: converters with a fractional latency, gain errors and noise."""
+
+    backend: Literal["sim"]
+    channels_out: int = Field(8, ge=1, le=64)
+    channels_in: int = Field(8, ge=1, le=64)
+    send_channels: list[int] = [1, 2]
+    return_channels: list[int] = [1, 2]
+    latency_samples: float = Field(..., ge=0.0, le=20000.0)
+    gain_error_db: list[float]
+    noise_dbfs: float = Field(-110.0, ge=-200.0, le=-40.0)
+    lowpass_hz: float = Field(22000.0, gt=1000.0, description="gentle converter low-pass corner")
 
     @field_validator("gain_error_db")
     @classmethod
@@ -54,33 +64,13 @@ class SimInterfaceConfig(Strict):
         return value
 
 
-class SoundDeviceInterfaceConfig(Strict):
+class SoundDeviceInterfaceConfig(_InterfaceRouting):
     """A real interface through PortAudio (sounddevice), picked by name or index."""
 
     backend: Literal["sounddevice"]
     device: str | int
     host_api: str | None = None
-    sample_rate: Literal[44100, 48000, 88200, 96000, 176400, 192000] = 48000
-    block_size: int = Field(256, ge=16, le=8192)
-    channels_out: int = Field(..., ge=1, le=64)
-    channels_in: int = Field(..., ge=1, le=64)
-    send_channels: list[int]
-    return_channels: list[int]
     on_dropout: Literal["retry", "stop"] = "retry"
-
-    @field_validator("send_channels")
-    @classmethod
-    def _sends(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        return _check_routing(value, info.data.get("channels_out"))
-
-    @field_validator("return_channels")
-    @classmethod
-    def _returns(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        value = _check_routing(value, info.data.get("channels_in"))
-        sends = info.data.get("send_channels")
-        if sends is not None and len(sends) != len(value):
-            raise ValueError(f"give one return per send ({len(sends)} send channels)")
-        return value
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
