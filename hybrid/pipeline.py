@@ -86,8 +86,10 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
 
         with open_station(rig, confirm_manual=request.confirm_manual) as station:
             stage = "calibration"
-            say("recalling every unit to neutral for the calibration check")
-            station.recall_neutral()
+            # the loop is calibrated (and checked) as `hybrid calibrate` measures it: every unit on its
+            # hard bypass where it has one, at neutral where it has none
+            say("recalling every unit to bypass for the calibration check")
+            station.recall_bypass()
             readiness = ensure(station.interface, rig.name, rig.calibration)
             record = readiness.record
             say("calibration: " + ("measured and stored" if readiness.recalibrated and readiness.check is None
