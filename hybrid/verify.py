@@ -374,7 +374,7 @@ def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.
             if record is None:
                 raise CalibrationError(f"rig {rig.name} has no calibration at {interface.sample_rate} Hz, block "
                                        f"{interface.block_size}; run `hybrid calibrate --rig {rig.name}` (it "
-                                       "recalls neutral) and recall the revision again before verifying")
+                                       "leaves the units on bypass) and recall the revision again before verifying")
             if interface.sample_rate != expected.sample_rate:
                 raise SessionError(f"{path}: measured at {expected.sample_rate} Hz; the interface now runs "
                                    f"{interface.sample_rate} Hz: verify at the rate of the print")

@@ -152,7 +152,7 @@ def chain_png(chain: dict[str, Any]) -> bytes:
     axes = fig.subplots(1, panels, gridspec_kw={"left": 0.07, "right": 0.98, "top": 0.9, "bottom": 0.15,
                                                 "wspace": 0.22})
     ax = axes[0] if panels == 2 else axes
-    for key, style, label in (("calibration", "--", "loop at calibration (neutral)"),
+    for key, style, label in (("calibration", "--", "loop at calibration (units on bypass)"),
                               ("fingerprint", "-", "chain with this revision's settings")):
         block = chain.get(key)
         if not block:

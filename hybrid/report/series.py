@@ -182,7 +182,7 @@ def track_series(data: dict[str, Any], track: dict[str, Any], base_dir: Path) ->
 
 
 def chain_series(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
-    """The analog chain's response: the calibration loop (neutral) and the fingerprint with the
+    """The analog chain's response: the calibration loop (units on bypass) and the fingerprint with the
     revision's settings, when the print kept its fingerprint file."""
     out: dict[str, Any] = {}
     response = get(data, "calibration", "response")
