@@ -20,8 +20,45 @@ def state_dir() -> Path:
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write bytes to path through a temporary file in the same folder and a rename."""
     path = Path(path)
+    tmp = _written_temporary(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_new(path: str | Path, data: bytes, *, read_only: bool = True) -> Path:
+    """Write a file that must not exist yet, atomically; FileExistsError if it does.
+
+    link(2), unlike rename(2), refuses to replace an existing name: two writers racing for the
+    same name cannot both win, and what was there is never overwritten."""
+    path = Path(path)
+    tmp = _written_temporary(path, data)
+    try:
+        if read_only:
+            os.chmod(tmp, 0o444)
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def make_staging_dir(parent: str | Path, prefix: str, suffix: str = ".partial") -> Path:
+    """A new hidden folder to build in before it is renamed into place, with an ordinary mode
+    (mkdtemp's 0700 would follow the folder to its final name)."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+    os.chmod(folder, 0o777 & ~_umask())
+    return folder
+
+
+def _written_temporary(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
         # mkstemp makes the file private (0600); a written file gets the mode a plain open() would
         os.fchmod(fd, 0o666 & ~_umask())
@@ -29,11 +66,10 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return path
+    return tmp
 
 
 def _umask() -> int:

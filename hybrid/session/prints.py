@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from devices.errors import SessionError
-from devices.paths import write_json_atomic
+from devices.paths import make_staging_dir, write_json_atomic
+from hybrid.session.store import sha256_file
 
 _PRINT_NAME = re.compile(r"^r([0-9]{4})-([0-9]{2,})$")
 MANIFEST = "manifest.json"
@@ -45,8 +44,7 @@ def next_print_dir(prints_dir: Path, revision: int) -> Path:
 
 def staging_dir(prints_dir: Path, final: Path) -> Path:
     """A hidden folder beside the final one, where the print is built until it is complete."""
-    prints_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=prints_dir))
+    return make_staging_dir(prints_dir, prefix=f".{final.name}.", suffix=".partial")
 
 
 def seal(staging: Path, final: Path) -> Path:
@@ -73,11 +71,7 @@ def manifest(folder: Path) -> dict[str, Any]:
     """Every file under folder with its size and SHA-256, by path relative to the folder."""
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-        files[path.relative_to(folder).as_posix()] = {"sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+        files[path.relative_to(folder).as_posix()] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     return {"algorithm": "sha256", "files": files}
 
 

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +17,7 @@ import yaml
 
 from devices.config import parse, read_yaml
 from devices.errors import ConfigError, SessionError
-from devices.paths import write_text_atomic
+from devices.paths import make_staging_dir, write_new, write_text_atomic
 from hybrid.session.model import RevisionFile, SessionFile, Track
 
 SESSION_FILE = "session.yaml"
@@ -213,19 +212,10 @@ def open_session(folder: str | Path) -> Session:
 
 def write_exclusive(path: Path, text: str) -> None:
     """Write a file once: atomic (temp + link) and exclusive (fails if the name exists)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o444)
-        try:
-            os.link(tmp, path)  # link, unlike rename, refuses to replace an existing file
-        except FileExistsError:
-            raise SessionError(f"{path}: already exists; revisions are never overwritten") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        write_new(path, text.encode("utf-8"))
+    except FileExistsError:
+        raise SessionError(f"{path}: already exists; revisions are never overwritten") from None
 
 
 def create_folder_atomically(folder: Path, build: Any) -> Path:
@@ -234,7 +224,7 @@ def create_folder_atomically(folder: Path, build: Any) -> Path:
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise SessionError(f"{folder}: already exists and is not empty; choose a new session folder")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    tmp = make_staging_dir(folder.parent, prefix=f".{folder.name}.", suffix=".tmp")
     try:
         build(tmp)
         if folder.exists():

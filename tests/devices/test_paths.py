@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.paths import write_atomic, write_json_atomic
+from devices.paths import make_staging_dir, write_atomic, write_json_atomic, write_new
 
 
 def test_a_written_file_gets_the_umask_mode_not_a_private_one(tmp_path: Path) -> None:
@@ -29,3 +29,22 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path
         write_atomic(target, "not bytes")  # type: ignore[arg-type]
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"]
+
+
+def test_write_new_never_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
+    first = write_new(tmp_path / "0001.yaml", b"note: approved")
+    with pytest.raises(FileExistsError):
+        write_new(first, b"note: tampered")
+    assert first.read_bytes() == b"note: approved"
+    assert stat.S_IMODE(first.stat().st_mode) == 0o444
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0001.yaml"]
+
+
+def test_a_staging_folder_is_hidden_and_gets_an_ordinary_mode(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        folder = make_staging_dir(tmp_path / "prints", prefix=".r0001-01.")
+    finally:
+        os.umask(old)
+    assert folder.name.startswith(".r0001-01.") and folder.name.endswith(".partial")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
