@@ -8,12 +8,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from calibration import CalibrationRecord, measure, store
 from devices.paths import write_atomic
 from devices.rig import load_rig
-from devices.station import open_station
 from hybrid.errors import ConfigError
+
+if TYPE_CHECKING:
+    from calibration import CalibrationRecord
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,9 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from calibration import measure, store  # loads the audio stack only when the command runs
+    from devices.station import open_station
+
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise ConfigError(None, "--plot", str(args.plot), "the plot is a PNG: give a file name ending in .png")
-    rig = load_rig(None if args.rig in (None, "sim-studio") else args.rig)
+    rig = load_rig(args.rig)
     say = _say(quiet=args.json)
     from hybrid.cli.printing import confirm_manual
 

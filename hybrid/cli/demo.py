@@ -10,8 +10,6 @@ from pathlib import Path
 
 from devices.errors import SessionError
 from hybrid.cli.printing import sigterm_as_interrupt
-from hybrid.demo import SONGS, write_demo_mixes
-from hybrid.pipeline import PrintRequest, print_revision, steps
 from hybrid.progress import progress
 from hybrid.session import AlbumFields, UnitCatalog, diff_revisions, new_session, open_session, session_rig
 from hybrid.session.revisions import next_revision, parse_assignment, parse_finish
@@ -33,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hybrid.demo import SONGS, write_demo_mixes  # loads the audio stack only when the command runs
+    from hybrid.pipeline import PrintRequest, print_revision, steps
+
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         raise SessionError(f"{out}: already exists and is not empty; give another --out (or remove it)")

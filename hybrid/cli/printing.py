@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from devices.recall_sheet import RecallSheet
-from hybrid.pipeline import PrintRequest, print_revision, steps
 from hybrid.progress import progress
 from hybrid.session import open_session
 
@@ -30,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hybrid.pipeline import PrintRequest, print_revision, steps  # loads the audio stack only when the command runs
+
     session = open_session(args.dir)
     count = len(session.resolve_tracks(args.track))
     say = _say(quiet=args.json)

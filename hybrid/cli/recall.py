@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from hybrid.cli.printing import confirm_manual
-from hybrid.recall import recall_revision
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hybrid.recall import recall_revision  # loads the audio stack only when the command runs
+
     say = (lambda _text: None) if args.json else (lambda text: print(text))
     outcome = recall_revision(args.dir, args.revision, track=args.track, confirm_manual=confirm_manual(args.yes, say))
     if args.json:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from hybrid.progress import progress
-from hybrid.verify import verify_revision
 
 FAILED = 1  # a chain that moved is an answer, not a usage error (those exit 2)
 
@@ -23,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hybrid.verify import verify_revision  # loads the audio stack only when the command runs
+
     with progress("Measuring the chain", total=None, quiet=args.json):
         result = verify_revision(args.dir, args.revision, tolerance_db=args.tolerance)
     data = result.to_dict()
