@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["gain_curve"]
+__all__ = ["gain_curve", "nyquist_envelope", "required_gain", "stretches"]
 
 
 @njit(cache=True, error_model="numpy")
@@ -115,13 +115,15 @@ def gain_curve(
 
 
 @njit(cache=True, error_model="numpy")
-def nyquist_envelope(audio: np.ndarray, length: int) -> np.ndarray:
+def nyquist_envelope(audio: np.ndarray, length: int, hold: int) -> np.ndarray:
     """Envelope of the band just under Nyquist, largest over channels, linear, shape (frames,).
 
     (-1)^n x moves Nyquist to 0 Hz; two centred moving averages of `length` samples then keep
     about the top 1/length of the band (triangular low-pass, sidelobes under -26 dB), whose
-    magnitude is the band's envelope. That band is where a finite interpolator falls short of
-    an ideal reconstruction, so the limiter adds this to its detector's reading.
+    magnitude is the band's in-phase envelope. Each value is then the largest within `hold`
+    samples either side, which also covers the band's quadrature part (what an ideal
+    reconstruction shows between samples). That band is where a finite interpolator falls short
+    of an ideal reconstruction, so the limiter adds this to its detector's reading.
     """
     n, channels = audio.shape
     out = np.zeros(n)
@@ -149,6 +151,29 @@ def nyquist_envelope(audio: np.ndarray, length: int) -> np.ndarray:
             j = pad + i
             total += first[j + half] - first[j - half - 1]
             out[i] = max(out[i], abs(total) * scale)
+    return _centred_maximum(out, hold)
+
+
+@njit(cache=True, error_model="numpy")
+def _centred_maximum(values: np.ndarray, hold: int) -> np.ndarray:
+    """out[n] = max(values[n - hold : n + hold + 1]) within the array (monotonic queue, O(n))."""
+    n = values.shape[0]
+    out = np.empty(n)
+    queue = np.empty(n + 1, dtype=np.int64)
+    head = 0
+    tail = 0
+    entered = 0  # values[:entered] have been offered to the queue
+    for i in range(n):
+        while entered < n and entered <= i + hold:
+            value = values[entered]
+            while tail > head and values[queue[tail - 1]] <= value:
+                tail -= 1
+            queue[tail] = entered
+            tail += 1
+            entered += 1
+        while queue[head] < i - hold:
+            head += 1
+        out[i] = values[queue[head]]
     return out
 
 

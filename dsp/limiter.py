@@ -17,13 +17,26 @@ __all__ = ["LimiterResult", "limit", "limiter_peaks"]
 # of the ceiling by such a reference at an inaudible cost.
 _AIM_DB = 0.05
 _MAX_PASSES = 12
-# How far a changed sample moves the detector's reading: the stage-1 filter spans 76 samples
-# either side and the near-Nyquist envelope 24. Re-measured stretches keep this much beyond a
-# change, and are computed with as much again of context so their edges read true.
-_REACH_SAMPLES = 80
-# Width (samples) of the moving averages that pick out the band just under Nyquist: 1/25 of the
-# rate, i.e. the last 2 % of the band, where the detector's half-band filter rolls off.
+# The near-Nyquist margin (see limiter_peaks). Two moving averages of 25 samples pick out the top
+# 4 % of the band after (-1)^n x has moved Nyquist to 0 Hz.
 _NYQUIST_AVERAGE = 25
+# The detector is flat to 0.49 fs, so the margin must cover the last 0.01 fs: the triangle passes
+# that band with at least this gain (0.81 at its edge), and the margin is divided by it.
+_NYQUIST_EDGE = 0.01
+_NYQUIST_GAIN = float(
+    (np.sin(np.pi * _NYQUIST_AVERAGE * _NYQUIST_EDGE) / (_NYQUIST_AVERAGE * np.sin(np.pi * _NYQUIST_EDGE))) ** 2
+)
+# The averages give the in-phase part of that band; between samples an ideal reconstruction shows
+# its quadrature part, which peaks where the in-phase part crosses zero. A tone d fs under Nyquist
+# trades one for the other over a quarter of its beat, 1/(4 d) samples, so the margin holds the
+# largest in-phase magnitude for 100 samples either side: the whole envelope for d >= 0.0025 fs
+# (110 Hz under Nyquist at 44.1 kHz, 240 Hz at 96 kHz). Without this hold song 3 in C at 96 kHz
+# came out 0.12 dB over by a 16x reference (tests/dsp/test_limiter_programmes.py).
+_NYQUIST_HOLD = 100
+# How far a changed sample moves the limiter's reading: the detector's stage-1 filter spans 76
+# samples either side, the near-Nyquist margin 24 + _NYQUIST_HOLD. Re-measured stretches keep
+# this much beyond a change, and are computed with as much again of context so their edges read true.
+_REACH_SAMPLES = 80 + _NYQUIST_HOLD
 
 
 @dataclass(frozen=True)
@@ -39,13 +52,16 @@ class LimiterResult:
 def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
     """What the limiter holds under its ceiling, per frame (linear, max over channels).
 
-    The true-peak detector's interval peaks plus the envelope of each channel's content within
-    2 % of Nyquist: the detector is flat only to 0.49 fs, and an ideal reconstruction of dense
-    bright material (noise, cymbals, clipped mixes) peaks up to 0.2-0.4 dB higher in places
-    because of that last band. Music carries little there, so this costs it next to nothing.
+    The true-peak detector's interval peaks plus a margin for the band within 0.01 fs of
+    Nyquist, where the detector's half-band filter rolls off (to 0.5 at Nyquist, as any finite
+    interpolator must) while an ideal reconstruction counts that band in full. The margin bounds
+    the band's envelope: its in-phase magnitude, held over the time its quadrature part needs to
+    show (see _NYQUIST_HOLD), divided by the low-pass's least gain over the band. Music carries
+    little there, so this costs it next to nothing; on white noise it costs about 0.5 dB.
     """
     frames = as_frames(audio, rate=rate)
-    return interval_peaks(frames, rate) + nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE)
+    envelope = nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD)
+    return interval_peaks(frames, rate) + envelope * (1.0 / _NYQUIST_GAIN)
 
 
 def _coefficient(time_ms: float, rate: int) -> float:
