@@ -17,15 +17,12 @@ __all__ = ["LimiterResult", "limit", "limiter_peaks"]
 # of the ceiling by such a reference at an inaudible cost.
 _AIM_DB = 0.05
 _MAX_PASSES = 12
-# The near-Nyquist margin (see limiter_peaks). Two moving averages of 25 samples pick out the top
-# 4 % of the band after (-1)^n x has moved Nyquist to 0 Hz.
-_NYQUIST_AVERAGE = 25
-# The detector is flat to 0.49 fs, so the margin must cover the last 0.01 fs: the triangle passes
-# that band with at least this gain (0.81 at its edge), and the margin is divided by it.
-_NYQUIST_EDGE = 0.01
-_NYQUIST_GAIN = float(
-    (np.sin(np.pi * _NYQUIST_AVERAGE * _NYQUIST_EDGE) / (_NYQUIST_AVERAGE * np.sin(np.pi * _NYQUIST_EDGE))) ** 2
-)
+# The near-Nyquist margin (see limiter_peaks). (-1)^n x moves Nyquist to 0 Hz; two moving averages
+# of 49 samples (a triangle, response sinc^2, first null 0.02 fs from Nyquist) pass a tone d fs
+# under Nyquist at least as strongly as the detector misses its peak between samples: swept over
+# d and phase, the detector reads 91 % low at d = 0.0005, 25 % at 0.005, 1.5 % at 0.01, and the
+# triangle passes 99.8 %, 81 %, 41 % there; beyond its null both are under 0.5 % (0.04 dB).
+_NYQUIST_AVERAGE = 49
 # The averages give the in-phase part of that band; between samples an ideal reconstruction shows
 # its quadrature part, which peaks where the in-phase part crosses zero. A tone d fs under Nyquist
 # trades one for the other over a quarter of its beat, 1/(4 d) samples, so the margin holds the
@@ -34,9 +31,9 @@ _NYQUIST_GAIN = float(
 # came out 0.12 dB over by a 16x reference (tests/dsp/test_limiter_programmes.py).
 _NYQUIST_HOLD = 100
 # How far a changed sample moves the limiter's reading: the detector's stage-1 filter spans 76
-# samples either side, the near-Nyquist margin 24 + _NYQUIST_HOLD. Re-measured stretches keep
+# samples either side, the near-Nyquist margin 48 + _NYQUIST_HOLD. Re-measured stretches keep
 # this much beyond a change, and are computed with as much again of context so their edges read true.
-_REACH_SAMPLES = 80 + _NYQUIST_HOLD
+_REACH_SAMPLES = 80 + 2 * (_NYQUIST_AVERAGE // 2) + _NYQUIST_HOLD
 
 
 @dataclass(frozen=True)
@@ -52,16 +49,16 @@ class LimiterResult:
 def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
     """What the limiter holds under its ceiling, per frame (linear, max over channels).
 
-    The true-peak detector's interval peaks plus a margin for the band within 0.01 fs of
-    Nyquist, where the detector's half-band filter rolls off (to 0.5 at Nyquist, as any finite
-    interpolator must) while an ideal reconstruction counts that band in full. The margin bounds
-    the band's envelope: its in-phase magnitude, held over the time its quadrature part needs to
-    show (see _NYQUIST_HOLD), divided by the low-pass's least gain over the band. Music carries
-    little there, so this costs it next to nothing; on white noise it costs about 0.5 dB.
+    The true-peak detector's interval peaks plus a margin for the band just under Nyquist,
+    where the detector's half-band filter rolls off (to 0.5 at Nyquist, as any finite
+    interpolator must) while an ideal reconstruction counts that band in full. The margin is
+    the band's in-phase magnitude, weighted at least as much as the detector misses it (see
+    _NYQUIST_AVERAGE) and held over the time its quadrature part needs to show (_NYQUIST_HOLD).
+    Music carries little there, so this costs it next to nothing.
     """
     frames = as_frames(audio, rate=rate)
     envelope = nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD)
-    return interval_peaks(frames, rate) + envelope * (1.0 / _NYQUIST_GAIN)
+    return interval_peaks(frames, rate) + envelope
 
 
 def _coefficient(time_ms: float, rate: int) -> float:
