@@ -6,6 +6,16 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A real-time stream on a busy two-core machine can drop out (JACK's dummy driver wakes late);
+    # hybrid detects that and refuses the capture with an AudioError saying it "dropped out". Such
+    # a test runs again, twice at most. Any other failure, a wrong or missing sample included,
+    # fails at once: only_rerun matches that one message.
+    for item in items:
+        if item.get_closest_marker("jack"):
+            item.add_marker(pytest.mark.flaky(reruns=2, only_rerun=["dropped out"]))
+
+
 @pytest.fixture(autouse=True)
 def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
