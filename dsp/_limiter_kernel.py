@@ -137,10 +137,8 @@ def nyquist_envelope(audio: np.ndarray, length: int, hold: int) -> np.ndarray:
     # (on these machines a fresh 100 MB array costs 0.1 s in page faults alone). Each average is
     # a difference of a running sum started afresh in the block: no rounding builds up.
     span = _ENVELOPE_BLOCK + 4 * half
-    shifted = np.zeros(span)
-    ones = np.zeros(span + 1)  # running sum of shifted
-    first = np.zeros(span - 2 * half)  # first[k]: average centred on shifted[k + half]
-    twice = np.zeros(span - 2 * half + 1)  # running sum of first
+    ones = np.zeros(span + 1)  # ones[k]: sum of the first k shifted samples of the block
+    twice = np.zeros(span - 2 * half + 1)  # twice[m]: sum of the first m first averages
     envelope = np.zeros(_ENVELOPE_BLOCK)  # this block's in-phase envelope, max over channels
     # Centred maximum over 2 * hold + 1 values: a monotonic queue of (frame, value) in rings.
     size = 1
@@ -155,30 +153,29 @@ def nyquist_envelope(audio: np.ndarray, length: int, hold: int) -> np.ndarray:
         count = min(_ENVELOPE_BLOCK, n - i0)
         for k in range(count):
             envelope[k] = 0.0
-        base = i0 - 2 * half  # frame of shifted[0]
+        base = i0 - 2 * half  # frame of the block's first sample into the sums
         lo = max(0, -base)
         hi = min(count + 4 * half, n - base)
-        width = count + 2 * half
+        span_count = count + 4 * half
         for c in range(channels):
-            for k in range(lo):
-                shifted[k] = 0.0
-            for k in range(lo, hi):
-                shifted[k] = audio[base + k, c] * (1.0 - 2.0 * ((base + k) & 1))
-            for k in range(hi, count + 4 * half):
-                shifted[k] = 0.0
+            # One pass: sample k enters the first running sum, the first average centred on
+            # k - half enters the second, and the doubly averaged value centred on k - 2 half
+            # (frame i0 + k - 4 half) is done. The arrays are the running sums, one behind.
             total = 0.0
-            for k in range(count + 4 * half):
-                total += shifted[k]
+            twice_total = 0.0
+            for k in range(span_count):
+                frame = base + k
+                sample = audio[frame, c] * (1.0 - 2.0 * (frame & 1)) if lo <= k < hi else 0.0
+                total += sample
                 ones[k + 1] = total
-            for k in range(width):
-                first[k] = ones[k + length] - ones[k]
-            total = 0.0
-            for k in range(width):
-                total += first[k]
-                twice[k + 1] = total
-            for k in range(count):
-                value = abs(twice[k + length] - twice[k]) * scale
-                envelope[k] = max(envelope[k], value)
+                if k + 1 >= length:
+                    twice_total += ones[k + 1] - ones[k + 1 - length]
+                    m = k + 1 - length  # index of that first average
+                    twice[m + 1] = twice_total
+                    if m + 1 >= length:
+                        value = abs(twice[m + 1] - twice[m + 1 - length]) * scale
+                        slot = m + 1 - length
+                        envelope[slot] = max(envelope[slot], value)
         # Frame j = i0 + k enters the queue; out[j - hold] is then complete.
         for k in range(count):
             j = i0 + k
