@@ -193,8 +193,9 @@ def update_track(session: Session, wanted: str, changes: dict[str, Any]) -> Trac
     for entry in data["tracks"]:
         if entry["id"] == track.id:
             entry.update(changes)
-    write_session_file(session.folder, data)
-    session.info = parse(SessionFile, data, session.file)
+    checked = parse(SessionFile, data, session.file)  # a bad value is refused before anything is written
+    write_session_file(session.folder, checked.model_dump(mode="json"))
+    session.info = checked
     return session.info.track(track.id)
 
 

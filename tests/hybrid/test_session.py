@@ -214,3 +214,11 @@ def test_a_changed_source_is_found(session_dir: Path, mixes: list[Path]) -> None
     checks = open_session(session_dir).check_sources()
     assert [c.ok for c in checks] == [True, False]
     assert checks[1].problem == "the file changed since the session was made"
+
+
+def test_track_metadata_is_stored_in_one_form(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # typed with hyphens and in lower case, kept as the 12 characters PQ codes and the DDP carry
+    status, _out, _err = _run(capsys, "session", "track", session_dir, "1", "--isrc", "gb-abc-26-00002")
+    assert status == 0
+    stored = yaml.safe_load((session_dir / "session.yaml").read_text())
+    assert stored["tracks"][0]["isrc"] == "GBABC2600002"
