@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.paths import write_atomic
 from devices.rig import load_rig
+from hybrid.cli._support import confirm_manual, narrator
 from hybrid.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -35,8 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise ConfigError(None, "--plot", str(args.plot), "the plot is a PNG: give a file name ending in .png")
     rig = load_rig(args.rig)
-    say = _say(quiet=args.json)
-    from hybrid.cli.printing import confirm_manual
+    say = narrator(quiet=args.json)
 
     with open_station(rig, confirm_manual=confirm_manual(args.yes, say)) as station:
         has_units = bool(station.units)
@@ -106,10 +104,3 @@ def response_png(record: CalibrationRecord) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
-
-
-def _say(quiet: bool) -> Callable[[str], None]:
-    def say(text: str) -> None:
-        if not quiet:
-            print(text, file=sys.stderr, flush=True)
-    return say

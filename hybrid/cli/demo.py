@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 from devices.errors import SessionError
-from hybrid.cli.printing import sigterm_as_interrupt
+from hybrid.cli._support import narrator, sigterm_as_interrupt
 from hybrid.progress import progress
 from hybrid.session import AlbumFields, UnitCatalog, diff_revisions, new_session, open_session, session_rig
 from hybrid.session.revisions import next_revision, parse_assignment, parse_finish
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and any(out.iterdir()):
         raise SessionError(f"{out}: already exists and is not empty; give another --out (or remove it)")
     quiet = args.json
-    say = (lambda _t: None) if quiet else (lambda t: print(t, file=sys.stderr, flush=True))
+    say = narrator(quiet)
     started = time.monotonic()
     say(f"making the demo mixes ({len(SONGS)} songs, stereo 48 kHz) in {out / 'mixes'}")
     mixes = write_demo_mixes(out / "mixes")

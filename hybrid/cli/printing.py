@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from devices.recall_sheet import RecallSheet
+from hybrid.cli._support import confirm_manual, narrator, sigterm_as_interrupt
 from hybrid.progress import progress
 from hybrid.session import open_session
 
@@ -33,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     session = open_session(args.dir)
     count = len(session.resolve_tracks(args.track))
-    say = _say(quiet=args.json)
+    say = narrator(quiet=args.json)
     request = PrintRequest(args.dir, revision=args.revision, tracks=args.track,
                            allow_changed_sources=args.allow_changed_sources,
                            confirm_manual=confirm_manual(args.yes, say))
@@ -53,37 +49,3 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def confirm_manual(yes: bool, say: Callable[[str], None]) -> Callable[[RecallSheet], bool] | None:
-    """How a recall sheet is confirmed: --yes, or a person at a terminal, else not at all (refused)."""
-    if yes:
-        def confirmed(sheet: RecallSheet) -> bool:
-            say(sheet.text().rstrip())
-            return True
-        return confirmed
-    if not sys.stdin.isatty():
-        return None  # the unit refuses with a line asking for --yes
-
-    def ask(sheet: RecallSheet) -> bool:
-        print(sheet.text(), file=sys.stderr)
-        answer = input(f"Set {sheet.unit} by hand as on the sheet, then type 'yes': ")
-        return answer.strip().lower() in ("y", "yes")
-    return ask
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a print the way Ctrl-C does: cleanly, saying what was not finished."""
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _say(quiet: bool) -> Callable[[str], None]:
-    def say(text: str) -> None:
-        if not quiet:
-            print(text, file=sys.stderr, flush=True)
-    return say
