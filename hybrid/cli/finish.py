@@ -9,8 +9,6 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import soundfile as sf
-
 from devices.paths import write_atomic
 from hybrid.audiofile import read_audio
 from hybrid.errors import ConfigError, HybridError
@@ -93,9 +91,11 @@ def run(args: argparse.Namespace) -> int:
     file_format = _file_format(out, settings.bits)
     with progress(f"Finishing {Path(args.input).name}", total=None, quiet=args.json) as bar:
         audio, rate = read_audio(args.input)
-        try:
-            from dsp.finishing import finish
+        import soundfile as sf  # with the dsp stack, loaded only when the command runs
 
+        from dsp.finishing import finish
+
+        try:
             result = finish(audio, rate, settings)
         except ValueError as exc:  # e.g. a loudness target for a silent file
             raise HybridError(f"{args.input}: {exc}") from exc
