@@ -51,9 +51,6 @@ def test_long_programme_streams_in_blocks_without_a_lost_or_repeated_sample(jack
     send = (rng.standard_normal((frames, 2)) * 0.1).astype(np.float32).astype(np.float64)
     with open_interface(jack_config(block_size=128)) as interface:
         capture = interface.playrec(send)
-        # a busy machine may flag the pass (the dummy driver woke late): then it was only kept
-        # because a second pass agreed sample for sample
-        assert interface.last_flags == [] or interface.verified_by_repeat
     shift = int(jack_loop.route(3).delay_samples) + jack_loop.server.period + 128
     want = send[: frames - shift, 0] * np.float32(jack_loop.route(3).gain)
     np.testing.assert_allclose(capture[shift:, 0], want, rtol=1e-6, atol=1e-9)
