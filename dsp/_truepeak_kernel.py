@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from scipy import signal
 
-__all__ = ["STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_1d", "interval_peaks_2d"]
+__all__ = ["STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_2d"]
 
 
 def _halfband_unique_taps(numtaps: int, passband: float) -> np.ndarray:
@@ -81,12 +81,6 @@ def _crest(left: np.float32, centre: np.float32, right: np.float32) -> np.float3
     limit = centre * np.float32(0.05)
     lift = lift if lift < limit else limit
     return centre + crest * lift
-
-
-@njit(cache=True, fastmath=True, error_model="numpy")
-def interval_peaks_1d(x: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
-    """interval_peaks of one channel given as a 1-D array."""
-    return interval_peaks_2d(x.reshape((x.shape[0], 1)), h1, h2)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")

@@ -7,21 +7,12 @@ import math
 import numpy as np
 from scipy import signal
 
-__all__ = ["fractional_delay", "windowed_sinc", "kaiser_beta", "DEFAULT_HALF_TAPS"]
+__all__ = ["fractional_delay", "windowed_sinc", "DEFAULT_HALF_TAPS"]
 
 # 256 taps each side with a 140 dB Kaiser window: flat to within 1e-6 and linear in phase up to
 # 0.9 of Nyquist (20 kHz at 44.1 kHz), so a shift and its inverse null far below -90 dB.
 DEFAULT_HALF_TAPS = 256
 _ATTENUATION_DB = 140.0
-
-
-def kaiser_beta(attenuation_db: float) -> float:
-    """Kaiser's window shape parameter for a stop-band attenuation in dB."""
-    if attenuation_db > 50:
-        return 0.1102 * (attenuation_db - 8.7)
-    if attenuation_db >= 21:
-        return 0.5842 * (attenuation_db - 21) ** 0.4 + 0.07886 * (attenuation_db - 21)
-    return 0.0
 
 
 def windowed_sinc(fraction: float, half_taps: int, cutoff: float = 1.0,
@@ -41,8 +32,9 @@ def windowed_sinc(fraction: float, half_taps: int, cutoff: float = 1.0,
     n = np.arange(2 * half_taps + 1, dtype=np.float64)
     t = n - half_taps - fraction
     half_width = half_taps + 1.0
-    window = np.i0(kaiser_beta(attenuation_db) * np.sqrt(np.clip(1.0 - (t / half_width) ** 2, 0.0, None)))
-    taps = cutoff * np.sinc(cutoff * t) * window / np.i0(kaiser_beta(attenuation_db))
+    beta = signal.kaiser_beta(attenuation_db)
+    window = np.i0(beta * np.sqrt(np.clip(1.0 - (t / half_width) ** 2, 0.0, None)))
+    taps = cutoff * np.sinc(cutoff * t) * window / np.i0(beta)
     return taps / taps.sum()  # exact unity gain at DC
 
 

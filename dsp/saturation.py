@@ -30,13 +30,12 @@ def saturate(audio: np.ndarray, drive_db: float, bias: float = 0.0) -> np.ndarra
 def harmonic_levels_db(audio: np.ndarray, rate: float, f0_hz: float, harmonics: int = 5) -> np.ndarray:
     """Levels in dB of harmonics 1..n of a steady tone (first channel), relative to full scale.
 
-    A Blackman-Harris window over the whole array; meant for checking a sound model, not for metering.
+    A Blackman window over the whole array; meant for checking a sound model, not for metering.
     """
     x = np.asarray(audio, dtype=np.float64)[:, 0]
     n = x.shape[0]
     window = np.blackman(n)
     spectrum = np.abs(np.fft.rfft(x * window)) * 2.0 / window.sum()
-    freqs = np.fft.rfftfreq(n, 1.0 / rate)
     out = []
     for k in range(1, harmonics + 1):
         f = k * f0_hz
@@ -47,5 +46,4 @@ def harmonic_levels_db(audio: np.ndarray, rate: float, f0_hz: float, harmonics: 
         lo, hi = max(0, i - 3), min(len(spectrum), i + 4)
         peak = spectrum[lo:hi].max()
         out.append(20.0 * math.log10(max(peak, 1e-300)))
-    del freqs
     return np.asarray(out)
