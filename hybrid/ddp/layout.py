@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CD_RATE_HZ", "FRAMES_PER_SECOND", "SAMPLES_PER_FRAME", "SECTOR_BYTES", "CdLayout", "CdTrack",
-    "frames_to_msf", "layout_album", "msf_to_frames",
+    "RedBookViolation", "frames_to_msf", "layout_album", "msf_to_frames", "red_book_violations",
 ]
 
 CD_RATE_HZ = 44100
@@ -39,10 +39,6 @@ class CdTrack:
     @property
     def gap_frames(self) -> int:
         return self.index1_frame - self.index0_frame
-
-    @property
-    def padding_samples(self) -> int:
-        return self.length_frames * SAMPLES_PER_FRAME - self.audio_samples
 
 
 @dataclass(frozen=True)
@@ -77,6 +73,35 @@ def layout_album(entries: list[tuple[str, str, str, int, int]]) -> CdLayout:
         tracks.append(CdTrack(number, track_id, title, isrc, index0, index1, length, samples))
         cursor = index1 + length
     return CdLayout(tracks)
+
+
+@dataclass(frozen=True)
+class RedBookViolation:
+    """One broken Red Book rule; `value` is what broke it (a count, a start or a length in frames)."""
+
+    rule: str  # "no_tracks", "track_count", "pregap", "min_track_length", "order", "total_length"
+    track: int | None  # 1-based, for the rules about one track
+    value: float
+
+
+def red_book_violations(starts: list[int], lengths: list[float], leadout: int) -> list[RedBookViolation]:
+    """The Red Book rules on a disc given its tracks' index 1 frames, lengths (frames, may be
+    fractional) and lead-out frame: track count, pregap, shortest track, order, total time."""
+    found: list[RedBookViolation] = []
+    if not starts:
+        return [RedBookViolation("no_tracks", None, 0)]
+    if len(starts) > RED_BOOK_MAX_TRACKS:
+        found.append(RedBookViolation("track_count", None, len(starts)))
+    if starts[0] < PREGAP_FRAMES:
+        found.append(RedBookViolation("pregap", 1, starts[0]))
+    for number, length in enumerate(lengths, start=1):
+        if length < RED_BOOK_MIN_TRACK_S * FRAMES_PER_SECOND:
+            found.append(RedBookViolation("min_track_length", number, length))
+    if any(b <= a for a, b in zip(starts, starts[1:])):
+        found.append(RedBookViolation("order", None, 0))
+    if leadout > RED_BOOK_MAX_TOTAL_FRAMES:
+        found.append(RedBookViolation("total_length", None, leadout))
+    return found
 
 
 def frames_to_msf(frames: int) -> str:

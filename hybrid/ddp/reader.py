@@ -21,6 +21,7 @@ from hybrid.ddp.layout import (
     SAMPLES_PER_FRAME,
     SECTOR_BYTES,
     frames_to_msf,
+    red_book_violations,
 )
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
@@ -227,23 +228,27 @@ def _read_pq(image: DdpImage, path: Path) -> None:
         nxt = image.tracks[i + 1] if i + 1 < len(image.tracks) else None
         end = leadout if nxt is None else (nxt.index0_frame if nxt.index0_frame is not None else nxt.index1_frame)
         track.length_frames = max(0, end - track.index1_frame)
-    if image.tracks and 0 <= image.tracks[0].index1_frame < 150:
-        image.problems.append(f"{path.name}: track 1 starts at {frames_to_msf(image.tracks[0].index1_frame)}; "
-                              "Red Book needs the 2 s pregap")
     _red_book(image, path.name)
 
 
 def _red_book(image: DdpImage, name: str) -> None:
-    """The Red Book rules a plant checks on arrival: track count, shortest track, total time."""
-    if len(image.tracks) > RED_BOOK_MAX_TRACKS:
-        image.problems.append(f"{name}: {len(image.tracks)} tracks; a CD holds at most {RED_BOOK_MAX_TRACKS}")
-    for track in image.tracks:
-        if 0 < track.length_frames < RED_BOOK_MIN_TRACK_S * FRAMES_PER_SECOND:
+    """The Red Book rules a plant checks on arrival: pregap, track count, shortest track, total time."""
+    tracks = image.tracks
+    found = red_book_violations([t.index1_frame for t in tracks], [t.length_frames for t in tracks],
+                                image.leadout_frame)
+    for v in sorted(found, key=lambda v: v.rule != "pregap"):
+        if v.rule == "pregap" and tracks[0].index1_frame >= 0:
+            image.problems.append(f"{name}: track 1 starts at {frames_to_msf(tracks[0].index1_frame)}; "
+                                  "Red Book needs the 2 s pregap")
+        elif v.rule == "track_count":
+            image.problems.append(f"{name}: {len(tracks)} tracks; a CD holds at most {RED_BOOK_MAX_TRACKS}")
+        elif v.rule == "min_track_length" and v.value > 0:
+            track = tracks[v.track - 1]
             image.problems.append(f"{name}: track {track.number} lasts {frames_to_msf(track.length_frames)}; "
                                   f"a CD track must be at least {RED_BOOK_MIN_TRACK_S:.0f} s")
-    if image.leadout_frame > RED_BOOK_MAX_TOTAL_FRAMES:
-        image.problems.append(f"{name}: the disc runs {frames_to_msf(image.leadout_frame)}; a CD holds at most "
-                              f"{frames_to_msf(RED_BOOK_MAX_TOTAL_FRAMES)}")
+        elif v.rule == "total_length":
+            image.problems.append(f"{name}: the disc runs {frames_to_msf(image.leadout_frame)}; a CD holds "
+                                  f"at most {frames_to_msf(RED_BOOK_MAX_TOTAL_FRAMES)}")
 
 
 def _checksum_entry(line: str) -> tuple[str, str] | None:

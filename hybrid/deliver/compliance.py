@@ -15,7 +15,9 @@ from hybrid.ddp.layout import (
     RED_BOOK_MIN_TRACK_S,
     SAMPLES_PER_FRAME,
     CdLayout,
+    RedBookViolation,
     frames_to_msf,
+    red_book_violations,
 )
 
 __all__ = [
@@ -123,33 +125,37 @@ def check_true_peak(true_peak_dbtp: float, ceiling_dbtp: float | None, *, label:
 def check_red_book(layout: CdLayout) -> list[Issue]:
     """Red Book rules on the album's layout: count, length, total time, frame alignment, pregap."""
     issues: list[Issue] = []
-    count = len(layout.tracks)
-    if count == 0:
-        issues.append(Issue("error", "red_book.no_tracks", "cd: the album has no tracks"))
-        return issues
-    if count > RED_BOOK_MAX_TRACKS:
-        issues.append(Issue("error", "red_book.track_count",
-                            f"cd: {count} tracks; a CD holds at most {RED_BOOK_MAX_TRACKS}"))
-    first = layout.tracks[0]
-    if first.index0_frame != 0 or first.gap_frames < 2 * FRAMES_PER_SECOND:
-        issues.append(Issue("error", "red_book.pregap",
-                            f"cd: track 1 starts at {frames_to_msf(first.index1_frame)}; Red Book needs "
-                            "a pregap of at least 00:02:00 from 00:00:00", 1))
-    for track in layout.tracks:
-        seconds = track.audio_samples / (SAMPLES_PER_FRAME * FRAMES_PER_SECOND)
-        if seconds < RED_BOOK_MIN_TRACK_S:
+    tracks = layout.tracks
+    found = red_book_violations([t.index1_frame for t in tracks],
+                                [t.audio_samples / SAMPLES_PER_FRAME for t in tracks],
+                                layout.leadout_frame)
+    if tracks and tracks[0].index0_frame != 0 and not any(v.rule == "pregap" for v in found):
+        found.insert(0, RedBookViolation("pregap", 1, tracks[0].index1_frame))
+    for v in found:
+        if v.rule == "no_tracks":
+            issues.append(Issue("error", "red_book.no_tracks", "cd: the album has no tracks"))
+        elif v.rule == "track_count":
+            issues.append(Issue("error", "red_book.track_count",
+                                f"cd: {len(tracks)} tracks; a CD holds at most {RED_BOOK_MAX_TRACKS}"))
+        elif v.rule == "pregap":
+            issues.append(Issue("error", "red_book.pregap",
+                                f"cd: track 1 starts at {frames_to_msf(tracks[0].index1_frame)}; Red Book "
+                                "needs a pregap of at least 00:02:00 from 00:00:00", 1))
+        elif v.rule == "min_track_length":
+            track = tracks[v.track - 1]
+            seconds = v.value / FRAMES_PER_SECOND
             issues.append(Issue("error", "red_book.min_track_length",
                                 f"cd: track {track.number} '{track.title}' is {seconds:.2f} s; "
                                 f"a CD track must be at least {RED_BOOK_MIN_TRACK_S:.0f} s", track.number))
+        elif v.rule == "order":
+            issues.append(Issue("error", "red_book.frame_alignment", "cd: track starts are not in order"))
+        elif v.rule == "total_length":
+            issues.append(Issue("error", "red_book.total_length",
+                                f"cd: the album runs {frames_to_msf(layout.leadout_frame)}; a CD holds at "
+                                f"most {frames_to_msf(RED_BOOK_MAX_TOTAL_FRAMES)}"))
+    for track in tracks:
         if track.length_frames * SAMPLES_PER_FRAME < track.audio_samples:
             issues.append(Issue("error", "red_book.frame_alignment",
                                 f"cd: track {track.number} does not end on a 588-sample frame boundary",
                                 track.number))
-    starts = [t.index1_frame for t in layout.tracks]
-    if any(b <= a for a, b in zip(starts, starts[1:])):
-        issues.append(Issue("error", "red_book.frame_alignment", "cd: track starts are not in order"))
-    if layout.leadout_frame > RED_BOOK_MAX_TOTAL_FRAMES:
-        issues.append(Issue("error", "red_book.total_length",
-                            f"cd: the album runs {frames_to_msf(layout.leadout_frame)}; a CD holds at most "
-                            f"{frames_to_msf(RED_BOOK_MAX_TOTAL_FRAMES)}"))
     return issues
