@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 
-from devices.errors import ConfigError, DeliverableError
+from devices.errors import AudioFileError, ConfigError, DeliverableError
+from hybrid.audiofile import read_audio
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.cd import CdBuilder
 from hybrid.deliver.hires import HiresBuilder
@@ -105,14 +105,10 @@ def _check_choices(job: RenderJob, names: list[str]) -> None:
 
 
 def _read_capture(track: TrackMaster) -> tuple[np.ndarray, int]:
-    path = Path(track.capture_path)
     try:
-        audio, rate_hz = sf.read(str(path), dtype="float64", always_2d=True)
-    except (sf.LibsndfileError, OSError) as exc:
-        raise DeliverableError(f"track {track.number} '{track.title}': cannot read capture {path}: {exc}") from exc
-    if audio.shape[0] == 0:
-        raise DeliverableError(f"track {track.number} '{track.title}': capture {path} is empty")
-    return audio, int(rate_hz)
+        return read_audio(track.capture_path, what="capture")
+    except AudioFileError as exc:
+        raise DeliverableError(f"track {track.number} '{track.title}': {exc}") from exc
 
 
 def _move_into_place(staging: Path, out_dir: Path, names: list[str]) -> None:

@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from devices.errors import AudioFileError
 from dsp import loudness
 from dsp import qc as qc_measure
 from dsp.spectrum import fractional_octave
 from dsp.truepeak import interval_peaks
+from hybrid.audiofile import read_audio
 from hybrid.report.fmt import get
 from hybrid.report.summary import deliverable_entry, targets
 
@@ -64,15 +66,12 @@ def _resolve(path: Any, base_dir: Path) -> Path | None:
 
 def _read(path: Path | None) -> tuple[np.ndarray, int] | None:
     """Read an audio file for plotting; a missing or unreadable one leaves its curve out."""
-    if path is None or not path.is_file():
+    if path is None:
         return None
-    import soundfile as sf
-
     try:
-        audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
-    except (RuntimeError, sf.LibsndfileError):
+        return read_audio(path, what="plot")
+    except AudioFileError:
         return None
-    return (audio, int(rate)) if audio.shape[0] else None
 
 
 def read_stage(path: Any, base_dir: Path) -> tuple[np.ndarray, int] | None:
