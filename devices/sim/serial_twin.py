@@ -11,7 +11,7 @@ from devices.profile import Parameter, Profile, SerialEncoding
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.serial import FrameReader, ascii_pattern, encode_frame
-from devices.transports.values import from_wire_int, read_value, to_token, to_wire_int
+from devices.transports.values import from_wire_int, parse_token, to_wire_int, token_for
 
 
 class SerialTwin(Twin):
@@ -117,19 +117,13 @@ class SerialTwin(Twin):
             if param is None:
                 return enc.error_format.format(reason=f"unknown code {found['code']}")
             value = self.reported(param)
-            send_index = enc.parameters[param.name].send == "index"
-            token = str(param.index(value)) if send_index else to_token(param, value)
+            token = token_for(param, enc.parameters[param.name], value)
             return enc.reply_format.format(code=found["code"], value=token,
                                            index=param.index(value) if param.detents is not None else "")
         return enc.error_format.format(reason=f"cannot parse {line!r}")
 
     def _parse(self, param: Parameter, groups: dict[str, str | None]) -> float | str:
-        if groups.get("index") is not None:
-            return from_wire_int(param, int(groups["index"] or 0), 16)
-        token = groups.get("value") or ""
-        if self.encoding.parameters[param.name].send == "index":
-            return from_wire_int(param, int(token), 16)
-        return read_value(param, token)
+        return parse_token(param, self.encoding.parameters[param.name], groups)
 
     # ------------------------------------------------------------------ binary
 

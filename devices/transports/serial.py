@@ -9,7 +9,7 @@ from typing import Any
 from devices.errors import MissingDependencyError, TransportError
 from devices.profile import BinaryFraming, Parameter, SerialEncoding, Value
 from devices.transports.base import NoReply, Remote, Transport
-from devices.transports.values import from_wire_int, read_value, to_token, to_wire_int
+from devices.transports.values import from_wire_int, parse_token, to_wire_int, token_for
 
 _PARITY = {"none": "N", "even": "E", "odd": "O"}
 
@@ -252,13 +252,8 @@ class SerialRemote(Remote):
             found = reply_re.match(text)
             if found is None:
                 raise NoReply(f"garbled reply {text!r}")
-            groups = found.groupdict()
             try:
-                if groups.get("index") is not None:
-                    return from_wire_int(param, int(groups["index"]), 16)
-                if self.encoding.parameters[param.name].send == "index":
-                    return from_wire_int(param, int(groups["value"]), 16)
-                return read_value(param, groups["value"])
+                return parse_token(param, enc, found.groupdict())
             except ValueError:
                 raise NoReply(f"garbled reply {text!r}") from None
 
@@ -267,8 +262,7 @@ class SerialRemote(Remote):
     def _command(self, template: str, code: str, param: Parameter, value: Value | None) -> bytes:
         fields: dict[str, Any] = {"code": code}
         if value is not None:
-            send_index = self.encoding.parameters[param.name].send == "index"
-            fields["value"] = str(param.index(value)) if send_index else to_token(param, value)
+            fields["value"] = token_for(param, self.encoding.parameters[param.name], value)
             fields["index"] = str(param.index(value)) if param.detents is not None else ""
         text = template.format(**fields) + self.encoding.terminator
         return text.encode("ascii")

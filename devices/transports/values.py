@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from devices.profile import Parameter, Value
+from devices.profile import Parameter, SerialParam, Value
 
 # OSC floats are 32-bit: 0.7 comes back as 0.699999988; a reply within this of a detent is that detent
 _SAME_RELATIVE = 1e-5
@@ -41,6 +41,22 @@ def to_token(param: Parameter, value: Value) -> str:
         return value.upper()
     text = f"{value:.6g}"
     return text
+
+
+def token_for(param: Parameter, enc: SerialParam, value: Value) -> str:
+    """The {value} word of a serial command or reply: the detent number when the unit wants indices."""
+    return str(param.index(value)) if enc.send == "index" else to_token(param, value)
+
+
+def parse_token(param: Parameter, enc: SerialParam, groups: dict[str, str | None]) -> Value:
+    """The value a matched serial command or reply names (its {index} or {value} group); ValueError if none."""
+    index = groups.get("index")
+    if index is not None:
+        return from_wire_int(param, int(index), 16)
+    token = groups.get("value") or ""
+    if enc.send == "index":
+        return from_wire_int(param, int(token), 16)
+    return read_value(param, token)
 
 
 def wire_bits_max(bits: int) -> int:
