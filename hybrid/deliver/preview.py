@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from devices.errors import ConfigError
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.job import TrackMaster
 
@@ -21,13 +20,10 @@ class PreviewBuilder(TargetBuilder):
 
     @property
     def extension(self) -> str:  # type: ignore[override]
-        fmt = self.job.preview_format
-        if fmt not in PREVIEW_FORMATS:
-            raise ConfigError(None, "preview_format", fmt, f"allowed: {', '.join(PREVIEW_FORMATS)}")
-        return fmt
+        return self.job.preview_format  # renderer._check_choices refused any other
 
     def rate_for(self, source_rate_hz: int) -> int:
-        return self.job.streaming_rate_hz if self.job.streaming_rate_hz in (44100, 48000) else 44100
+        return self.job.streaming_rate_hz
 
     def write(self, path: Path, pcm: np.ndarray, rate_hz: int, track: TrackMaster) -> None:
         fmt, subtype = PREVIEW_FORMATS[self.extension]

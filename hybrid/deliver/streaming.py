@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from devices.errors import ConfigError
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.job import TrackMaster
 from hybrid.deliver.platforms import loudness_issues, playback_changes
@@ -20,10 +19,7 @@ class StreamingBuilder(TargetBuilder):
     default_ceiling_dbtp = -1.0  # AES TD1008 and the platforms' own guidance
 
     def rate_for(self, source_rate_hz: int) -> int:
-        rate = self.job.streaming_rate_hz
-        if rate not in STREAMING_RATES_HZ:
-            raise ConfigError(None, "streaming_rate_hz", rate, "allowed: 44100 or 48000")
-        return rate
+        return self.job.streaming_rate_hz  # renderer._check_choices refused any other
 
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
         peak = entry["true_peak_dbtp"] if entry["true_peak_dbtp"] is not None else float("-inf")
