@@ -7,7 +7,7 @@ import numpy as np
 from dsp._audio import as_frames
 from dsp._dither_kernel import shaped_quantise, tpdf_quantise
 
-__all__ = ["BITS", "DITHERS", "to_pcm"]
+__all__ = ["BITS", "DITHERS", "check_word_length", "to_pcm"]
 
 BITS = (16, 24, 32)
 DITHERS = ("tpdf", "shaped", "none")
@@ -16,6 +16,14 @@ DITHERS = ("tpdf", "shaped", "none")
 # (designed at 44.1 kHz): it lowers the noise around 2-5 kHz where the ear is keenest and moves
 # it above 15 kHz, for about 10 dB less audible noise than flat TPDF.
 _SHAPER = np.array([1.623, -0.982, 0.109])
+
+
+def check_word_length(bits: int, dither: str) -> None:
+    """ValueError unless bits is 16, 24 or 32 and dither one of tpdf, shaped, none."""
+    if bits not in BITS:
+        raise ValueError(f"bits {bits!r} is not allowed; one of 16, 24, 32 is")
+    if dither not in DITHERS:
+        raise ValueError(f"dither {dither!r} is not allowed; one of tpdf, shaped, none is")
 
 
 def to_pcm(audio: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None = None) -> np.ndarray:
@@ -28,10 +36,7 @@ def to_pcm(audio: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None 
     rounding, which distorts quiet signals). Samples beyond full scale clip to the integer range.
     """
     frames = as_frames(audio)
-    if bits not in BITS:
-        raise ValueError(f"bits {bits!r} is not allowed; one of 16, 24, 32 is")
-    if dither not in DITHERS:
-        raise ValueError(f"dither {dither!r} is not allowed; one of tpdf, shaped, none is")
+    check_word_length(bits, dither)
     if bits == 32:
         return np.ascontiguousarray(frames, dtype=np.float32)
     full_scale = float(2 ** (bits - 1))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames, check_rate
-from dsp.dither import BITS, DITHERS, to_pcm
-from dsp.limiter import limit, limiter_peaks
+from dsp.dither import check_word_length, to_pcm
+from dsp.limiter import check_ceiling, limit, limiter_peaks
 from dsp.loudness import measure
 from dsp.resample import resample
+from dsp.truepeak import db_or_none
 
 __all__ = ["FinishResult", "FinishSettings", "finish"]
 
@@ -33,17 +34,13 @@ class FinishSettings:
     limiter: bool = True
 
     def __post_init__(self) -> None:
-        if not -60.0 <= self.ceiling_dbtp <= 0.0:
-            raise ValueError(f"ceiling_dbtp {self.ceiling_dbtp!r} is not allowed; -60.0 to 0.0 dBTP is")
+        check_ceiling(self.ceiling_dbtp)
         if self.lufs_target is not None and not -60.0 <= self.lufs_target <= 0.0:
             # Above the -70 LUFS gate with room to spare, so the result always has a loudness.
             raise ValueError(f"lufs_target {self.lufs_target!r} is not allowed; -60.0 to 0.0 LUFS is")
         if self.rate_hz is not None:
             check_rate(self.rate_hz)
-        if self.bits not in BITS:
-            raise ValueError(f"bits {self.bits!r} is not allowed; one of 16, 24, 32 is")
-        if self.dither not in DITHERS:
-            raise ValueError(f"dither {self.dither!r} is not allowed; one of tpdf, shaped, none is")
+        check_word_length(self.bits, self.dither)
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ def _limited(
     scale = 10.0 ** (gain_db / 20.0)
     if not settings.limiter:
         top = float(np.max(peaks)) * scale if peaks.size else 0.0
-        peak = float(20.0 * np.log10(top)) if top > 0.0 else None
+        peak = db_or_none(top)
         return (audio * scale if gain_db != 0.0 else audio), np.zeros(audio.shape[0]), peak
     gained = audio * scale if gain_db != 0.0 else audio
     result = limit(gained, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks * scale)

@@ -8,9 +8,9 @@ import numpy as np
 
 from dsp._audio import as_frames
 from dsp._limiter_kernel import gain_curve, nyquist_envelope, required_gain, stretches
-from dsp.truepeak import interval_peaks
+from dsp.truepeak import db_or_none, interval_peaks
 
-__all__ = ["LimiterResult", "limit", "limiter_peaks"]
+__all__ = ["LimiterResult", "check_ceiling", "limit", "limiter_peaks"]
 
 # Aim a hair under the ceiling: the detector reads tones within +0.03/-0.01 dB, and dense programme
 # within about 0.08 dB of an ideal (FFT) reconstruction; a 0.05 dB aim keeps the output within 0.1 dB
@@ -65,9 +65,14 @@ def _coefficient(time_ms: float, rate: int) -> float:
     return float(np.exp(-1000.0 / (time_ms * rate)))
 
 
-def _check_times(lookahead_ms: float, attack_ms: float, release_ms: float, ceiling_dbtp: float) -> None:
+def check_ceiling(ceiling_dbtp: float) -> None:
+    """ValueError unless the ceiling is one a limiter can hold: -60 to 0 dBTP."""
     if not -60.0 <= ceiling_dbtp <= 0.0:
         raise ValueError(f"ceiling_dbtp {ceiling_dbtp!r} is not allowed; -60.0 to 0.0 dBTP is")
+
+
+def _check_times(lookahead_ms: float, attack_ms: float, release_ms: float, ceiling_dbtp: float) -> None:
+    check_ceiling(ceiling_dbtp)
     if not 0.1 <= lookahead_ms <= 50.0:
         raise ValueError(f"lookahead_ms {lookahead_ms!r} is not allowed; 0.1 to 50 ms is")
     if not 0.1 <= attack_ms <= lookahead_ms:
@@ -126,7 +131,7 @@ def limit(
         raise ValueError(f"peaks must be shaped ({length},) like the audio's frames; got {peaks.shape}")
     if length == 0 or float(np.max(peaks)) <= ceiling:
         top = float(np.max(peaks)) if length else 0.0
-        return LimiterResult(source.copy(), np.zeros(length), 0.0, _db_or_none(top))
+        return LimiterResult(source.copy(), np.zeros(length), 0.0, db_or_none(top))
 
     aim = ceiling * 10.0 ** (-_AIM_DB / 20.0)
     required = required_gain(np.ascontiguousarray(peaks, dtype=np.float64), aim)
@@ -157,8 +162,4 @@ def limit(
         raise RuntimeError("limiter did not converge under its ceiling")
 
     gain_db = 20.0 * np.log10(gain)  # exactly 0.0 where the gain is 1; gain is never 0
-    return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), _db_or_none(float(np.max(out_peaks))))
-
-
-def _db_or_none(linear: float) -> float | None:
-    return float(20.0 * np.log10(linear)) if linear > 0.0 else None
+    return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), db_or_none(float(np.max(out_peaks))))

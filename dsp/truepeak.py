@@ -7,12 +7,17 @@ import numpy as np
 from dsp._audio import as_frames
 from dsp._truepeak_kernel import STAGE1_TAPS, STAGE2_TAPS, interval_peaks_2d
 
-__all__ = ["interval_peaks", "sample_peak_dbfs", "true_peak_dbtp", "to_db"]
+__all__ = ["db_or_none", "interval_peaks", "sample_peak_dbfs", "true_peak_dbtp", "to_db"]
 
 
 def to_db(linear: float) -> float:
     """20 log10 of a linear amplitude; -inf for zero."""
     return float(20.0 * np.log10(linear)) if linear > 0.0 else float("-inf")
+
+
+def db_or_none(linear: float) -> float | None:
+    """20 log10 of a linear amplitude; None for zero (a reading that is undefined, e.g. silence)."""
+    return to_db(linear) if linear > 0.0 else None
 
 
 def sample_peak_dbfs(audio: np.ndarray) -> float:

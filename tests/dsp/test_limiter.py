@@ -10,16 +10,9 @@ from scipy import signal
 
 from dsp.limiter import limit
 from hybrid.demo import SONGS, render_song
+from tests.dsp.reference import reference_true_peak_dbtp
 
 CEILING_DBTP = -1.0
-
-
-def reference_true_peak_dbtp(audio: np.ndarray) -> float:
-    """Independent reference: 16x by FFT (an ideal band-limited reconstruction up to Nyquist),
-    with 2048 zeros either side so the FFT's circular wrap cannot touch the programme."""
-    padded = np.pad(audio, ((2048, 2048), (0, 0)))
-    upsampled = signal.resample(padded, 16 * padded.shape[0], axis=0)
-    return float(20.0 * np.log10(np.max(np.abs(upsampled))))
 
 
 @functools.lru_cache(maxsize=4)

@@ -16,17 +16,10 @@ from scipy import signal
 
 from dsp.limiter import limit
 from hybrid.demo import SONGS, render_song
+from tests.dsp.reference import reference_true_peak_dbtp
 
 CEILING_DBTP = -1.0
 RATES = (44100, 48000, 96000)
-
-
-def reference_true_peak_dbtp(audio: np.ndarray) -> float:
-    """Independent reference: 16x by FFT over the whole excerpt (an ideal band-limited
-    reconstruction), 4096 zeros either side so the circular wrap cannot touch the programme."""
-    padded = np.pad(audio, ((4096, 4096), (0, 0)))
-    upsampled = signal.resample(padded, 16 * padded.shape[0], axis=0)
-    return float(20.0 * np.log10(np.max(np.abs(upsampled))))
 
 
 def _driven(audio: np.ndarray, over_full_scale_db: float) -> np.ndarray:
