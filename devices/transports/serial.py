@@ -9,7 +9,7 @@ from typing import Any
 from devices.errors import MissingDependencyError, TransportError
 from devices.profile import BinaryFraming, Parameter, SerialEncoding, Value
 from devices.transports.base import NoReply, Remote, Transport
-from devices.transports.values import from_wire_int, parse_token, to_wire_int, token_for
+from devices.transports.values import from_wire_int, parse_token, to_wire_int, token_for, wire_tolerance
 
 _PARITY = {"none": "N", "even": "E", "odd": "O"}
 
@@ -268,12 +268,12 @@ class SerialRemote(Remote):
         return text.encode("ascii")
 
     def tolerance(self, param: Parameter) -> float:
+        if self.encoding.framing == "binary":
+            return wire_tolerance(param, 16)
         if param.detents is not None or param.spec.range is None:
             return 0.0
-        # a 6-significant-digit token, or a 16-bit binary value
+        # a 6-significant-digit token
         low, high = param.spec.range
-        if self.encoding.framing == "binary":
-            return (high - low) / 65535
         return 1e-5 * max(abs(low), abs(high), 1.0)
 
 
