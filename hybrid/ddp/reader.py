@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import soundfile as sf
 
 from devices.errors import ConfigError, DeliverableError
+from devices.paths import write_atomic
 from hybrid.ddp.cdtext import CdText, decode_packs
 from hybrid.ddp.fields import DDPID_FIELDS, MAP_FIELDS, PQ_FIELDS, unpack
 from hybrid.ddp.layout import (
@@ -327,8 +329,8 @@ def extract_tracks(image: DdpImage, out_dir: str | Path) -> list[Path]:
         start = track.index1_frame * SAMPLES_PER_FRAME
         stop = start + track.length_frames * SAMPLES_PER_FRAME
         path = out_dir / f"{track.number:02d}.wav"
-        tmp = out_dir / f".{track.number:02d}.wav.tmp"
-        sf.write(str(tmp), np.asarray(samples[start:stop]), 44100, subtype="PCM_16", format="WAV")
-        tmp.replace(path)
+        wav = io.BytesIO()
+        sf.write(wav, np.asarray(samples[start:stop]), 44100, subtype="PCM_16", format="WAV")
+        write_atomic(path, wav.getvalue())
         written.append(path)
     return written

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from devices.paths import make_staging_dir
 from hybrid.ddp.cdtext import CdText, encode_packs
 from hybrid.ddp.fields import DDPID_FIELDS, MAP_FIELDS, PQ_FIELDS, pack
 from hybrid.ddp.layout import FRAMES_PER_SECOND, SAMPLES_PER_FRAME, SECTOR_BYTES, CdLayout
@@ -84,9 +85,7 @@ def write_ddp(folder: Path, layout: CdLayout, wav_paths: list[Path], *, upc_ean:
     if len(wav_paths) != len(layout.tracks):
         raise ValueError(f"{len(wav_paths)} WAVs for {len(layout.tracks)} tracks")
     folder = Path(folder)
-    staging = folder.with_name(f".{folder.name}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = make_staging_dir(folder.parent, prefix=f".{folder.name}-")
     try:
         sums: dict[str, str] = {}
         sums[IMAGE_NAME] = _write_image(staging / IMAGE_NAME, layout, wav_paths)

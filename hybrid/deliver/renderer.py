@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from devices.errors import AudioFileError, ConfigError, DeliverableError
+from devices.paths import make_staging_dir
 from hybrid.audiofile import read_audio
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.cd import CdBuilder
@@ -46,7 +46,7 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
+        staging = make_staging_dir(out_dir, prefix=".render-")
     except OSError as exc:
         raise DeliverableError(f"{out_dir}: cannot write deliverables there ({exc.strerror or exc})") from exc
     try:

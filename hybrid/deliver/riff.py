@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 import struct
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["Bext", "info_chunk", "insert_chunks", "parse_bext", "parse_info", "read_chunks"]
 
@@ -136,29 +139,44 @@ def insert_chunks(path: str | Path, new: list[tuple[bytes, bytes]]) -> None:
     """
     path = Path(path)
     replaced = {cid for cid, _ in new}
-    tmp = path.with_name(f".{path.name}.chunks.tmp")
-    with open(path, "rb") as src, open(tmp, "wb") as dst:
-        dst.write(b"RIFF\0\0\0\0WAVE")
-        for cid, offset, size in _chunks(src):
-            if cid in replaced:
-                continue
-            if cid == b"data":
-                for new_id, body in new:
-                    dst.write(new_id + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b""))
-            src.seek(offset - 8)
-            remaining = 8 + size + (size % 2)
-            while remaining:
-                block = src.read(min(_COPY_BLOCK, remaining))
-                if not block and remaining == 1 and size % 2:
-                    dst.write(b"\0")  # the pad byte some writers leave out at the very end
-                    break
-                if not block:
-                    raise ValueError(f"{path.name}: the {cid!r} chunk runs past the end of the file")
-                dst.write(block)
-                remaining -= len(block)
-        riff_size = dst.tell() - 8
-        if riff_size > 0xFFFFFFFF:
-            raise ValueError(f"{path.name}: over 4 GiB, needs RF64")
-        dst.seek(4)
-        dst.write(struct.pack("<I", riff_size))
-    os.replace(tmp, path)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        os.fchmod(fd, mode)  # the WAV keeps its mode, not mkstemp's 0600
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            _rewrite(path, src, dst, new, replaced)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _rewrite(path: Path, src: BinaryIO, dst: BinaryIO, new: list[tuple[bytes, bytes]],
+             replaced: set[bytes]) -> None:
+    """Copy src to dst with `new` chunks before `data` and the `replaced` ids left out."""
+    dst.write(b"RIFF\0\0\0\0WAVE")
+    for cid, offset, size in _chunks(src):
+        if cid in replaced:
+            continue
+        if cid == b"data":
+            for new_id, body in new:
+                dst.write(new_id + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b""))
+        src.seek(offset - 8)
+        remaining = 8 + size + (size % 2)
+        while remaining:
+            block = src.read(min(_COPY_BLOCK, remaining))
+            if not block and remaining == 1 and size % 2:
+                dst.write(b"\0")  # the pad byte some writers leave out at the very end
+                break
+            if not block:
+                raise ValueError(f"{path.name}: the {cid!r} chunk runs past the end of the file")
+            dst.write(block)
+            remaining -= len(block)
+    riff_size = dst.tell() - 8
+    if riff_size > 0xFFFFFFFF:
+        raise ValueError(f"{path.name}: over 4 GiB, needs RF64")
+    dst.seek(4)
+    dst.write(struct.pack("<I", riff_size))
