@@ -89,7 +89,7 @@ class PortAudioInterface:
     again: a clean pass is kept, and so is a flagged pass whose capture agrees sample for sample
     with the previous flagged one (nothing was lost: see playrec); after three passes without
     either, AudioError. on_dropout: stop fails at the first flag. An irregular stream clock is
-    logged (clock_warnings), not failed.
+    logged, not failed.
     """
 
     def __init__(self, config: SoundDeviceInterfaceConfig) -> None:
@@ -108,9 +108,7 @@ class PortAudioInterface:
         self._check_settings()
         self._closed = False
         self.last_flags: list[str] = []
-        self.clock_warnings: list[str] = []
         self.verified_by_repeat = False
-        self.passes = 0
 
     def _check_settings(self) -> None:
         try:
@@ -128,7 +126,7 @@ class PortAudioInterface:
             raise AudioError(f"audio device {self.device_name!r} is closed")
         # no float32 copy of the programme: each block is converted as the callback sends it
         send = check_send(send, self.channels)
-        self.last_flags, self.clock_warnings, self.verified_by_repeat = [], [], False
+        self.last_flags, self.verified_by_repeat = [], False
         attempts = _RETRY_PASSES if self.config.on_dropout == "retry" else 1
         flagged: np.ndarray | None = None
         problem = ""
@@ -187,7 +185,6 @@ class PortAudioInterface:
                                dtype="float32", callback=callback, finished_callback=done.set)
         except sd.PortAudioError as exc:
             raise AudioError(f"could not open audio device {self.device_name!r}: {exc}") from exc
-        self.passes += 1
         with stream:
             finished = done.wait(frames / self.sample_rate + _STALL_MARGIN_S)
             if not finished:
@@ -206,7 +203,6 @@ class PortAudioInterface:
             # the clock without losing a sample; lost blocks show as flags, and in a print as the
             # post-roll pilot arriving late (calibration.pilot.check)
             log.warning("audio clock irregular on %s: %s", self.device_name, gap)
-            self.clock_warnings.append(gap)
         return _Pass(capture, "")
 
     def close(self) -> None:
