@@ -19,6 +19,7 @@ from devices.recall_sheet import RecallSheet
 from devices.rig import Rig
 from dsp.meter import analyze
 from dsp.resample import resample
+from hybrid.audiofile import read_audio
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
 from hybrid.session.model import RevisionFile, Track
@@ -230,14 +231,7 @@ def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[Sourc
 
 def _read_mix(source: Source, rate: int, sends: int) -> tuple[np.ndarray, np.ndarray]:
     """The mix as sent (interface rate, one column per send) and as it is (for its own measurements)."""
-    try:
-        original, _ = sf.read(str(source.path), dtype="float64", always_2d=True)
-    except (RuntimeError, sf.LibsndfileError, OSError) as exc:
-        raise ConfigError(source.path, f"tracks.{source.track.id}.source", str(source.path),
-                          f"it must be an audio file soundfile can read (WAV, AIFF, FLAC): {exc}") from None
-    if not np.all(np.isfinite(original)):
-        raise ConfigError(source.path, f"tracks.{source.track.id}.source", str(source.path),
-                          "the mix holds NaN or infinite samples")
+    original, _ = read_audio(source.path, f"track {source.track.id}")
     audio = original if source.rate == rate else resample(original, source.rate, rate)
     if audio.shape[1] == 1 and sends > 1:
         audio = np.repeat(audio, sends, axis=1)
