@@ -15,7 +15,7 @@ from dsp.spectrum import spectral_balance
 from dsp.truepeak import interval_peaks
 from hybrid.audiofile import read_audio
 
-__all__ = ["Finding", "MixEvaluation", "SEVERITIES", "evaluate", "evaluate_file"]
+__all__ = ["Finding", "MixEvaluation", "SEVERITIES", "evaluate", "evaluate_file", "json_safe"]
 
 # "problem": ask the mix engineer for a revised mix; "warning": worth a listen and a word; "info": noted.
 SEVERITIES = ("problem", "warning", "info")
@@ -70,26 +70,31 @@ class MixEvaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types only: numpy numbers become floats, non-finite ones None."""
-        return _plain({
+        return json_safe({
             "file": self.name, "sample_rate": self.sample_rate, "channels": self.channels,
             "duration_s": round(self.duration_s, 3), "ready": self.ready, "verdict": self.verdict,
             "findings": [f.to_dict() for f in self.findings], "measurements": self.measurements,
         })
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """Plain JSON: non-finite numbers become None (valid JSON for browsers and other tools),
+    numpy scalars and arrays become numbers and lists, paths become strings."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return float(value) if np.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
     return value
-
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from hybrid.paths import write_json_atomic, write_text_atomic
 from hybrid.report.html import Figure, render_html
@@ -37,7 +34,9 @@ def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True,
     doc["report"] = {**(doc.get("report") if isinstance(doc.get("report"), dict) else {}),
                      "format": REPORT_FORMAT,
                      "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
-    doc = _json_safe(doc)
+    from hybrid.qc import json_safe  # loads dsp only when a report is made
+
+    doc = json_safe(doc)
     figures = build_figures(doc) if plots else []
     text = render_text(doc)
     html = render_html(doc, figures)
@@ -121,23 +120,3 @@ def build_figures(doc: dict[str, Any]) -> list[Figure]:
     if targets(doc) and rows:
         figures.append(Figure("album", "Loudness and true peak per track and stage", plots.album_png(rows)))
     return figures
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain JSON: non-finite numbers become None (valid JSON for browsers and other tools),
-    numpy scalars become numbers, paths become strings."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _json_safe(value.tolist())
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(float(value)) else None
-    if isinstance(value, Path):
-        return str(value)
-    return value
