@@ -217,10 +217,6 @@ class Parameter:
         return self.spec.unit
 
     @property
-    def is_stepped(self) -> bool:
-        return self.detents is not None
-
-    @property
     def default(self) -> Value:
         return self.spec.default
 
@@ -278,12 +274,6 @@ class Parameter:
         """The detent number (0-based) of an already coerced value."""
         assert self.detents is not None, f"{self.name} has no detents"
         return self.detents.index(value)
-
-    def at_index(self, index: int) -> Value:
-        assert self.detents is not None, f"{self.name} has no detents"
-        if not 0 <= index < len(self.detents):
-            raise IndexError(index)
-        return self.detents[index]
 
     def to_fraction(self, value: float) -> float:
         """Where a continuous value sits on the knob's travel, 0..1, following the law."""

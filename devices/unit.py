@@ -108,10 +108,6 @@ class Unit:
     def is_manual(self) -> bool:
         return isinstance(self.remote, ManualRemote)
 
-    @property
-    def last_recalled(self) -> dict[str, Value] | None:
-        return dict(self._last_recalled) if self._last_recalled is not None else None
-
     def validate(self, settings: dict[str, Any]) -> tuple[dict[str, Value], list[str]]:
         """Every parameter coerced and complete (missing ones at the profile's default); nothing is sent."""
         coerced, notes = self.profile.validate(settings, self.name)

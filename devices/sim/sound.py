@@ -192,12 +192,11 @@ class BusCompSound(UnitSound):
             release_ms="auto" if release == "auto" else float(release) * 1000.0, knee_db=6.0,
             makeup_db=_db(s["makeup_db"]), sidechain_hpf_hz=None if hpf == "off" else float(hpf),
             mix=float(s["mix_pct"]) / 100.0)
-        self.last_reduction_db = np.zeros(0)
 
     def _dynamics(self, block: np.ndarray) -> np.ndarray:
         if self.comp.mix == 0.0:
             return block  # the dry path only: the VCA is out of the signal
-        out, self.last_reduction_db = self.comp.process(block)
+        out, _ = self.comp.process(block)
         return out
 
 
