@@ -152,14 +152,6 @@ class SimRig:
         with self._process_lock:
             self._sounds.clear()
 
-    def latency_samples(self, rate: int) -> float:
-        """The units' own latency in the chain, in samples at rate (what calibration should find added)."""
-        total = 0.0
-        for twin in self.twins.values():
-            if twin.profile.sim is not None:
-                total += twin.profile.sim.latency_ms * rate / 1000.0
-        return total
-
     def flush(self) -> None:
         for twin in self.twins.values():
             twin.panel.flush()
