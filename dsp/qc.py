@@ -17,7 +17,7 @@ __all__ = [
     "Click", "ClipRun", "Edges", "Hum", "NoiseFloor",
     "balance_db", "clicks", "clipped_runs", "correlation", "correlation_over_time", "crest_factor_db",
     "dc_offset_dbfs", "edges", "hum", "level_over_time_dbfs", "mono_fold_loss_db", "noise_floor",
-    "peaks_at_ceiling_per_min", "rms_dbfs",
+    "peaks_at_ceiling_per_min", "rms_dbfs", "runs",
 ]
 
 _SILENCE_DB = -150.0  # what we report instead of -inf for a window of digital silence
@@ -48,7 +48,7 @@ def _envelope(x: np.ndarray) -> np.ndarray:
     return env
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start indices and lengths of the runs of True in a 1-D mask."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     starts = np.flatnonzero(edges == 1)
@@ -83,7 +83,7 @@ def clipped_runs(audio: np.ndarray, min_run: int = 3, threshold_dbfs: float = -0
         col = x[:, ch]
         hot = np.abs(col) >= level
         flat_pair = hot[1:] & hot[:-1] & (np.abs(np.diff(col)) <= flat_tolerance)
-        starts, lengths = _runs(flat_pair)
+        starts, lengths = runs(flat_pair)
         for start, pairs in zip(starts, lengths):
             if pairs + 1 >= min_run:
                 found.append(ClipRun(ch, int(start), int(pairs + 1)))

@@ -250,7 +250,7 @@ def _stereo(x: np.ndarray, rate: int, m: dict, shared: _Shared) -> list[Finding]
                            "check the widest elements in mono"))
     times, series = measure.correlation_over_time(x, rate, 0.4, 0.1)
     negative = np.nan_to_num(series, nan=1.0) < -0.3
-    starts, lengths = measure._runs(negative)
+    starts, lengths = measure.runs(negative)
     # Windows 0.1 s apart: 10 in a row is a second of out-of-phase sound.
     long_runs = [(s, n) for s, n in zip(starts, lengths) if n >= 10]
     if long_runs:

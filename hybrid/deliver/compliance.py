@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from dsp.qc import runs
 from hybrid.ddp.layout import (
     FRAMES_PER_SECOND,
     RED_BOOK_MAX_TOTAL_FRAMES,
@@ -91,11 +92,8 @@ def clipped_samples(pcm: np.ndarray, bits: int) -> int:
     for column in at_full.T:
         if not column.any():
             continue
-        edges = np.diff(np.concatenate(([0], column.astype(np.int8), [0])))
-        starts = np.flatnonzero(edges == 1)
-        ends = np.flatnonzero(edges == -1)
-        runs = ends - starts
-        count += int(runs[runs >= CLIP_RUN_SAMPLES].sum())
+        _, lengths = runs(column)
+        count += int(lengths[lengths >= CLIP_RUN_SAMPLES].sum())
     return count
 
 

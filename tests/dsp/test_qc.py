@@ -55,7 +55,7 @@ def test_clipped_runs_of_a_clipped_sine_match_a_direct_count() -> None:
     clipped = np.clip(raw, -1.0, 1.0)[:, None]
     runs = qc.clipped_runs(clipped)
     # Independent count: runs of samples where the unclipped sine was at or beyond full scale.
-    expected = [(int(s), int(n)) for s, n in zip(*qc._runs(np.abs(raw) >= 1.0)) if n >= 3]
+    expected = [(int(s), int(n)) for s, n in zip(*qc.runs(np.abs(raw) >= 1.0)) if n >= 3]
     assert [(r.start_frame, r.length_samples) for r in runs] == expected
     assert len(runs) == 100  # two flat tops per cycle, 50 cycles
 
