@@ -71,8 +71,10 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
     rig = session_rig(session)
     catalog = _checked_catalog(session, revision, rig)
     tracks = session.resolve_tracks(request.tracks)
-    notes = _check_sources(session, tracks, request.allow_changed_sources) + _check_rig(session)
-    sources = _load_sources(session, tracks, rig)
+    source_notes, found = _check_sources(session, tracks, request.allow_changed_sources)
+    rig_notes, rig_sha256 = _check_rig(session)
+    notes = source_notes + rig_notes
+    sources = _load_sources(session, tracks, rig, found)
     for note in notes:  # said once every input is known to be usable
         say(f"note: {note}")
 
@@ -136,7 +138,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
 
         write_report(staging, data)
         write_json_atomic(staging / PROVENANCE, provenance(session, revision, rig, record, readiness, recalls,
-                                                             sources, captures, started_at, notes))
+                                                             sources, captures, started_at, notes, rig_sha256))
         _advance(bar)
         stage = "seal"
         say("sealing: manifest of SHA-256 hashes, then the folder moves into place")
@@ -180,10 +182,13 @@ def _checked_catalog(session: Session, revision: RevisionFile, rig: Rig) -> Unit
     return catalog
 
 
-def _check_sources(session: Session, tracks: list[Track], allow_changed: bool) -> list[str]:
-    """A missing mix stops the print; a changed one is said before anything is played."""
+def _check_sources(session: Session, tracks: list[Track], allow_changed: bool) -> tuple[list[str], dict[str, str]]:
+    """A missing mix stops the print; a changed one is said before anything is played.
+
+    Returns the notes and each track's SHA-256 as found now (the mix that will be printed)."""
     notes = []
     changed = []
+    found: dict[str, str] = {}
     for check in session.check_sources([t.id for t in tracks]):
         if check.found_sha256 is None:
             raise ConfigError(check.path, f"tracks.{check.track_id}.source", str(check.path), check.problem
@@ -191,25 +196,29 @@ def _check_sources(session: Session, tracks: list[Track], allow_changed: bool) -
         if not check.ok:
             changed.append(f"{check.track_id} ({check.path}: SHA-256 {check.found_sha256[:12]}..., "
                            f"was {check.expected_sha256[:12]}...)")
+        found[check.track_id] = check.found_sha256
     if changed and not allow_changed:
         raise SessionError("the mix changed since the session was made: " + "; ".join(changed)
                            + "; print with --allow-changed-sources to print the new mix anyway")
     notes += [f"printed a changed mix: {c}" for c in changed]
-    return notes
+    return notes, found
 
 
-def _check_rig(session: Session) -> list[str]:
-    """A rig file edited since the session was made is printed with, and said (print.json keeps both hashes)."""
+def _check_rig(session: Session) -> tuple[list[str], str]:
+    """A rig file edited since the session was made is printed with, and said (print.json keeps both hashes).
+
+    Returns the notes and the rig file's SHA-256 as found now."""
     from devices.rig import default_rig_path
 
     path = Path(session.info.rig.path) if session.info.rig.path else default_rig_path()
-    if sha256_file(path) != session.info.rig.sha256:
+    now = sha256_file(path)
+    if now != session.info.rig.sha256:
         return [f"the rig file {path} changed since the session was made (its routing, units or calibration "
-                "policy may differ)"]
-    return []
+                "policy may differ)"], now
+    return [], now
 
 
-def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[Source]:
+def _load_sources(session: Session, tracks: list[Track], rig: Rig, found: dict[str, str]) -> list[Source]:
     """Check every mix before the gear is touched: readable audio, mono or one channel per send."""
     sends = len(rig.interface.send_channels)
     positions = {t.id: n for n, t in enumerate(session.info.tracks, 1)}
@@ -225,7 +234,7 @@ def _load_sources(session: Session, tracks: list[Track], rig: Rig) -> list[Sourc
             raise ConfigError(path, f"tracks.{track.id}.channels", info.channels,
                               f"the rig sends {sends} channel(s); a mix must be mono or {sends} channels")
         out.append(Source(track, positions[track.id], path, track.sha256, int(info.samplerate), int(info.frames),
-                          int(info.channels)))
+                          int(info.channels), found[track.id]))
     return out
 
 

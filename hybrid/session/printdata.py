@@ -12,7 +12,7 @@ from typing import Any
 
 import soundfile as sf
 
-from devices.rig import Rig, default_rig_path
+from devices.rig import Rig
 from hybrid import __version__
 from hybrid.session.album import AlbumTrack, album_view
 from hybrid.session.model import RevisionFile, Track
@@ -29,10 +29,11 @@ class Source:
     track: Track
     position: int
     path: Path
-    sha256: str
+    sha256: str  # as the session recorded it
     rate: int  # the mix's own sample rate
     frames: int
     channels: int
+    found_sha256: str  # as session.check_sources found it before the print: the mix printed
 
 
 def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
@@ -47,7 +48,7 @@ def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any,
         tracks.append({
             "track_id": s.track.id, "position": s.position, "title": s.track.title,
             "capture": relative(cap["path"], staging), "source": str(session.source_path(s.track)),
-            "source_sha256": s.sha256, "pilot": cap["pilot"],
+            "source_sha256": s.found_sha256, "pilot": cap["pilot"],
             "measurements": {"source": cap["source_analysis"], "capture": cap["analysis"]},
         })
     return {
@@ -96,10 +97,11 @@ def _album(session: Session, ordered: list[Source], per_target: dict[str, Any], 
 
 def provenance(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
                 recalls: dict[str, Any], sources: list[Source], captures: dict[str, dict[str, Any]],
-                started_at: str, notes: list[str]) -> dict[str, Any]:
-    """print.json: everything needed to say later exactly what this print was made from and with."""
+                started_at: str, notes: list[str], rig_now: str) -> dict[str, Any]:
+    """print.json: everything needed to say later exactly what this print was made from and with.
+
+    `rig_now` is the rig file's SHA-256 as the print's up-front check found it."""
     rig_file = Path(session.info.rig.path) if session.info.rig.path else None
-    rig_now = sha256_file(rig_file or default_rig_path())
     return {
         "format": PRINT_FORMAT,
         "started_at": started_at,
@@ -121,7 +123,7 @@ def provenance(session: Session, revision: RevisionFile, rig: Rig, record: Any, 
                            for unit, rep in reports.items()} for key, reports in recalls.items()},
         "recall_verified": {key: {unit: rep.get("verified", False) for unit, rep in reports.items()}
                             for key, reports in recalls.items()},
-        "inputs": {s.track.id: {"path": str(session.source_path(s.track)), "sha256": sha256_file(session.source_path(s.track)),
+        "inputs": {s.track.id: {"path": str(session.source_path(s.track)), "sha256": s.found_sha256,
                                 "sha256_at_session": s.sha256, "sample_rate": s.rate,
                                 "frames": s.frames} for s in sources},
         "tracks": [{"track_id": s.track.id, "position": s.position, "settings": revision.settings_for(s.track.id),
