@@ -99,8 +99,8 @@ def analyse(signal: np.ndarray, aligned: np.ndarray, rate: int, where: dict[str,
 
 
 @lru_cache(maxsize=4)
-def _tone_steps(rate: int) -> tuple[np.ndarray, int]:
-    """The stepped tone alone, (frames,), and the frames of one step."""
+def tone_steps(rate: int) -> tuple[np.ndarray, int]:
+    """The stepped tone alone, (frames,), and the frames of one step (read-only, made once per rate)."""
     step = int(TONE_STEP_S * rate)
     t = np.arange(step * len(TONE_LEVELS_DBFS)) / rate
     amplitude = np.repeat([10 ** (lvl / 20) for lvl in TONE_LEVELS_DBFS], step)
@@ -110,11 +110,6 @@ def _tone_steps(rate: int) -> tuple[np.ndarray, int]:
     tones[-fade:] *= np.linspace(1.0, 0.0, fade)
     tones.flags.writeable = False
     return tones, step
-
-
-def tone_steps(rate: int) -> tuple[np.ndarray, int]:
-    """The stepped tone alone, (frames,), and the frames of one step (read-only, made once per rate)."""
-    return _tone_steps(rate)
 
 
 def tone_readings(tones: np.ndarray, rate: int, step: int) -> tuple[np.ndarray, np.ndarray]:
