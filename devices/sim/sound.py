@@ -152,20 +152,16 @@ def _linear(fraction: float) -> np.ndarray:
     return np.array([1.0 - fraction, fraction])
 
 
-def _db(value: Value) -> float:
-    return float(value)
-
-
 class Eq4Sound(UnitSound):
     """The stepped 4-band EQ: shelf or bell at each end, two proportional-Q bells, an output trim."""
 
     def _configure(self, s: Mapping[str, Value], rate: int) -> None:
-        self.output_gain = 10.0 ** (_db(s["output_db"]) / 20.0)
+        self.output_gain = 10.0 ** (float(s["output_db"]) / 20.0)
 
     def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
         out = []
         for band in ("low", "high"):
-            gain, freq = _db(s[f"{band}_gain_db"]), float(s[f"{band}_freq_hz"])
+            gain, freq = float(s[f"{band}_gain_db"]), float(s[f"{band}_freq_hz"])
             if gain == 0.0:
                 continue
             if s[f"{band}_shape"] == "bell":
@@ -175,7 +171,7 @@ class Eq4Sound(UnitSound):
             else:
                 out.append(high_shelf(freq, gain, rate))
         for band in ("lowmid", "highmid"):
-            gain = _db(s[f"{band}_gain_db"])
+            gain = float(s[f"{band}_gain_db"])
             if gain != 0.0:
                 out.append(peaking(float(s[f"{band}_freq_hz"]), gain, proportional_q(float(s[f"{band}_q"]), gain), rate))
         return out
@@ -188,9 +184,9 @@ class BusCompSound(UnitSound):
         release = s["release_s"]
         hpf = s["sidechain_hpf_hz"]
         self.comp = Compressor(
-            rate, threshold_db=_db(s["threshold_db"]), ratio=float(s["ratio"]), attack_ms=float(s["attack_ms"]),
+            rate, threshold_db=float(s["threshold_db"]), ratio=float(s["ratio"]), attack_ms=float(s["attack_ms"]),
             release_ms="auto" if release == "auto" else float(release) * 1000.0, knee_db=6.0,
-            makeup_db=_db(s["makeup_db"]), sidechain_hpf_hz=None if hpf == "off" else float(hpf),
+            makeup_db=float(s["makeup_db"]), sidechain_hpf_hz=None if hpf == "off" else float(hpf),
             mix=float(s["mix_pct"]) / 100.0)
 
     def _dynamics(self, block: np.ndarray) -> np.ndarray:
@@ -208,16 +204,16 @@ class TubeColorSound(UnitSound):
 
     def _configure(self, s: Mapping[str, Value], rate: int) -> None:
         extra_db, bias = _MODES[str(s["mode"])]
-        drive = _db(s["drive_db"]) + extra_db
+        drive = float(s["drive_db"]) + extra_db
         self.drive_db = self.drive_db + drive
         self.bias = bias
         # the drive control is level-compensated on the panel: more colour, same loudness
-        self.output_gain = 10.0 ** (_db(s["output_db"]) / 20.0)
+        self.output_gain = 10.0 ** (float(s["output_db"]) / 20.0)
 
     def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
-        out = [tilt(800.0, _db(s["tilt_db"]), rate)]
-        if _db(s["air_db"]) != 0.0:
-            out.append(high_shelf(min(16000.0, 0.4 * rate), _db(s["air_db"]), rate, q=0.6))
+        out = [tilt(800.0, float(s["tilt_db"]), rate)]
+        if float(s["air_db"]) != 0.0:
+            out.append(high_shelf(min(16000.0, 0.4 * rate), float(s["air_db"]), rate, q=0.6))
         return out
 
 
