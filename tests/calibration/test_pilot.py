@@ -15,7 +15,6 @@ def test_wrap_lays_out_pilot_gap_programme_gap_pilot_tail() -> None:
     audio = programme(48000, 0.5)
     send, layout = calibration.pilot.wrap(audio, 48000, tail_s=0.2)
     assert send.shape == (layout.total_frames, 2)
-    np.testing.assert_array_equal(send[layout.audio_start:layout.audio_start + layout.audio_frames], audio)
     np.testing.assert_array_equal(layout.extract(send), audio)
     pre = send[layout.pre_pilot_start:layout.pre_pilot_start + layout.pilot_frames, 0]
     post = send[layout.post_pilot_start:layout.post_pilot_start + layout.pilot_frames, 1]
