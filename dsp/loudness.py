@@ -12,8 +12,10 @@ from dsp._loudness_kernel import max_window_sum, weighted_power
 __all__ = [
     "Loudness",
     "channel_weights",
+    "gated_lufs",
     "k_weighting_sos",
     "measure",
+    "measure_with_blocks",
     "momentary",
     "short_term",
 ]
@@ -118,9 +120,16 @@ def _hop(rate: int) -> int:
     return int(round(0.1 * rate))
 
 
-def _integrated(cumulative: np.ndarray, rate: int) -> float | None:
+def _gating_blocks(cumulative: np.ndarray, rate: int) -> np.ndarray:
     hop = _hop(rate)
-    blocks = _window_powers(cumulative, 4 * hop, hop)
+    return _window_powers(cumulative, 4 * hop, hop)
+
+
+def gated_lufs(block_powers: np.ndarray) -> float | None:
+    """BS.1770 integrated loudness of gating-block powers (400 ms blocks every 100 ms, channel-weighted
+    K-weighted mean squares, as measure_with_blocks returns them): -70 LUFS absolute gate, -10 LU
+    relative gate. Blocks of several programmes may be pooled (album loudness); None if all are gated."""
+    blocks = np.asarray(block_powers, dtype=np.float64)
     blocks = blocks[_lufs(blocks) > ABSOLUTE_GATE_LUFS]
     if blocks.size == 0:
         return None
@@ -147,16 +156,23 @@ def measure(audio: np.ndarray, rate: int) -> Loudness:
     Momentary and short-term maxima are taken over every sample position of the 400 ms / 3 s
     window, so a burst between two 100 ms meter ticks is not under-read.
     """
+    return measure_with_blocks(audio, rate)[0]
+
+
+def measure_with_blocks(audio: np.ndarray, rate: int) -> tuple[Loudness, np.ndarray]:
+    """measure() and the gating-block powers its integrated loudness was gated from, in one
+    K-weighting pass (pool the blocks of several tracks and pass them to gated_lufs for album loudness)."""
     frames = as_frames(audio, rate=rate)
     rate = int(rate)
     cumulative = _cumulative_power(frames, rate)
     hop = _hop(rate)
+    blocks = _gating_blocks(cumulative, rate)
     return Loudness(
-        integrated_lufs=_integrated(cumulative, rate),
+        integrated_lufs=gated_lufs(blocks),
         momentary_max_lufs=_max_window_lufs(cumulative, 4 * hop),
         short_term_max_lufs=_max_window_lufs(cumulative, 30 * hop),
         lra_lu=_loudness_range(cumulative, rate),
-    )
+    ), blocks
 
 
 def _series(audio: np.ndarray, rate: int, window_s: float, step_s: float) -> tuple[np.ndarray, np.ndarray]:

@@ -7,18 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from dsp.loudness import measure as measure_loudness, momentary
+from dsp.loudness import gated_lufs, measure_with_blocks
 from dsp.spectrum import REGIONS_HZ, fractional_octave
 from hybrid.session.model import CD_FRAMES_PER_S
 
 # A track more than this far from the album's loudness, or this far off the album's tone in a
 # region, is pointed out in the consistency view (a note, not a rule: ballads are quieter).
 LOUDNESS_SPREAD_LU = 2.0
-# BS.1770-5 gating: 400 ms blocks every 100 ms, -70 LUFS absolute, -10 LU relative; L = -0.691 + 10 lg(power)
-GATING_STEP_S = 0.1
-ABSOLUTE_GATE_LUFS = -70.0
-RELATIVE_GATE_LU = -10.0
-LUFS_OFFSET = -0.691
 TONE_SPREAD_DB = 2.0
 
 
@@ -40,11 +35,10 @@ class AlbumTrack:
     @classmethod
     def measure(cls, track_id: str, title: str, gap_before_frames: int, audio: np.ndarray, rate: int) -> AlbumTrack:
         """Measure one track's finished audio (frames, channels) for the album view."""
-        loud = measure_loudness(audio, rate)
-        _, block_lufs = momentary(audio, rate, step_s=GATING_STEP_S)  # 400 ms blocks, 75 % overlap
+        loud, blocks = measure_with_blocks(audio, rate)  # one K-weighting pass
         centres, levels = fractional_octave(audio, rate, 3, 31.5, min(16000.0, rate / 2.2))
         return cls(track_id, title, gap_before_frames, audio.shape[0] / rate, loud.integrated_lufs, loud.lra_lu,
-                   10.0 ** ((np.asarray(block_lufs) - LUFS_OFFSET) / 10.0), centres,
+                   blocks, centres,
                    10.0 ** (np.maximum(levels, -150.0) / 10.0))
 
 
@@ -58,7 +52,7 @@ def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
         return {}
     gaps_s = sum(t.gap_before_frames / CD_FRAMES_PER_S for t in tracks)
     duration_s = gaps_s + sum(t.duration_s for t in tracks)
-    album_lufs = _gated_lufs(np.concatenate([t.block_powers for t in tracks]))
+    album_lufs = gated_lufs(np.concatenate([t.block_powers for t in tracks]))
     tones = _tone_vs_album(tracks) if len(tracks) > 1 else [({}, None)] * len(tracks)
     rows = []
     for n, (t, (regions, tilt)) in enumerate(zip(tracks, tones), 1):
@@ -93,26 +87,6 @@ def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
         "loudness_spread_lu": round(max(louds) - min(louds), 2) if louds else None,
         "tracks": rows,
     }
-
-
-def album_integrated_lufs(tracks: list[tuple[np.ndarray, int]]) -> float | None:
-    """BS.1770 integrated loudness of a record: every track's 400 ms gating blocks pooled, then gated.
-
-    This is how album gain is measured (libebur128's loudness_global_multiple): the gaps are not
-    programme, and a block never straddles two tracks, so an album of one reads as its track.
-    """
-    blocks = [10.0 ** ((np.asarray(momentary(audio, rate, step_s=GATING_STEP_S)[1]) - LUFS_OFFSET) / 10.0)
-              for audio, rate in tracks]
-    return _gated_lufs(np.concatenate(blocks) if blocks else np.zeros(0))
-
-
-def _gated_lufs(block_powers: np.ndarray) -> float | None:
-    loud = block_powers[block_powers > 10.0 ** ((ABSOLUTE_GATE_LUFS - LUFS_OFFSET) / 10.0)]
-    if loud.size == 0:
-        return None
-    relative_gate = np.mean(loud) * 10.0 ** (RELATIVE_GATE_LU / 10.0)
-    kept = loud[loud > relative_gate]
-    return float(LUFS_OFFSET + 10.0 * np.log10(np.mean(kept)))
 
 
 def _tone_vs_album(tracks: list[AlbumTrack]) -> list[tuple[dict[str, float], float | None]]:
