@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from dsp._audio import as_frames
 from dsp.spectrum import power_spectrum
 
 __all__ = [
@@ -24,15 +25,11 @@ _SILENCE_DB = -150.0  # what we report instead of -inf for a window of digital s
 
 
 def _check(audio: np.ndarray, rate: float | None = None) -> np.ndarray:
-    x = np.asarray(audio, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+    """as_frames (shape, float, finite, rate) plus the one thing it allows that these cannot: no frames."""
+    x = as_frames(audio, rate)
+    if x.shape[0] == 0:
         raise ValueError(f"audio must be shaped (frames, channels) with frames > 0, got {x.shape}")
-    if rate is not None and not rate > 0:
-        raise ValueError(f"rate must be positive, got {rate}")
-    return x
-
+    return x.astype(np.float64, copy=False)
 
 def _db(power: np.ndarray | float) -> np.ndarray | float:
     with np.errstate(divide="ignore"):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from dsp._audio import as_frames
+
 __all__ = ["Balance", "band_edges_hz", "fractional_octave", "power_spectrum", "spectral_balance"]
 
 # IEC 61260-1 base-ten octave ratio: band centres fall on the familiar 31.5, 63, 125 ... 16k series.
@@ -18,15 +20,11 @@ REGIONS_HZ = {"low": (20.0, 250.0), "low_mid": (250.0, 2000.0), "high_mid": (200
 
 
 def _check(audio: np.ndarray, rate: float) -> np.ndarray:
-    x = np.asarray(audio, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[0] == 0:
+    """as_frames (shape, float, finite, rate) plus the one thing it allows that a spectrum cannot: no frames."""
+    x = as_frames(audio, rate)
+    if x.shape[0] == 0:
         raise ValueError(f"audio must be shaped (frames, channels) with frames > 0, got {x.shape}")
-    if not rate > 0:
-        raise ValueError(f"rate must be positive, got {rate}")
-    return x
-
+    return x.astype(np.float64, copy=False)
 
 def power_spectrum(audio: np.ndarray, rate: float, resolution_hz: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Welch power spectral density averaged over channels: (freqs_hz, psd in FS^2/Hz).
