@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal, Union
 
 from pydantic import Field, field_validator
 
 from devices.config import Strict
+from devices.errors import ConfigError
+from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
 SESSION_SPEC = 1
 REVISION_SPEC = 1
@@ -15,8 +16,6 @@ REVISION_SPEC = 1
 TARGETS = ("streaming", "cd", "hires", "vinyl", "preview")
 Target = Literal["streaming", "cd", "hires", "vinyl", "preview"]
 
-# ISRC: CC-XXX-YY-NNNNN (country, registrant, year, designation); hyphens are optional in files.
-_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
 _TRACK_ID = r"^[a-z0-9][a-z0-9-]*$"
 
 # A unit setting is a number in the unit's own markings or a position name (a stepped switch).
@@ -50,9 +49,10 @@ class Track(Strict):
     @field_validator("isrc")
     @classmethod
     def _isrc(cls, value: str) -> str:
-        if value and not _ISRC.match(value.replace("-", "").upper()):
-            raise ValueError("an ISRC is 12 characters CC-XXX-YY-NNNNN: 2 letters, 3 letters or digits, 7 digits")
-        return value.replace("-", "").upper()
+        try:
+            return normalize_isrc(value)
+        except ConfigError as exc:
+            raise ValueError(exc.allowed) from None
 
 
 class SessionFile(Strict):
@@ -81,9 +81,10 @@ class SessionFile(Strict):
     @field_validator("upc_ean")
     @classmethod
     def _upc(cls, value: str) -> str:
-        if value and not valid_ean13(value):
-            raise ValueError("a UPC/EAN is 13 digits with a valid check digit")
-        return value
+        try:
+            return normalize_upc_ean(value)
+        except ConfigError as exc:
+            raise ValueError(exc.allowed) from None
 
     @field_validator("targets")
     @classmethod
@@ -175,12 +176,3 @@ class RevisionFile(Strict):
         changed = override.finishing.model_dump(exclude_none=True)
         # lufs_target None in an override means "not overridden"; the album's value stays
         return self.finishing.model_copy(update=changed)
-
-
-def valid_ean13(code: str) -> bool:
-    """True for 13 digits whose last digit is the EAN-13 check digit of the first 12."""
-    if not re.fullmatch(r"[0-9]{13}", code):
-        return False
-    digits = [int(c) for c in code]
-    total = sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
-    return (10 - total % 10) % 10 == digits[12]

@@ -126,7 +126,7 @@ def test_new_with_an_out_of_range_rig_value(tmp_path: Path, mix: Path, capsys: p
 
 def test_new_with_a_bad_upc(tmp_path: Path, mix: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _refused(capsys, ["session", "new", tmp_path / "s", "--track", mix, "--upc", "1234567890123"],
-             "session.yaml: upc_ean: '1234567890123' is not allowed; a UPC/EAN is 13 digits with a valid check digit",
+             "session.yaml: upc_ean: '1234567890123' is not allowed; the UPC/EAN check digit (the last digit) must be 8, not 3",
              watch=tmp_path)
 
 
@@ -174,7 +174,8 @@ def test_set_for_an_unknown_track(session_dir: Path, capsys: pytest.CaptureFixtu
 
 def test_session_track_with_a_bad_isrc(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _refused(capsys, ["session", "track", session_dir, "1", "--isrc", "GB-12"],
-             "session.yaml: tracks[0].isrc: 'GB-12' is not allowed; an ISRC is 12 characters CC-XXX-YY-NNNNN",
+             "session.yaml: tracks[0].isrc: 'GB-12' is not allowed; an ISRC is CC-XXX-YY-NNNNN: 2 letters, 3 letters or digits, "
+             "2 digits, 5 digits (12 characters); this one has 4",
              watch=session_dir)
 
 
