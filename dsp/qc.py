@@ -18,7 +18,7 @@ __all__ = [
     "Click", "ClipRun", "Edges", "Hum", "NoiseFloor",
     "balance_db", "clicks", "clipped_runs", "correlation", "correlation_over_time", "crest_factor_db",
     "dc_offset_dbfs", "edges", "hum", "level_over_time_dbfs", "mono_fold_loss_db", "noise_floor",
-    "peaks_at_ceiling_per_min", "rms_dbfs", "runs",
+    "peaks_at_ceiling_per_min", "power_db", "rms_dbfs", "runs",
 ]
 
 _SILENCE_DB = -150.0  # what we report instead of -inf for a window of digital silence
@@ -31,9 +31,10 @@ def _check(audio: np.ndarray, rate: float | None = None) -> np.ndarray:
         raise ValueError(f"audio must be shaped (frames, channels) with frames > 0, got {x.shape}")
     return x.astype(np.float64, copy=False)
 
-def _db(power: np.ndarray | float) -> np.ndarray | float:
+def power_db(power: np.ndarray | float, floor_db: float = _SILENCE_DB) -> np.ndarray | float:
+    """10 log10 of a power (or power ratio), never below floor_db (silence stays finite)."""
     with np.errstate(divide="ignore"):
-        return np.maximum(10.0 * np.log10(power), _SILENCE_DB)
+        return np.maximum(10.0 * np.log10(power), floor_db)
 
 
 def _envelope(x: np.ndarray) -> np.ndarray:
@@ -92,7 +93,7 @@ def clipped_runs(audio: np.ndarray, min_run: int = 3, threshold_dbfs: float = -0
 def rms_dbfs(audio: np.ndarray) -> float:
     """RMS over all channels in dBFS, AES17 (a full-scale sine reads 0 dBFS)."""
     x = _check(audio)
-    return float(_db(2.0 * np.mean(x * x)))
+    return float(power_db(2.0 * np.mean(x * x)))
 
 
 def dc_offset_dbfs(audio: np.ndarray) -> np.ndarray:
@@ -141,7 +142,7 @@ def level_over_time_dbfs(audio: np.ndarray, rate: float, window_s: float = 0.05
     if count == 0:
         return np.array([0.0]), np.array([rms_dbfs(x)])
     power = (x[: count * n] ** 2).reshape(count, n, x.shape[1]).mean(axis=(1, 2))
-    return np.arange(count) * n / rate, np.asarray(_db(2.0 * power))
+    return np.arange(count) * n / rate, np.asarray(power_db(2.0 * power))
 
 
 # --- stereo image ----------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def mono_fold_loss_db(audio: np.ndarray) -> float | None:
     if stereo == 0.0:
         return None
     mono = float(np.mean((0.5 * (x[:, 0] + x[:, 1])) ** 2))
-    return float(-_db(mono / stereo)) if mono > 0 else float(-_SILENCE_DB)
+    return float(-power_db(mono / stereo)) if mono > 0 else float(-_SILENCE_DB)
 
 
 def balance_db(audio: np.ndarray) -> float | None:
@@ -374,7 +375,7 @@ def hum(audio: np.ndarray, rate: float, prominence_db: float = 10.0, max_harmoni
         # showing at all, is still the buzz of a power supply.
         standout = bool(prominences) and max(prominences) >= prominence_db + 6.0 and hints >= 2
         if strong_fundamental or len(present) >= 2 or standout:
-            found = Hum(mains, tuple(present), float(_db(2.0 * sum(powers))), float(max(prominences)))
+            found = Hum(mains, tuple(present), float(power_db(2.0 * sum(powers))), float(max(prominences)))
             if best is None or found.level_dbfs > best.level_dbfs:
                 best = found
     return best
@@ -468,7 +469,7 @@ def noise_floor(audio: np.ndarray, rate: float, window_s: float = 0.05) -> Noise
     flatness = float(np.exp(np.mean(np.log(psd[band]))) / np.mean(psd[band])) if band.any() else 0.0
     in_band = float(np.sum(psd[band]) * (freqs[1] - freqs[0])) if band.any() else 0.0
     return NoiseFloor(float(np.median(levels[quiet])), float(np.percentile(levels[live], 95.0)),
-                      flatness, float(_db(2.0 * in_band)), tuple(float(starts[i]) for i in quiet[:5]))
+                      flatness, float(power_db(2.0 * in_band)), tuple(float(starts[i]) for i in quiet[:5]))
 
 
 # --- head and tail -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dsp import qc as measure
 from dsp import loudness
 from dsp.meter import Analysis
 from dsp.spectrum import spectral_balance
-from dsp.truepeak import interval_peaks
+from dsp.truepeak import db_or_none, interval_peaks
 from hybrid.audiofile import read_audio
 
 __all__ = ["Finding", "MixEvaluation", "SEVERITIES", "evaluate", "evaluate_file", "json_safe"]
@@ -146,8 +146,7 @@ def _measure_shared(x: np.ndarray, rate: int) -> _Shared:
     loud = Analysis(
         integrated_lufs=readings.integrated_lufs, short_term_max_lufs=readings.short_term_max_lufs,
         momentary_max_lufs=readings.momentary_max_lufs, lra_lu=readings.lra_lu,
-        true_peak_dbtp=20.0 * float(np.log10(top)) if top > 0 else None,
-        sample_peak_dbfs=20.0 * float(np.log10(sample_peak)) if sample_peak > 0 else None,
+        true_peak_dbtp=db_or_none(top), sample_peak_dbfs=db_or_none(sample_peak),
         duration_s=x.shape[0] / rate, sample_rate=int(rate), channels=int(x.shape[1])).to_dict()
     return _Shared(loud, peaks, measure.clipped_runs(x), measure.edges(x, rate))
 

@@ -8,6 +8,8 @@ import numpy as np
 
 from devices.errors import ConfigError
 from dsp.finishing import FinishSettings
+from dsp.qc import power_db
+from hybrid.ddp.layout import FRAMES_PER_SECOND
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.compliance import Issue
 from hybrid.deliver.job import TrackMaster
@@ -32,7 +34,7 @@ _FLOOR_DB = -120.0  # "none at all", kept finite for JSON
 
 
 def _db(ratio: float) -> float:
-    return round(10.0 * float(np.log10(ratio)), 2) if ratio > 10 ** (_FLOOR_DB / 10) else _FLOOR_DB
+    return round(float(power_db(ratio, _FLOOR_DB)), 2)
 
 
 def _block_power(x: np.ndarray, window: int) -> np.ndarray:
@@ -160,7 +162,7 @@ class VinylBuilder(TargetBuilder):
     def complete(self) -> dict[str, Any]:
         order = [e["track_id"] for e in self.entries]
         durations = {e["track_id"]: e["duration_s"] for e in self.entries}
-        gaps = {t.track_id: t.gap_before_frames / 75.0 for t in self.job.tracks}
+        gaps = {t.track_id: t.gap_before_frames / FRAMES_PER_SECOND for t in self.job.tracks}
         sides = side_lengths(durations, gaps, order, self.job.vinyl_sides)
         for side in sides:
             if side["minutes"] > SIDE_MAX_MIN:

@@ -13,7 +13,7 @@ from devices.errors import AudioFileError
 from dsp import loudness
 from dsp import qc as qc_measure
 from dsp.spectrum import fractional_octave
-from dsp.truepeak import interval_peaks
+from dsp.truepeak import interval_peaks, to_db
 from hybrid.audiofile import read_audio
 from hybrid.report.fmt import get
 from hybrid.report.summary import deliverable_entry, targets
@@ -94,8 +94,7 @@ def _true_peak(audio: np.ndarray, rate: int, block_s: float = 0.05) -> dict[str,
     n = max(1, int(round(block_s * rate)))
     count = max(1, len(peaks) // n)
     blocks = peaks[: count * n].reshape(count, n).max(axis=1) if len(peaks) >= n else peaks[:1]
-    with np.errstate(divide="ignore"):
-        dbtp = 20.0 * np.log10(blocks)
+    dbtp = np.array([to_db(b) for b in blocks])
     times, dbtp = decimate(np.arange(len(dbtp)) * n / rate, dbtp, "max")
     return {"times_s": finite(times, 2), "dbtp": finite(dbtp)}
 
