@@ -145,6 +145,7 @@ class TargetBuilder:
             "bits": self.bits,
             "channels": int(written.shape[1]),
             "duration_s": round(written.shape[0] / written_rate, 3),
+            "audio_samples": int(result.pcm.shape[0]),  # before shape() padded it (the CD's frame fill)
             "integrated_lufs": _round(loudness.integrated_lufs),
             "lra_lu": _round(loudness.lra_lu),
             "true_peak_dbtp": _round(peak_dbtp),

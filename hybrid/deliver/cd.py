@@ -32,14 +32,12 @@ class CdBuilder(TargetBuilder):
 
     def shape(self, track: TrackMaster, pcm: np.ndarray) -> np.ndarray:
         # digital silence to the next frame boundary, so the next track starts on one
-        self._audio_samples = pcm.shape[0]
         padding = -pcm.shape[0] % SAMPLES_PER_FRAME
         if padding:
             pcm = np.concatenate([pcm, np.zeros((padding, pcm.shape[1]), dtype=pcm.dtype)])
         return pcm
 
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
-        entry["audio_samples"] = self._audio_samples
         entry["isrc"] = track.isrc
         entry["gap_before_frames"] = track.gap_before_frames
 
