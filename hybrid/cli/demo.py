@@ -12,7 +12,7 @@ from hybrid.cli._support import narrator, sigterm_as_interrupt
 from hybrid.progress import progress
 from hybrid.session import AlbumFields, UnitCatalog, diff_revisions, new_session, open_session, session_rig
 from hybrid.session.revisions import next_revision, parse_assignment, parse_finish
-from hybrid.session.store import to_yaml, update_track, write_exclusive
+from hybrid.session.store import update_track
 
 # What the client asked for, in the engineer's moves: revision 2 for the record, revision 3 for one song
 ALBUM_MOVES = ["eq.low_gain_db=+1", "eq.highmid_gain_db=-0.5", "eq.high_gain_db=+1", "comp.threshold_db=-18",
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 def _revise(session, catalog, moves, finish, note, track=None) -> None:  # type: ignore[no-untyped-def]
     made = next_revision(session, catalog, assignments=[parse_assignment(m) for m in moves],
                          finish=parse_finish(finish), note=note, author="demo", track_id=track)
-    write_exclusive(session.revision_path(made.data["number"]), to_yaml(made.data))
+    session.append_revision(made.data)
 
 
 def _operator(say):  # type: ignore[no-untyped-def]
