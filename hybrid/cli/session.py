@@ -21,7 +21,7 @@ from hybrid.session import (
 )
 from hybrid.session.diff import show_finishing
 from hybrid.session.model import TARGETS
-from hybrid.session.store import to_yaml, update_track, write_exclusive
+from hybrid.session.store import update_track
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -115,7 +115,7 @@ def run_set(args: argparse.Namespace) -> int:
                              author=args.author, track_id=args.track, reset_track=args.reset_track,
                              parent=args.parent)
         number = made.data["number"]
-        write_exclusive(session.revision_path(number), to_yaml(made.data))
+        session.append_revision(made.data)
     parent = session.revision(made.data["parent"])
     changes = diff_revisions(parent, session.revision(number), catalog.show)
     if args.json:
