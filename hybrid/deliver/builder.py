@@ -17,6 +17,7 @@ from dsp.truepeak import sample_peak_dbfs, true_peak_dbtp
 from hybrid.deliver.compliance import Issue, check_clipping, check_file_format, check_true_peak, split
 from hybrid.deliver.job import RenderJob, TrackMaster
 from hybrid.deliver.tags import tag_file
+from hybrid.report.series import reduction_curve
 
 __all__ = ["TargetBuilder", "slug"]
 
@@ -153,6 +154,7 @@ class TargetBuilder:
             "ceiling_dbtp": ceiling,
             "gain_db": _round(result.gain_db),
             "max_gain_reduction_db": _round(result.max_gain_reduction_db),
+            "gain_reduction": reduction_curve(result.gain_reduction_db, result.rate_hz),  # for the report
             "lufs_unreachable_by_lu": _round(result.lufs_unreachable_by_lu),
         }
         for companion in self.companions(path, pcm, result.rate_hz):

@@ -18,7 +18,8 @@ from hybrid.audiofile import read_audio
 from hybrid.report.fmt import get
 from hybrid.report.summary import deliverable_entry, targets
 
-__all__ = ["MAX_POINTS", "chain_series", "decimate", "finite", "master_target", "read_stage", "track_series"]
+__all__ = ["MAX_POINTS", "chain_series", "decimate", "finite", "master_target", "read_stage", "reduction_curve",
+           "track_series"]
 
 MAX_POINTS = 800  # per curve: about a plot's width in pixels, small enough for report.json
 
@@ -107,37 +108,20 @@ def _correlation(audio: np.ndarray, rate: int) -> dict[str, Any] | None:
     return {"times_s": finite(times, 2), "values": finite(corr, 3)}
 
 
-def _gain_reduction(track: dict[str, Any], entry: dict[str, Any], capture: tuple[np.ndarray, int] | None,
-                    base_dir: Path) -> dict[str, Any] | None:
-    """The limiter's gain reduction over time (dB, >= 0): from the pipeline's .npy when it gave one,
-    else replayed: the capture at the master's rate, the renderer's gain, the limiter at its ceiling
-    (the same steps as dsp.finishing, so the same curve)."""
-    stored = _resolve(track.get("gain_reduction_db"), base_dir)
-    rate = entry.get("rate_hz") or (capture[1] if capture else None)
-    if stored is not None and stored.is_file():
-        reduction = np.abs(np.load(stored).astype(float).ravel())
-        how = "from the print"
-    elif capture is not None and entry.get("max_gain_reduction_db") is not None:
-        if not entry.get("max_gain_reduction_db"):
-            reduction = np.zeros(capture[0].shape[0])
-        else:
-            from dsp.limiter import limit
-            from dsp.resample import resample
+def reduction_curve(reduction_db: np.ndarray, rate_hz: int) -> dict[str, list[float | None]]:
+    """The limiter's per-frame gain reduction (dB, >= 0) decimated for the deliverable entry and
+    the report: at most MAX_POINTS points, each bucket's deepest reduction kept."""
+    reduction = np.abs(np.asarray(reduction_db, dtype=float).ravel())
+    times, reduction = decimate(np.arange(len(reduction)) / float(rate_hz), reduction, "max")
+    return {"times_s": finite(times, 2), "db": finite(reduction)}
 
-            audio, capture_rate = capture
-            if rate and int(rate) != capture_rate:
-                audio = resample(audio, capture_rate, int(rate))
-            gained = audio * 10.0 ** (float(entry.get("gain_db") or 0.0) / 20.0)
-            result = limit(gained, int(rate or capture_rate), ceiling_dbtp=float(entry.get("ceiling_dbtp", -1.0)))
-            reduction = np.maximum(0.0, -np.asarray(result.gain_db, dtype=float))
-        how = "replayed from the capture with the renderer's gain and ceiling"
-    else:
-        return None
-    if not rate:
-        return None
-    times, reduction = decimate(np.arange(len(reduction)) / float(rate), reduction, "max")
-    return {"times_s": finite(times, 2), "db": finite(reduction), "how": how}
 
+def _gain_reduction(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The limiter's gain reduction over time as the renderer recorded it in the deliverable entry."""
+    curve = entry.get("gain_reduction")
+    if not isinstance(curve, dict) or not curve.get("db"):
+        return None
+    return {"times_s": curve.get("times_s") or [], "db": curve["db"], "how": "recorded by the renderer"}
 
 def track_series(data: dict[str, Any], track: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     """Curves for one track: loudness, true peak, gain reduction, spectra, correlation.
@@ -164,7 +148,7 @@ def track_series(data: dict[str, Any], track: dict[str, Any], base_dir: Path) ->
     out["true_peak"] = {"stage": last_name, **_true_peak(*last)}
     if entry.get("ceiling_dbtp") is not None:
         out["true_peak"]["ceiling_dbtp"] = entry["ceiling_dbtp"]
-    reduction = _gain_reduction(track, entry, stages["capture"], base_dir)
+    reduction = _gain_reduction(entry)
     if reduction is not None:
         out["gain_reduction"] = reduction
     spectra: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from dsp.finishing import FinishSettings, finish
 from dsp.loudness import measure
 from dsp.meter import analyze
 from hybrid.report import write_report
+from hybrid.report.series import reduction_curve
 from tests.dsp.test_qc import RATE, make_mix
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -47,7 +48,8 @@ def print_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         entries.append({"track_id": track_id, "path": str(master), "paths": [str(master)], "rate_hz": RATE,
                         "integrated_lufs": result.integrated_lufs, "true_peak_dbtp": result.true_peak_dbtp,
                         "ceiling_dbtp": -1.0, "gain_db": result.gain_db,
-                        "max_gain_reduction_db": result.max_gain_reduction_db})
+                        "max_gain_reduction_db": result.max_gain_reduction_db,
+                        "gain_reduction": reduction_curve(result.gain_reduction_db, RATE)})
         tracks.append({"track_id": track_id, "title": f"Song {number}", "capture": f"capture/{track_id}.wav",
                        "source": str(folder / f"source-{track_id}.wav"),
                        "measurements": {"source": analyze(source, RATE).to_dict(),
@@ -92,7 +94,7 @@ def test_series_hold_the_measurements_of_the_files(print_dir: tuple[Path, dict],
     assert min(corr) > 0.0 and max(corr) <= 1.0
 
 
-def test_replayed_gain_reduction_matches_the_renderers(print_dir: tuple[Path, dict], written: dict[str, Path]) -> None:
+def test_recorded_gain_reduction_matches_the_renderers(print_dir: tuple[Path, dict], written: dict[str, Path]) -> None:
     _, data = print_dir
     doc = _strict_json(written["json"].read_text())
     for entry in data["deliverables"]["streaming"]["tracks"]:
