@@ -96,6 +96,7 @@ def json_safe(value: Any) -> Any:
         return str(value)
     return value
 
+
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 

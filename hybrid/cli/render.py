@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from hybrid.paths import write_json_atomic, write_text_atomic
     from hybrid.deliver.from_session import job_from_session
     from hybrid.progress import progress
+    from hybrid.qc import json_safe
     from hybrid.session import open_session
 
     session = open_session(args.session)
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     summary_json, summary_txt = out_dir / "render.json", out_dir / "render.txt"
     paths = [str(p) for p in result.paths] + [str(summary_json), str(summary_txt)]
     document = {"revision": job.revision, "session": str(session.folder), "out_dir": str(out_dir),
-                "paths": paths, "targets": _plain(result.per_target)}
+                "paths": paths, "targets": json_safe(result.per_target)}
     write_json_atomic(summary_json, document)
     write_text_atomic(summary_txt, _summary(document) + "\n")
     if args.json:
@@ -50,16 +51,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_summary(document))
     return 0
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _summary(document: dict[str, Any]) -> str:
