@@ -21,6 +21,7 @@ from hybrid.session import (
 )
 from hybrid.session.diff import show_finishing
 from hybrid.session.model import TARGETS
+from hybrid.session.prints import prints_of
 from hybrid.session.store import update_track
 
 
@@ -211,13 +212,10 @@ def _catalog_or_none(session: Any) -> UnitCatalog | None:
 
 
 def _prints_by_revision(prints_dir: Path) -> dict[int, list[str]]:
+    """Finished print folder names per revision, oldest first (the names prints_of accepts: rNNNN-KK)."""
     found: dict[int, list[str]] = {}
-    if prints_dir.is_dir():
-        for path in sorted(prints_dir.iterdir()):
-            if path.is_dir() and path.name.startswith("r") and "-" in path.name and not path.name.startswith("."):
-                head = path.name[1:].split("-")[0]
-                if head.isdigit():
-                    found.setdefault(int(head), []).append(path.name)
+    for path in prints_of(prints_dir):
+        found.setdefault(int(path.name[1:5]), []).append(path.name)
     return found
 
 
