@@ -17,10 +17,6 @@ class UnitCatalog:
         self.rig = rig
         self.source = source
         self.profiles: dict[str, Profile] = {u.name: load_profile(u.profile) for u in rig.units}
-        self.manual = {u.name for u in rig.units if u.wire.kind == "manual"}
-
-    def names(self) -> list[str]:
-        return list(self.profiles)
 
     def profile(self, unit: str, field: str | None = None) -> Profile:
         try:
@@ -32,10 +28,6 @@ class UnitCatalog:
     def defaults(self) -> dict[str, dict[str, Any]]:
         """Every unit at its profile default, in chain order (revision 1)."""
         return {name: dict(p.defaults()) for name, p in self.profiles.items()}
-
-    def neutral(self) -> dict[str, dict[str, Any]]:
-        """Every unit where it leaves the sound alone (before a calibration check)."""
-        return {name: dict(p.neutral()) for name, p in self.profiles.items()}
 
     def default(self, unit: str, param: str) -> Any:
         return self._parameter(unit, param).default
@@ -50,14 +42,14 @@ class UnitCatalog:
         return snapped, note or ""
 
     def check(self, units: dict[str, dict[str, Any]], where: str = "units") -> dict[str, dict[str, Any]]:
-        """Check a whole {unit: {param: value}} from a file; every unit ends complete, in profile order."""
+        """Check a whole {unit: {param: value}} from a file: every unit in the rig, every parameter in its
+        profile, every value one the unit takes exactly; a ConfigError names the first that is not.
+
+        Returns `units` itself, unchanged (a partial setting stays partial)."""
         for unit, params in units.items():
-            profile = self.profile(unit, f"{where}.{unit}")
+            self.profile(unit, f"{where}.{unit}")  # a unit with no parameters given must exist too
             for param, value in params.items():
-                parameter = profile.parameters.get(param)
-                if parameter is None:
-                    raise ConfigError(self.source, f"{where}.{unit}.{param}", param,
-                                      f"no such parameter of {unit} ({profile.name}); it has: {', '.join(profile.parameters)}")
+                parameter = self._parameter(unit, param, where)
                 try:
                     _, note = parameter.coerce(value, unit)
                 except SettingError:
@@ -76,11 +68,13 @@ class UnitCatalog:
             return "0.0 dB" if value == 0 else f"{value:+.1f} dB"
         return parameter.marking(value) if isinstance(value, (int, float, str)) else str(value)
 
-    def _parameter(self, unit: str, param: str):  # type: ignore[no-untyped-def]
-        profile = self.profile(unit, f"{unit}.{param}")
+    def _parameter(self, unit: str, param: str, where: str | None = None):  # type: ignore[no-untyped-def]
+        """The profile's parameter, or a ConfigError naming `where.unit[.param]` (`unit.param` without `where`)."""
+        field = f"{where}.{unit}.{param}" if where else f"{unit}.{param}"
+        profile = self.profile(unit, f"{where}.{unit}" if where else field)
         parameter = profile.parameters.get(param)
         if parameter is None:
-            raise ConfigError(self.source, f"{unit}.{param}", param,
+            raise ConfigError(self.source, field, param,
                               f"no such parameter of {unit} ({profile.name}); it has: {', '.join(profile.parameters)}")
         return parameter
 
