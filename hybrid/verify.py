@@ -23,6 +23,7 @@ from calibration.fingerprint import (
 )
 from devices.profile import Parameter, Profile, Value
 from devices.sim.sound import UnitSound, sound_for
+from dsp.filters import sos_response_db
 
 # A candidate must explain at least this share of what moved to be named as the likely cause
 MIN_EXPLAINED = 0.5
@@ -97,14 +98,8 @@ class ChainModel:
 
 
 def _response_db(sound: Any, rate: int, freqs_hz: np.ndarray) -> np.ndarray:
-    """The model's filters and output gain at freqs_hz, in dB (each biquad evaluated on the unit circle)."""
-    sos = np.asarray(sound.sos)
-    z1 = np.exp(-2j * math.pi * np.asarray(freqs_hz, dtype=np.float64) / rate)[None, :]
-    z2 = z1 * z1
-    num = sos[:, 0:1] + sos[:, 1:2] * z1 + sos[:, 2:3] * z2
-    den = sos[:, 3:4] + sos[:, 4:5] * z1 + sos[:, 5:6] * z2
-    h = np.prod(num / den, axis=0)
-    return 20 * np.log10(np.maximum(np.abs(h), 1e-12)) + 20 * math.log10(max(sound.output_gain, 1e-12))
+    """The model's filters and output gain at freqs_hz, in dB."""
+    return sos_response_db(sound.sos, freqs_hz, rate) + 20 * math.log10(max(sound.output_gain, 1e-12))
 
 
 def _linear_move(base: Any, moved: Any) -> bool:
@@ -159,14 +154,13 @@ def predicted_moves(profiles: dict[str, Profile], settings: dict[str, dict[str, 
     third position first, then the neighbours of the one that fits the observation best.
     """
     chain = ChainModel(profiles, settings, rate)
-    tone = np.array([TONE_HZ])
+    at = np.concatenate([[TONE_HZ], freqs_hz])  # the tone, then the bands: one evaluation per setting
     levels = len(TONE_LEVELS_DBFS)
     moves: list[_Move] = []
     for unit in chain.order:
         profile, here = chain.profiles[unit], chain.settings[unit]
         base_sound = chain.sound(unit, here)
-        base_response = _response_db(base_sound, rate, freqs_hz)
-        base_tone = float(_response_db(base_sound, rate, tone)[0])
+        base = _response_db(base_sound, rate, at)
         for name, parameter in profile.parameters.items():
             played: list[Value] = []
             for value in candidate_values(parameter, here[name]):
@@ -174,9 +168,8 @@ def predicted_moves(profiles: dict[str, Profile], settings: dict[str, dict[str, 
                 if not _linear_move(base_sound, sound):
                     played.append(value)
                     continue
-                shift = float(_response_db(sound, rate, tone)[0]) - base_tone
-                delta = np.concatenate([_response_db(sound, rate, freqs_hz) - base_response,
-                                        np.full(levels, shift), [0.0]])
+                change = _response_db(sound, rate, at) - base
+                delta = np.concatenate([change[1:], np.full(levels, change[0]), [0.0]])
                 moves.append(_Move(unit, name, here[name], value, delta))
             if not played:
                 continue
