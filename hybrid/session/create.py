@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import soundfile as sf
-
 from devices.config import parse
 from devices.errors import ConfigError
 from devices.rig import Rig, default_rig_path, load_rig
@@ -128,6 +126,8 @@ def _rig(rig_path: str | Path | None) -> tuple[Rig, Path]:
 
 def _track_entry(path: Path) -> dict[str, Any]:
     """Check that a mix is readable audio the rig can play, and describe it for session.yaml."""
+    import soundfile as sf  # keeps `hybrid --help` from loading libsndfile
+
     if not path.exists():
         raise ConfigError(path, "track", str(path), "the file does not exist; give the path of a WAV, AIFF or FLAC mix")
     try:
