@@ -12,7 +12,6 @@ import numpy as np
 from scipy import ndimage
 
 from dsp._audio import as_frames
-from dsp.spectrum import power_spectrum
 
 __all__ = [
     "Click", "ClipRun", "Edges", "Hum", "NoiseFloor",

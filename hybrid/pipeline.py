@@ -69,7 +69,7 @@ def print_revision(request: PrintRequest, *, say: Say = lambda _: None, bar: Pro
 def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progress | None) -> PrintOutcome:
     revision = session.revision(request.revision)
     rig = session_rig(session)
-    catalog = _checked_catalog(session, revision, rig)
+    _checked_catalog(session, revision, rig)  # refuses a revision whose units the rig does not have
     tracks = session.resolve_tracks(request.tracks)
     source_notes, found = _check_sources(session, tracks, request.allow_changed_sources)
     rig_notes, rig_sha256 = _check_rig(session)
@@ -151,7 +151,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
             f"{len(done)} of {len(sources)} track(s)" + (f" ({', '.join(done)})" if done else "")
             + "; not finished: " + ", ".join(([f"capture of {', '.join(missing)}"] if missing else [])
                                              + ["deliverables", "report", "manifest"])
-            + f"; nothing of this print was kept, the session and its earlier prints are intact") from None
+            + "; nothing of this print was kept, the session and its earlier prints are intact") from None
     except BaseException:
         discard(staging)
         raise

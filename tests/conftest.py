@@ -79,7 +79,7 @@ def jack_loop(jack_server):  # type: ignore[no-untyped-def]
     except JackUnavailable as exc:
         _jack_missing(str(exc))
     try:
-        sd = _portaudio_with_jack()
+        _portaudio_with_jack()  # PortAudio re-scanned now that jackd runs
     except (OSError, ImportError) as exc:
         loop.stop()
         _jack_missing(f"sounddevice/PortAudio: {exc}")
