@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dsp._audio import as_frames
-from dsp._truepeak_kernel import STAGE1_TAPS, STAGE2_TAPS, interval_peaks_2d
+from dsp._truepeak_kernel import STAGE1_TAPS, STAGE2_TAPS, interval_peaks_2d, max_interval_peak_2d
 
 __all__ = ["db_or_none", "interval_peaks", "sample_peak_dbfs", "true_peak_dbtp", "to_db"]
 
@@ -44,4 +44,4 @@ def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
     frames = as_frames(audio, rate=rate)
     if frames.size == 0:
         return float("-inf")
-    return to_db(float(np.max(interval_peaks_2d(frames, STAGE1_TAPS, STAGE2_TAPS))))
+    return to_db(max_interval_peak_2d(frames, STAGE1_TAPS, STAGE2_TAPS))
