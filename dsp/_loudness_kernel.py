@@ -1,50 +1,134 @@
-"""Compiled K-weighting: two biquads per channel, squared and channel-weighted in one pass."""
+"""Compiled K-weighting: two biquads per channel, squared, channel-weighted and summed, block by block."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-__all__ = ["max_window_sum", "weighted_power"]
+__all__ = ["cumulative_weighted_power", "loudness_sums"]
+
+_BLOCK = 4096  # frames per block: the block's power stays in cache
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _add_pair(
+    audio: np.ndarray, start: int, count: int, first: int, second: int, w0: float, w1: float,
+    sos: np.ndarray, state: np.ndarray, power: np.ndarray,
+) -> None:
+    """power[i] += w0 * k(audio[start + i, first])^2 + w1 * k(audio[start + i, second])^2.
+
+    k() is the K-weighting (shelf, then high-pass) in transposed direct form II, the numerically
+    quiet form for the 38 Hz pole; state[c] holds channel c's four filter memories between blocks.
+    Two channels per pass because each biquad is a chain of dependent multiply-adds: a second,
+    independent chain in the same loop runs in the time the first spends waiting. With no second
+    channel (second = first, w1 = 0) the extra work is thrown away.
+    """
+    b0a, b1a, b2a, a1a, a2a = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    b0b, b1b, b2b, a1b, a2b = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    s1a0, s2a0, s1b0, s2b0 = state[first, 0], state[first, 1], state[first, 2], state[first, 3]
+    s1a1, s2a1, s1b1, s2b1 = state[second, 0], state[second, 1], state[second, 2], state[second, 3]
+    for i in range(count):
+        x0 = float(audio[start + i, first])
+        y0 = b0a * x0 + s1a0
+        # the term that waits for y is added last, so the rest is ready before y is
+        s1a0 = (b1a * x0 + s2a0) - a1a * y0
+        s2a0 = b2a * x0 - a2a * y0
+        v0 = b0b * y0 + s1b0
+        s1b0 = (b1b * y0 + s2b0) - a1b * v0
+        s2b0 = b2b * y0 - a2b * v0
+        x1 = float(audio[start + i, second])
+        y1 = b0a * x1 + s1a1
+        s1a1 = (b1a * x1 + s2a1) - a1a * y1
+        s2a1 = b2a * x1 - a2a * y1
+        v1 = b0b * y1 + s1b1
+        s1b1 = (b1b * y1 + s2b1) - a1b * v1
+        s2b1 = b2b * y1 - a2b * v1
+        power[i] += w0 * v0 * v0 + w1 * v1 * v1
+    state[first, 0], state[first, 1], state[first, 2], state[first, 3] = s1a0, s2a0, s1b0, s2b0
+    if second != first:
+        state[second, 0], state[second, 1], state[second, 2], state[second, 3] = s1a1, s2a1, s1b1, s2b1
 
 
 @njit(cache=True, error_model="numpy")
-def weighted_power(audio: np.ndarray, sos: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per frame, sum over channels of weight * (K-weighted sample)^2; shape (frames,).
+def _block_power(audio: np.ndarray, start: int, count: int, sos: np.ndarray, weights: np.ndarray,
+                 state: np.ndarray, power: np.ndarray) -> None:
+    """power[i] = sum over channels of weight * (K-weighted audio[start + i])^2, for i < count."""
+    for i in range(count):
+        power[i] = 0.0
+    active = [c for c in range(audio.shape[1]) if weights[c] != 0.0]  # an LFE (weight 0) costs nothing
+    for index in range(0, len(active), 2):
+        first = active[index]
+        if index + 1 < len(active):
+            second = active[index + 1]
+            _add_pair(audio, start, count, first, second, weights[first], weights[second], sos, state, power)
+        else:
+            _add_pair(audio, start, count, first, first, weights[first], 0.0, sos, state, power)
 
-    `sos` is (2, 6) second-order sections (b0 b1 b2 a0 a1 a2, a0 = 1), run in transposed
-    direct form II, the numerically quiet form for low-frequency poles (the 38 Hz high-pass).
+
+@njit(cache=True, error_model="numpy")
+def cumulative_weighted_power(audio: np.ndarray, sos: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Running sum over frames of the channel-weighted K-weighted power, with a leading 0.
+
+    out[n] = sum over frames < n and channels c of weights[c] * (K-weighted sample)^2; shape
+    (frames + 1,), so any window's power is a difference of two entries. `sos` is (2, 6) second
+    order sections (b0 b1 b2 a0 a1 a2, a0 = 1). Arithmetic is float64 whatever the input's float type.
     """
     frames, channels = audio.shape
-    out = np.zeros(frames)
-    for c in range(channels):
-        weight = weights[c]
-        if weight == 0.0:
-            continue
-        s1a = 0.0
-        s2a = 0.0
-        s1b = 0.0
-        s2b = 0.0
-        b0a, b1a, b2a, a1a, a2a = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
-        b0b, b1b, b2b, a1b, a2b = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
-        for n in range(frames):
-            x = audio[n, c]
-            y = b0a * x + s1a
-            s1a = b1a * x - a1a * y + s2a
-            s2a = b2a * x - a2a * y
-            v = b0b * y + s1b
-            s1b = b1b * y - a1b * v + s2b
-            s2b = b2b * y - a2b * v
-            out[n] += weight * v * v
+    out = np.empty(frames + 1)
+    out[0] = 0.0
+    state = np.zeros((channels, 4))
+    power = np.empty(_BLOCK)
+    total = 0.0
+    for start in range(0, frames, _BLOCK):
+        count = min(_BLOCK, frames - start)
+        _block_power(audio, start, count, sos, weights, state, power)
+        for i in range(count):
+            total += power[i]
+            out[start + i + 1] = total
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def max_window_sum(cumulative: np.ndarray, window: int) -> float:
-    """Largest cumulative[i + window] - cumulative[i]: the loudest window at any sample position."""
-    best = 0.0
-    for i in range(cumulative.shape[0] - window):
-        value = cumulative[i + window] - cumulative[i]
-        if value > best:
-            best = value
-    return best
+def loudness_sums(
+    audio: np.ndarray, sos: np.ndarray, weights: np.ndarray, hop: int, momentary: int, short: int
+) -> tuple[np.ndarray, float, float]:
+    """What a loudness meter needs, without a frame-long array: (grid, momentary max, short max).
+
+    grid[k] is the running power sum (as cumulative_weighted_power) at frame k * hop, from which
+    the gating blocks and the loudness-range windows (whole multiples of hop) follow. The two
+    maxima are the largest power sums of a `momentary`- and a `short`-frame window at any sample
+    position (-1.0 if the audio is shorter than the window); a ring of the last `short` running
+    sums (about 1 MB at 48 kHz: it stays in cache) stands in for the whole running sum.
+    """
+    frames, channels = audio.shape
+    grid = np.zeros(frames // hop + 1)
+    ring_size = max(short, momentary) + 1
+    ring = np.zeros(ring_size)  # ring[n % ring_size] = running sum at frame n; frame 0 holds 0.0
+    at = 0  # ring slot of frame n
+    back_m = ring_size - momentary  # ring slot of frame n - momentary, modulo ring_size
+    back_s = ring_size - short
+    state = np.zeros((channels, 4))
+    power = np.empty(_BLOCK)
+    total = 0.0
+    best_m = -1.0
+    best_s = -1.0
+    to_grid = hop  # frames until the next grid point (a counter: a division per frame costs more than the filters)
+    for start in range(0, frames, _BLOCK):
+        count = min(_BLOCK, frames - start)
+        _block_power(audio, start, count, sos, weights, state, power)
+        for i in range(count):
+            total += power[i]
+            n = start + i + 1  # the running sum now covers frames < n
+            at = at + 1 if at + 1 < ring_size else 0
+            back_m = back_m + 1 if back_m + 1 < ring_size else 0
+            back_s = back_s + 1 if back_s + 1 < ring_size else 0
+            ring[at] = total
+            if n >= momentary:
+                best_m = max(best_m, total - ring[back_m])
+            if n >= short:
+                best_s = max(best_s, total - ring[back_s])
+            to_grid -= 1
+            if to_grid == 0:
+                grid[n // hop] = total
+                to_grid = hop
+    return grid, best_m, best_s

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames, check_rate
-from dsp._loudness_kernel import max_window_sum, weighted_power
+from dsp._loudness_kernel import cumulative_weighted_power, loudness_sums
 
 __all__ = [
     "Loudness",
@@ -88,13 +88,10 @@ def _lufs(mean_power: np.ndarray | float) -> np.ndarray:
 
 
 def _cumulative_power(audio: np.ndarray, rate: int) -> np.ndarray:
-    """Running sum of channel-weighted K-weighted power with a leading 0, shape (frames + 1,)."""
-    frames = np.asarray(audio, dtype=np.float64)
-    power = weighted_power(frames, k_weighting_sos(rate), channel_weights(frames.shape[1]))
-    cumulative = np.empty(power.shape[0] + 1)
-    cumulative[0] = 0.0
-    np.cumsum(power, out=cumulative[1:])
-    return cumulative
+    """Running sum of channel-weighted K-weighted power with a leading 0, shape (frames + 1,).
+
+    float32 or float64 samples as they are (no float64 copy): the arithmetic is float64 either way."""
+    return cumulative_weighted_power(audio, k_weighting_sos(rate), channel_weights(audio.shape[1]))
 
 
 def _window_powers(cumulative: np.ndarray, window: int, hop: int) -> np.ndarray:
@@ -106,23 +103,14 @@ def _window_powers(cumulative: np.ndarray, window: int, hop: int) -> np.ndarray:
     return np.maximum(cumulative[starts + window] - cumulative[starts], 0.0) / window
 
 
-def _max_window_lufs(cumulative: np.ndarray, window: int) -> float | None:
-    """Largest loudness of a window at any sample position (a meter cannot miss a burst)."""
-    frames = cumulative.shape[0] - 1
-    if frames < window:
-        return None
-    best = max_window_sum(cumulative, window) / window
-    return float(_lufs(best)) if best > 0.0 else None
+def _window_lufs(power_sum: float, window: int) -> float | None:
+    """Loudness of a window from its power sum; None if there was no such window or it is silent."""
+    return float(_lufs(power_sum / window)) if power_sum > 0.0 else None
 
 
 def _hop(rate: int) -> int:
     # 100 ms: the 75 % overlap of 400 ms gating blocks and the 10 Hz rate of Tech 3342.
     return int(round(0.1 * rate))
-
-
-def _gating_blocks(cumulative: np.ndarray, rate: int) -> np.ndarray:
-    hop = _hop(rate)
-    return _window_powers(cumulative, 4 * hop, hop)
 
 
 def gated_lufs(block_powers: np.ndarray) -> float | None:
@@ -138,9 +126,13 @@ def gated_lufs(block_powers: np.ndarray) -> float | None:
     return float(_lufs(np.mean(kept)))
 
 
-def _loudness_range(cumulative: np.ndarray, rate: int) -> float | None:
-    hop = _hop(rate)
-    values = _window_powers(cumulative, 30 * hop, hop)
+def _grid_powers(grid: np.ndarray, steps: int, hop: int) -> np.ndarray:
+    """Mean power per frame of every window of `steps` grid steps (`hop` frames each) on the grid."""
+    return _window_powers(grid, steps, 1) / hop
+
+
+def _loudness_range(grid: np.ndarray, hop: int) -> float | None:
+    values = _grid_powers(grid, 30, hop)
     values = values[_lufs(values) > ABSOLUTE_GATE_LUFS]
     if values.size == 0:
         return None
@@ -164,14 +156,18 @@ def measure_with_blocks(audio: np.ndarray, rate: int) -> tuple[Loudness, np.ndar
     K-weighting pass (pool the blocks of several tracks and pass them to gated_lufs for album loudness)."""
     frames = as_frames(audio, rate=rate)
     rate = int(rate)
-    cumulative = _cumulative_power(frames, rate)
     hop = _hop(rate)
-    blocks = _gating_blocks(cumulative, rate)
+    # The running power sum every 100 ms: gating blocks (4 hops) and LRA windows (30 hops) are
+    # differences on this grid; the sliding maxima come from the kernel at every sample.
+    grid, momentary_sum, short_sum = loudness_sums(
+        frames, k_weighting_sos(rate), channel_weights(frames.shape[1]), hop, 4 * hop, 30 * hop
+    )
+    blocks = _grid_powers(grid, 4, hop)
     return Loudness(
         integrated_lufs=gated_lufs(blocks),
-        momentary_max_lufs=_max_window_lufs(cumulative, 4 * hop),
-        short_term_max_lufs=_max_window_lufs(cumulative, 30 * hop),
-        lra_lu=_loudness_range(cumulative, rate),
+        momentary_max_lufs=_window_lufs(momentary_sum, 4 * hop),
+        short_term_max_lufs=_window_lufs(short_sum, 30 * hop),
+        lra_lu=_loudness_range(grid, hop),
     ), blocks
 
 
