@@ -98,7 +98,7 @@ def run() -> list[dict[str, Any]]:
         result: dict[str, Any] = {}
 
         def analyze_file() -> None:
-            array, rate = read_audio(source)
+            array, rate = read_audio(source, dtype="float32")  # as `hybrid analyze` reads
             result["analysis"] = analyze(array, rate)
 
         timing = _best_of(REPEATS, analyze_file)

@@ -7,7 +7,7 @@ import numpy as np
 from dsp._audio import as_frames
 from dsp._truepeak_kernel import STAGE1_TAPS, STAGE2_TAPS, interval_peaks_2d, max_interval_peak_2d
 
-__all__ = ["db_or_none", "interval_peaks", "sample_peak_dbfs", "true_peak_dbtp", "to_db"]
+__all__ = ["db_or_none", "interval_peaks", "peak_readings", "sample_peak_dbfs", "true_peak_dbtp", "to_db"]
 
 
 def to_db(linear: float) -> float:
@@ -22,7 +22,10 @@ def db_or_none(linear: float) -> float | None:
 
 def sample_peak_dbfs(audio: np.ndarray) -> float:
     """Largest |sample| over all channels in dBFS (-inf for silence or no samples)."""
-    frames = as_frames(audio)
+    return _sample_peak_dbfs(as_frames(audio))
+
+
+def _sample_peak_dbfs(frames: np.ndarray) -> float:
     if frames.size == 0:
         return float("-inf")
     return to_db(max(float(np.max(frames)), -float(np.min(frames))))  # no |x| temporary
@@ -41,7 +44,16 @@ def interval_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
 
 def true_peak_dbtp(audio: np.ndarray, rate: int) -> float:
     """Maximum true peak over all channels in dBTP (-inf for silence or no samples)."""
-    frames = as_frames(audio, rate=rate)
+    return _true_peak_dbtp(as_frames(audio, rate=rate))
+
+
+def _true_peak_dbtp(frames: np.ndarray) -> float:
     if frames.size == 0:
         return float("-inf")
     return to_db(max_interval_peak_2d(frames, STAGE1_TAPS, STAGE2_TAPS))
+
+
+def peak_readings(audio: np.ndarray, rate: int) -> tuple[float, float]:
+    """(true peak in dBTP, sample peak in dBFS), the input checked once; -inf for silence."""
+    frames = as_frames(audio, rate=rate)
+    return _true_peak_dbtp(frames), _sample_peak_dbfs(frames)

@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dsp.meter import analyze  # scipy and numba load only when a command measures
 
-    audio, rate = read_audio(args.file)
+    audio, rate = read_audio(args.file, dtype="float32")  # a meter needs no more, and reads 4x faster
     values = analyze(audio, rate).to_dict()
     if args.json:
         print(json.dumps(values))
