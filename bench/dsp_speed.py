@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 import re
-import resource
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile as sf
 
+from bench._timing import best_of, real_time
 from dsp.finishing import FinishSettings, finish
 from dsp.meter import analyze
 from hybrid.audiofile import read_audio
@@ -41,34 +40,6 @@ def programme(seconds: float = SECONDS, rate: int = RATE_HZ) -> np.ndarray:
     return out * (10.0 ** (3.0 / 20.0) / np.max(np.abs(out)))
 
 
-def _cpu_s() -> float:
-    """CPU seconds used so far by this process and the children it has waited for (ffmpeg)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def _best_of(repeats: int, job) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Best (wall seconds, CPU seconds) of `repeats` runs. CPU time is what the work costs on
-    one core; wall time also counts waiting for a core on a shared machine."""
-    best_wall = best_cpu = float("inf")
-    for _ in range(repeats):
-        wall, cpu = time.perf_counter(), _cpu_s()
-        job()
-        best_wall = min(best_wall, time.perf_counter() - wall)
-        best_cpu = min(best_cpu, _cpu_s() - cpu)
-    return best_wall, best_cpu
-
-
-def _timing(seconds: float, wall: float, cpu: float) -> dict[str, float]:
-    return {
-        "wall_s": round(wall, 2),
-        "x_real_time": round(seconds / wall, 1),
-        "cpu_s": round(cpu, 2),
-        "x_real_time_per_core": round(seconds / cpu, 1),
-    }
-
-
 def _ffmpeg_ebur128(path: Path) -> tuple[tuple[float, float], dict[str, float]]:
     """(wall, CPU) seconds of ffmpeg's EBU R128 meter with true peak, and its summary readings."""
     command = ["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"]
@@ -82,7 +53,7 @@ def _ffmpeg_ebur128(path: Path) -> tuple[tuple[float, float], dict[str, float]]:
             if match:
                 readings[key] = float(match.group(1))
 
-    return _best_of(REPEATS, job), readings
+    return best_of(job, REPEATS), readings
 
 
 def run() -> list[dict[str, Any]]:
@@ -101,13 +72,13 @@ def run() -> list[dict[str, Any]]:
             array, rate = read_audio(source, dtype="float32")  # as `hybrid analyze` reads
             result["analysis"] = analyze(array, rate)
 
-        timing = _best_of(REPEATS, analyze_file)
+        timing = best_of(analyze_file, REPEATS)
         measured = result["analysis"]
         rows.append(
             {
                 "task": "analyze: read WAV + I, M/S max, LRA, true & sample peak",
                 "audio_s": seconds,
-                **_timing(seconds, *timing),
+                **real_time(seconds, *timing),
                 "integrated_lufs": round(measured.integrated_lufs, 2),
                 "lra_lu": round(measured.lra_lu, 2),
                 "true_peak_dbtp": round(measured.true_peak_dbtp, 2),
@@ -119,7 +90,7 @@ def run() -> list[dict[str, Any]]:
                 {
                     "task": "ffmpeg -af ebur128=peak=true (same file)",
                     "audio_s": seconds,
-                    **_timing(seconds, *timing),
+                    **real_time(seconds, *timing),
                     "integrated_lufs": readings.get("I"),
                     "lra_lu": readings.get("LRA"),
                     "true_peak_dbtp": readings.get("peak"),
@@ -136,12 +107,12 @@ def run() -> list[dict[str, Any]]:
             master.write_bytes(buffer.getvalue())
             result["finish"] = finished
 
-        timing = _best_of(REPEATS, finish_file)
+        timing = best_of(finish_file, REPEATS)
         finished = result["finish"]
         row = {
             "task": "finish: limiter -1 dBTP, 48->44.1 kHz, TPDF 16-bit, WAV write",
             "audio_s": seconds,
-            **_timing(seconds, *timing),
+            **real_time(seconds, *timing),
             "integrated_lufs": round(finished.integrated_lufs, 2),
             "max_gain_reduction_db": round(finished.max_gain_reduction_db, 2),
             "true_peak_dbtp": round(finished.true_peak_dbtp, 3),
