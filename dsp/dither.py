@@ -41,18 +41,21 @@ def to_pcm(audio: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None 
         return np.ascontiguousarray(frames, dtype=np.float32)
     full_scale = float(2 ** (bits - 1))
     lowest, highest = -full_scale, full_scale - 1.0
-    scaled = np.asarray(frames, dtype=np.float64) * full_scale
-    if dither == "none":
-        values = np.rint(scaled)
-    elif dither == "tpdf":
+    source = np.ascontiguousarray(frames, dtype=np.float64)
+    if dither == "tpdf":
         # The kernel's generator is seeded from numpy's: `seed` (or None: fresh entropy) decides.
         draw = int(np.random.default_rng(seed).integers(1, 2**63 - 1))
-        values = tpdf_quantise(np.ascontiguousarray(scaled), draw, lowest, highest)
+        pcm = np.empty(source.shape, dtype=np.int16 if bits == 16 else np.int32)
+        tpdf_quantise(source, full_scale, draw, lowest, highest, 0 if bits == 16 else 8, pcm)
+        return pcm
+    scaled = source * full_scale
+    if dither == "none":
+        values = np.rint(scaled)
     else:
         rng = np.random.default_rng(seed)
         # Sum of two independent uniform [-0.5, 0.5) LSB: triangular over +-1 LSB.
         noise = rng.random(scaled.shape) + rng.random(scaled.shape) - 1.0
-        values = shaped_quantise(np.ascontiguousarray(scaled), noise, _SHAPER, lowest, highest)
+        values = shaped_quantise(scaled, noise, _SHAPER, lowest, highest)
     np.clip(values, lowest, highest, out=values)
     if bits == 16:
         return values.astype(np.int16)
