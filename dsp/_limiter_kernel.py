@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["gain_curve", "nyquist_envelope", "required_gain", "stretches"]
+__all__ = ["add_nyquist_envelope", "gain_curve", "required_gain", "stretches"]
 
 
 @njit(cache=True, error_model="numpy")
@@ -114,88 +114,148 @@ def gain_curve(
     return _moving_average(_moving_average(released, first), second)
 
 
-_ENVELOPE_BLOCK = 4096  # frames per block of nyquist_envelope
+_ENVELOPE_BLOCK = 4096  # frames per block of add_nyquist_envelope
 
 
 @njit(cache=True, error_model="numpy")
-def nyquist_envelope(audio: np.ndarray, length: int, hold: int) -> np.ndarray:
-    """Envelope of the band just under Nyquist, largest over channels, linear, shape (frames,).
+def _in_phase_envelope(
+    audio: np.ndarray,
+    first: int,
+    second: int,
+    base: int,
+    lo: int,
+    hi: int,
+    length: int,
+    scale: float,
+    ones: np.ndarray,
+    twice: np.ndarray,
+    envelope: np.ndarray,
+) -> None:
+    """envelope[k] = max(envelope[k], in-phase envelope of channels `first` and `second` at block frame k).
+
+    Sample k of the block is frame base + k (zero outside [lo, hi)); the doubly averaged value
+    of frame base + k + 4 half is done once sample k is in. Row i of `ones` and `twice` holds one
+    channel's running sums, one behind. Two channels side by side because each running sum waits
+    on its own previous addition: the chains of both run in about the time of one.
+    """
+    ones_first = ones[0]
+    ones_second = ones[1]
+    twice_first = twice[0]
+    twice_second = twice[1]
+    total_first = 0.0
+    total_second = 0.0
+    twice_total_first = 0.0
+    twice_total_second = 0.0
+    sign = 1.0 - 2.0 * ((base + lo) & 1)  # (-1)^frame, flipped per frame
+    for k in range(envelope.shape[0] + 4 * (length // 2)):
+        if lo <= k < hi:
+            total_first += audio[base + k, first] * sign
+            total_second += audio[base + k, second] * sign
+            sign = -sign
+        ones_first[k + 1] = total_first
+        ones_second[k + 1] = total_second
+        if k + 1 >= length:
+            m = k + 1 - length  # the first average centred on sample k - half is done
+            twice_total_first += ones_first[k + 1] - ones_first[m]
+            twice_total_second += ones_second[k + 1] - ones_second[m]
+            twice_first[m + 1] = twice_total_first
+            twice_second[m + 1] = twice_total_second
+            if m + 1 >= length:
+                slot = m + 1 - length  # and the second, centred on sample k - 2 half
+                value_first = abs(twice_total_first - twice_first[slot]) * scale
+                value_second = abs(twice_total_second - twice_second[slot]) * scale
+                louder = value_first if value_first > value_second else value_second
+                envelope[slot] = louder if louder > envelope[slot] else envelope[slot]
+
+
+@njit(cache=True, error_model="numpy")
+def _window_maxima(values: np.ndarray, width: int, rising: np.ndarray, falling: np.ndarray, out: np.ndarray) -> None:
+    """out[a] = max(values[a : a + width]) for every a < out.shape[0] (van Herk / Gil-Werman).
+
+    Cut into pieces of `width`: a window spans the end of one piece and the start of the next, so
+    its maximum is the larger of the first's maximum from a on (`falling`) and the next's up to
+    a + width - 1 (`rising`). Both running maxima are taken in one loop (two independent chains)
+    and nothing branches per value, where a monotonic queue branched on every one.
+    """
+    length = values.shape[0]
+    for start in range(0, length, width):
+        stop = min(start + width, length)
+        up = values[start]
+        down = values[stop - 1]
+        for i in range(stop - start):
+            ahead = values[start + i]
+            behind = values[stop - 1 - i]
+            up = ahead if ahead > up else up
+            down = behind if behind > down else down
+            rising[start + i] = up
+            falling[stop - 1 - i] = down
+    for a in range(out.shape[0]):
+        late = rising[a + width - 1]
+        out[a] = falling[a] if falling[a] > late else late
+
+
+@njit(cache=True, error_model="numpy")
+def _add_held(
+    window: np.ndarray, hold: int, count: int, centre: int, rising: np.ndarray, falling: np.ndarray, held: np.ndarray, out: np.ndarray
+) -> None:
+    """out[centre + a] += max(window[a : a + 2 hold + 1]) for a < count, where 0 <= centre + a < len(out).
+
+    `rising`, `falling` and `held` are work arrays at least as long as `window`.
+    """
+    width = 2 * hold + 1
+    used = count + width - 1
+    _window_maxima(window[:used], width, rising[:used], falling[:used], held[:count])
+    for a in range(max(0, -centre), min(count, out.shape[0] - centre)):
+        out[centre + a] += held[a]
+
+
+@njit(cache=True, error_model="numpy")
+def add_nyquist_envelope(audio: np.ndarray, length: int, hold: int, out: np.ndarray) -> None:
+    """Add to `out` (shape (frames,)) the envelope of the band just under Nyquist, largest over channels, linear.
 
     (-1)^n x moves Nyquist to 0 Hz; two centred moving averages of `length` (odd) samples then
     keep about the top 1/length of the band (triangular low-pass, sidelobes under -26 dB), whose
     magnitude is the band's in-phase envelope. Each value is then the largest within `hold`
     samples either side, which also covers the band's quadrature part (what an ideal
     reconstruction shows between samples). That band is where a finite interpolator falls short
-    of an ideal reconstruction, so the limiter adds this to its detector's reading.
+    of an ideal reconstruction, so the limiter adds this to its detector's reading: added in
+    place, so no frame-long array is made for it (on these machines a fresh 100 MB array costs
+    0.1 s in page faults alone).
     """
     n, channels = audio.shape
-    out = np.zeros(n)
     half = length // 2
     scale = 1.0 / (length * length)
     hold = max(0, hold)
-    # Block by block, so the work arrays stay in cache and the only frame-long array is `out`
-    # (on these machines a fresh 100 MB array costs 0.1 s in page faults alone). Each average is
-    # a difference of a running sum started afresh in the block: no rounding builds up.
+    reach = 2 * hold  # envelope values before a block that its held maxima still need
+    # Block by block, so the work arrays stay in cache. Each average is a difference of a running
+    # sum started afresh in the block: no rounding builds up.
     span = _ENVELOPE_BLOCK + 4 * half
-    ones = np.zeros(span + 1)  # ones[k]: sum of the first k shifted samples of the block
-    twice = np.zeros(span - 2 * half + 1)  # twice[m]: sum of the first m first averages
-    envelope = np.zeros(_ENVELOPE_BLOCK)  # this block's in-phase envelope, max over channels
-    # Centred maximum over 2 * hold + 1 values: a monotonic queue of (frame, value) in rings.
-    size = 1
-    while size < 2 * hold + 2:
-        size *= 2
-    mask = size - 1
-    queue_at = np.zeros(size, dtype=np.int64)
-    queue_value = np.zeros(size)
-    head = 0
-    tail = 0
+    ones = np.zeros((2, span + 1))  # ones[i, k]: sum of the first k shifted samples of the block
+    twice = np.zeros((2, span - 2 * half + 1))  # twice[i, m]: sum of the first m first averages
+    # window[reach + k]: the in-phase envelope of the block's frame k; window[:reach]: of the
+    # `reach` frames before the block (zero before the start, which leaves every maximum as it
+    # is: the envelope is >= 0).
+    window = np.zeros(reach + _ENVELOPE_BLOCK)
+    rising = np.zeros(reach + _ENVELOPE_BLOCK)  # work arrays of _add_held
+    falling = np.zeros(reach + _ENVELOPE_BLOCK)
+    held = np.zeros(reach + _ENVELOPE_BLOCK)
     for i0 in range(0, n, _ENVELOPE_BLOCK):
         count = min(_ENVELOPE_BLOCK, n - i0)
-        for k in range(count):
-            envelope[k] = 0.0
+        envelope = window[reach : reach + count]
+        envelope[:] = 0.0
         base = i0 - 2 * half  # frame of the block's first sample into the sums
         lo = max(0, -base)
         hi = min(count + 4 * half, n - base)
-        span_count = count + 4 * half
-        for c in range(channels):
-            # One pass: sample k enters the first running sum, the first average centred on
-            # k - half enters the second, and the doubly averaged value centred on k - 2 half
-            # (frame i0 + k - 4 half) is done. The arrays are the running sums, one behind.
-            total = 0.0
-            twice_total = 0.0
-            for k in range(span_count):
-                frame = base + k
-                sample = audio[frame, c] * (1.0 - 2.0 * (frame & 1)) if lo <= k < hi else 0.0
-                total += sample
-                ones[k + 1] = total
-                if k + 1 >= length:
-                    twice_total += ones[k + 1] - ones[k + 1 - length]
-                    m = k + 1 - length  # index of that first average
-                    twice[m + 1] = twice_total
-                    if m + 1 >= length:
-                        value = abs(twice[m + 1] - twice[m + 1 - length]) * scale
-                        slot = m + 1 - length
-                        envelope[slot] = max(envelope[slot], value)
-        # Frame j = i0 + k enters the queue; out[j - hold] is then complete.
-        for k in range(count):
-            j = i0 + k
-            value = envelope[k]
-            while tail > head and queue_value[(tail - 1) & mask] <= value:
-                tail -= 1
-            queue_at[tail & mask] = j
-            queue_value[tail & mask] = value
-            tail += 1
-            while queue_at[head & mask] < j - 2 * hold:
-                head += 1
-            if j >= hold:
-                out[j - hold] = queue_value[head & mask]
-    # The last `hold` frames: what is left in the queue (the signal is zero beyond the end).
-    for j in range(n, n + hold):
-        while head < tail and queue_at[head & mask] < j - 2 * hold:
-            head += 1
-        if j >= hold:
-            out[j - hold] = queue_value[head & mask] if head < tail else 0.0
-    return out
+        for c in range(0, channels, 2):
+            # Channels in pairs; an odd one out is paired with itself (the same time as alone).
+            _in_phase_envelope(audio, c, min(c + 1, channels - 1), base, lo, hi, length, scale, ones, twice, envelope)
+        # Window a covers frames i0 - reach + a .. i0 + a: centred on frame i0 - hold + a.
+        _add_held(window, hold, count, i0 - hold, rising, falling, held, out)
+        window[:reach] = window[count : count + reach]
+    # The last `hold` frames: the signal is zero beyond the end.
+    if n > 0:
+        window[reach : reach + hold] = 0.0
+        _add_held(window, hold, hold, n - hold, rising, falling, held, out)
 
 
 @njit(cache=True, error_model="numpy")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames
-from dsp._limiter_kernel import gain_curve, nyquist_envelope, required_gain, stretches
+from dsp._limiter_kernel import add_nyquist_envelope, gain_curve, required_gain, stretches
 from dsp.truepeak import db_or_none, interval_peaks
 
 __all__ = ["LimiterResult", "check_ceiling", "limit", "limiter_peaks"]
@@ -57,8 +57,9 @@ def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
     Music carries little there, so this costs it next to nothing.
     """
     frames = as_frames(audio, rate=rate)
-    envelope = nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD)
-    return interval_peaks(frames, rate) + envelope
+    peaks = np.asarray(interval_peaks(frames, rate), dtype=np.float64)  # a fresh array: ours to add to
+    add_nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD, peaks)
+    return peaks
 
 
 def _coefficient(time_ms: float, rate: int) -> float:
