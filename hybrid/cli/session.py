@@ -1,9 +1,11 @@
-"""`hybrid session new|set|log|diff|show`: make a session, add revisions, read its history."""
+"""`hybrid session new|set|log|diff|show|track|delivery`: make a session, add revisions, read its history,
+set what each deliverable gets."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,13 @@ from hybrid.session import (
     session_lock,
     session_rig,
 )
+from hybrid.errors import ConfigError, HybridError
 from hybrid.session.diff import show_finishing
-from hybrid.session.model import TARGETS
+from hybrid.session.model import TARGETS, Delivery, Finishing, check_vinyl_sides
 from hybrid.session.prints import prints_of
-from hybrid.session.store import update_track
+from hybrid.session.store import update_delivery, update_track
+
+_DELIVERY = re.compile(r"^(?P<target>[A-Za-z]+)\.(?P<field>[A-Za-z_]+)=(?P<value>.+)$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,6 +85,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     track.add_argument("--gap-frames", type=int, default=None, metavar="FRAMES",
                        help="silence before the track in CD frames (75 per second; 150 = 2 s)")
     track.set_defaults(func=run_track)
+
+    deliver = sub.add_parser(
+        "delivery", help="per-target delivery: ceilings, streaming/hi-res rate, vinyl sides and limiter, preview format",
+        description="Show or change the session's per-target delivery settings (session.yaml). A ceiling set for "
+                    "a target wins over the revision's finishing ceiling for that target (a track the revision "
+                    "holds lower stays lower); the vinyl pre-masters are unlimited unless vinyl.limiter=on. "
+                    "VALUE 'default' puts a field back to its default.")
+    deliver.add_argument("dir", type=Path)
+    deliver.add_argument("settings", nargs="*", metavar="TARGET.FIELD=VALUE",
+                         help="e.g. cd.ceiling_dbtp=-0.3 streaming.rate_hz=44100 hires.rate_hz=96000 "
+                              "vinyl.sides=1,2/3,4 vinyl.limiter=on preview.format=ogg")
+    deliver.add_argument("--json", action="store_true")
+    deliver.set_defaults(func=run_delivery)
 
     show = sub.add_parser("show", help="one revision (the latest by default) with every unit's settings")
     show.add_argument("dir", type=Path)
@@ -145,6 +163,124 @@ def run_track(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_delivery(args: argparse.Namespace) -> int:
+    session = open_session(args.dir)
+    if args.settings:
+        changes = parse_delivery(args.settings, session.file, [t.id for t in session.info.tracks])
+        with session_lock(session.folder, "session delivery"):
+            session = open_session(args.dir)  # read again under the lock: another command may have written
+            update_delivery(session, changes)
+    finishing = _latest_finishing(session)
+    if args.json:
+        _print_json({"file": str(session.file), "delivery": session.info.delivery.model_dump(mode="json"),
+                     "target_ceilings_dbtp": _target_ceilings(session.info.delivery, finishing)})
+        return 0
+    print(f"{session.info.title}: delivery ({session.file})")
+    for line in _delivery_lines(session.info.delivery, finishing):
+        print(f"  {line}")
+    return 0
+
+
+def parse_delivery(items: list[str], file: Path, track_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Read TARGET.FIELD=VALUE words into {target: {field: value}}; 'default' is None (the default)."""
+    changes: dict[str, dict[str, Any]] = {}
+    for text in items:
+        match = _DELIVERY.match(text.strip())
+        if not match:
+            raise ConfigError(file, "delivery", text, "write TARGET.FIELD=VALUE, e.g. cd.ceiling_dbtp=-0.3, "
+                                                      "vinyl.sides=1,2/3,4 or preview.format=ogg")
+        target, name, raw = match["target"], match["field"], match["value"].strip()
+        if raw.lower() == "default":
+            value: Any = None
+        elif (target, name) == ("vinyl", "sides"):
+            value = _vinyl_sides(raw, file, track_ids)
+        elif (target, name) == ("vinyl", "limiter"):
+            value = _on_off(raw, file, "delivery.vinyl.limiter")
+        else:
+            value = _number_or_word(raw)
+        changes.setdefault(target, {})[name] = value
+    return changes
+
+
+def _vinyl_sides(text: str, file: Path, track_ids: list[str]) -> list[list[str]]:
+    """'1,2/3,4' or 'intro,night-drive/outro': sides split by '/', tracks by ',' (ids or album positions)."""
+    where = "delivery.vinyl.sides"
+    sides: list[list[str]] = []
+    for side in text.split("/"):
+        names = [n.strip() for n in side.split(",") if n.strip()]
+        if not names:
+            raise ConfigError(file, where, text, "every side needs at least one track: write 1,2/3,4 "
+                                                 "(sides split by '/', tracks by ',')")
+        sides.append([_track_id(n, file, track_ids, where) for n in names])
+    try:
+        check_vinyl_sides(sides, track_ids)
+    except ValueError as exc:
+        raise ConfigError(file, where, text, str(exc)) from None
+    return sides
+
+
+def _track_id(name: str, file: Path, track_ids: list[str], where: str) -> str:
+    """A track named by its id or its 1-based album position, as its id."""
+    if name in track_ids:
+        return name
+    if name.isdigit() and 1 <= int(name) <= len(track_ids):
+        return track_ids[int(name) - 1]
+    raise ConfigError(file, where, name, f"name a track id ({', '.join(track_ids)}) or a position 1 to {len(track_ids)}")
+
+
+def _on_off(raw: str, file: Path, where: str) -> bool:
+    """on/off (or yes/no, true/false), as `session set --finish limiter=on` reads it."""
+    word = raw.lower()
+    if word not in ("on", "off", "yes", "no", "true", "false"):
+        raise ConfigError(file, where, raw, "allowed: on or off")
+    return word in ("on", "yes", "true")
+
+
+def _number_or_word(raw: str) -> Any:
+    """44100 stays an int (a rate is one of a few exact values), -0.3 a float, anything else text."""
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _latest_finishing(session: Any) -> Finishing:
+    """The finishing of the newest revision: what a target without its own ceiling takes."""
+    try:
+        return session.revision().finishing
+    except HybridError:  # a session with a broken history still shows what it delivers
+        return Finishing()
+
+
+def _target_ceilings(delivery: Delivery, finishing: Finishing) -> dict[str, float | None]:
+    return {target: delivery.ceiling_for(target, finishing) for target in TARGETS}
+
+
+def _delivery_lines(delivery: Delivery, finishing: Finishing) -> list[str]:
+    """One line per target in the studio's words: its format choices and the ceiling it will get."""
+    def ceiling(target: str) -> str:
+        value = delivery.ceiling_for(target, finishing)
+        if value is None:
+            return "no limiter"
+        whose = "its own" if getattr(delivery, target).ceiling_dbtp is not None else "the revision's"
+        return f"ceiling {value:+.1f} dBTP ({whose})"
+
+    hires_rate = "at the print's rate (88.2/96 kHz when lower)" if delivery.hires.rate_hz is None \
+        else f"{delivery.hires.rate_hz} Hz"
+    sides = delivery.vinyl.sides
+    side_text = "sides: the album in halves" if sides is None else "sides " + "  ".join(
+        f"{chr(ord('A') + n)}: {', '.join(side)}" for n, side in enumerate(sides))
+    return [
+        f"streaming: 24-bit {delivery.streaming.rate_hz} Hz, {ceiling('streaming')}",
+        f"cd: 16-bit 44100 Hz, {ceiling('cd')}",
+        f"hires: 24-bit {hires_rate}, {ceiling('hires')}",
+        f"vinyl: 24-bit at the print's rate, {ceiling('vinyl')}, {side_text}",
+        f"preview: {delivery.preview.format} at {delivery.streaming.rate_hz} Hz, {ceiling('preview')}",
+    ]
+
+
 def run_log(args: argparse.Namespace) -> int:
     session = open_session(args.dir)
     revisions = session.revisions()
@@ -184,6 +320,8 @@ def run_show(args: argparse.Namespace) -> int:
         data["tracks"] = {k: v.model_dump(mode="json", exclude_none=True) for k, v in revision.tracks.items()}
         data["session"] = {"dir": str(session.folder), "title": session.info.title,
                            "rig": session.info.rig.name, "tracks": [t.id for t in session.info.tracks]}
+        data["delivery"] = session.info.delivery.model_dump(mode="json")
+        data["target_ceilings_dbtp"] = _target_ceilings(session.info.delivery, revision.finishing)
         _print_json(data)
         return 0
     catalog = _catalog_or_none(session)
@@ -196,6 +334,9 @@ def run_show(args: argparse.Namespace) -> int:
     target = "off" if fin.lufs_target is None else f"{fin.lufs_target:+.1f} LUFS"
     print(f"  finishing: ceiling {fin.ceiling_dbtp:+.1f} dBTP, loudness target {target}, "
           f"limiter {'on' if fin.limiter else 'off'}, dither {fin.dither}")
+    print(f"  delivery ({', '.join(session.info.targets)} wanted):")
+    for line in _delivery_lines(session.info.delivery, fin):
+        print(f"    {line}")
     for track_id, override in revision.tracks.items():
         parts = [f"{u}.{p} {catalog.show(u, p, v) if catalog else v}" for u, ps in override.units.items() for p, v in ps.items()]
         parts += [f"{k} {show_finishing(k, v)}" for k, v in override.finishing.model_dump(exclude_none=True).items()]

@@ -58,10 +58,21 @@ class TargetBuilder:
     def rate_for(self, source_rate_hz: int) -> int:
         raise NotImplementedError
 
+    def ceiling_for(self, track: TrackMaster) -> float | None:
+        """This target's ceiling for one track, in dBTP: the ceiling the session's delivery section
+        promises for the target (lower only where the revision holds this track lower), else the
+        revision's finishing ceiling, else the target's default."""
+        promised = self.job.ceilings_dbtp.get(self.name)
+        if promised is None:
+            return track.finishing.get("ceiling_dbtp", self.default_ceiling_dbtp)
+        if track.ceiling_override_dbtp is not None:
+            return min(promised, track.ceiling_override_dbtp)
+        return promised
+
     def settings_for(self, track: TrackMaster, source_rate_hz: int) -> FinishSettings:
         """The revision's finishing (with the track's overrides) applied to this target's format."""
         finishing = track.finishing
-        ceiling = finishing.get("ceiling_dbtp", self.default_ceiling_dbtp)
+        ceiling = self.ceiling_for(track)
         limiter = bool(finishing.get("limiter", True)) and ceiling is not None
         return FinishSettings(
             ceiling_dbtp=float(ceiling if ceiling is not None else 0.0),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from devices.errors import SessionError
 from hybrid.deliver.job import AlbumInfo, RenderJob, TrackMaster
+from hybrid.session.model import Delivery, RevisionFile
 from hybrid.session.prints import prints_of
 from hybrid.session.store import Session
 
-__all__ = ["find_capture", "job_from_session", "latest_printed_revision"]
+__all__ = ["delivery_choices", "find_capture", "job_from_session", "latest_printed_revision"]
 
 
 def latest_printed_revision(session: Session) -> int:
@@ -50,8 +52,27 @@ def job_from_session(session: Session, revision: int | None = None) -> RenderJob
             number=position, track_id=track.id, title=track.title, capture_path=capture, artist=track.artist,
             composer=track.composer, isrc=track.isrc, gap_before_frames=track.gap_before_frames,
             finishing=settings.finishing_for(track.id).model_dump(),
+            ceiling_override_dbtp=_track_ceiling(settings, track.id),
         ))
     info = session.info
     album = AlbumInfo(title=info.title, artist=info.artist, year=info.year, label=info.label,
                       upc_ean=info.upc_ean, catalog=info.catalog)
-    return RenderJob(tracks=tracks, album=album, revision=number, streaming_rate_hz=info.streaming_rate_hz)
+    return RenderJob(tracks=tracks, album=album, revision=number, **delivery_choices(info.delivery))
+
+
+def delivery_choices(delivery: Delivery) -> dict[str, Any]:
+    """The session's delivery section as RenderJob's fields (rates, ceilings, sides, formats)."""
+    return {
+        "streaming_rate_hz": delivery.streaming.rate_hz,
+        "ceilings_dbtp": delivery.ceilings_dbtp(),
+        "hires_rate_hz": delivery.hires.rate_hz,
+        "vinyl_sides": None if delivery.vinyl.sides is None else [list(side) for side in delivery.vinyl.sides],
+        "vinyl_limiter": delivery.vinyl.limiter,
+        "preview_format": delivery.preview.format,
+    }
+
+
+def _track_ceiling(revision: RevisionFile, track_id: str) -> float | None:
+    """The ceiling the revision sets for this one track, if it sets one (not the album's)."""
+    override = revision.tracks.get(track_id)
+    return None if override is None else override.finishing.ceiling_dbtp

@@ -13,6 +13,7 @@ from hybrid.deliver.compliance import Issue
 from hybrid.deliver.job import TrackMaster
 
 HIRES_MIN_RATE_HZ = 88200
+HIRES_RATES_HZ = (88200, 96000, 176400, 192000)  # what a session may ask for in delivery.hires.rate_hz
 
 
 def hires_rate_hz(source_rate_hz: int) -> int:
@@ -28,7 +29,8 @@ class HiresBuilder(TargetBuilder):
     default_ceiling_dbtp = -1.0
 
     def rate_for(self, source_rate_hz: int) -> int:
-        return hires_rate_hz(source_rate_hz)
+        # a store's asked-for rate wins; renderer._check_choices refused any outside HIRES_RATES_HZ
+        return self.job.hires_rate_hz or hires_rate_hz(source_rate_hz)
 
     def companions(self, path: Path, pcm: np.ndarray, rate_hz: int) -> list[Path]:
         # the same samples, losslessly packed: what most hi-res stores take; level 5 is FLAC's default

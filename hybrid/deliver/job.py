@@ -33,6 +33,9 @@ class TrackMaster:
     isrc: str = ""
     gap_before_frames: int = 150  # CD frames of silence before this track (150 = the 2 s pregap)
     finishing: dict[str, Any] = field(default_factory=dict)  # revision + per-track overrides
+    # the revision's own ceiling for this track, when it sets one: a target's delivery ceiling
+    # never lifts a track the engineer held lower
+    ceiling_override_dbtp: float | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class RenderJob:
     streaming_rate_hz: int = 48000  # the session's choice for `streaming`: 44100 or 48000
     vinyl_sides: list[list[str]] | None = None  # track ids per side, None = one side per half
     preview_format: str = "mp3"  # `preview` target: "mp3" (320 kb/s) or "ogg" (Vorbis)
+    # target -> the ceiling its files promise, from the session's delivery section; a target not
+    # named here takes the revision's finishing ceiling (or its own default)
+    ceilings_dbtp: dict[str, float] = field(default_factory=dict)
+    hires_rate_hz: int | None = None  # None: the print's rate when >= 88.2 kHz, else 88.2/96 kHz
+    vinyl_limiter: bool = False  # the vinyl pre-masters are unlimited unless the session asks
 
 
 @dataclass

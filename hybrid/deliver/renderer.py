@@ -15,7 +15,7 @@ from devices.paths import make_staging_dir
 from hybrid.audiofile import read_audio
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.cd import CdBuilder
-from hybrid.deliver.hires import HiresBuilder
+from hybrid.deliver.hires import HIRES_RATES_HZ, HiresBuilder
 from hybrid.deliver.job import RenderJob, RenderResult, TrackMaster
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
 from hybrid.deliver.preview import PREVIEW_FORMATS, PreviewBuilder
@@ -102,6 +102,14 @@ def _check_choices(job: RenderJob, names: list[str]) -> None:
         raise ConfigError(None, "streaming_rate_hz", job.streaming_rate_hz, "allowed: 44100 or 48000")
     if "preview" in names and job.preview_format not in PREVIEW_FORMATS:
         raise ConfigError(None, "preview_format", job.preview_format, f"allowed: {', '.join(PREVIEW_FORMATS)}")
+    if "hires" in names and job.hires_rate_hz is not None and job.hires_rate_hz not in HIRES_RATES_HZ:
+        raise ConfigError(None, "hires_rate_hz", job.hires_rate_hz,
+                          f"allowed: {', '.join(map(str, HIRES_RATES_HZ))} or None (the print's rate)")
+    for target, ceiling in job.ceilings_dbtp.items():
+        if target not in TARGETS:
+            raise ConfigError(None, "ceilings_dbtp", target, f"allowed: {', '.join(TARGETS)}")
+        if not -20.0 <= ceiling <= 0.0:
+            raise ConfigError(None, f"ceilings_dbtp.{target}", ceiling, "allowed: -20.0 to 0.0 dBTP")
 
 
 def _read_capture(track: TrackMaster) -> tuple[np.ndarray, int]:

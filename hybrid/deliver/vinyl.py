@@ -111,16 +111,17 @@ def side_lengths(durations_s: dict[str, float], gaps_s: dict[str, float], order:
 class VinylBuilder(TargetBuilder):
     name = "vinyl"
     bits = 24
-    default_ceiling_dbtp = None  # no final limiting unless the revision asks (finishing.vinyl_limiter)
+    default_ceiling_dbtp = None  # no final limiting unless asked (job.vinyl_limiter, finishing.vinyl_limiter)
 
     def rate_for(self, source_rate_hz: int) -> int:
         return source_rate_hz
 
     def settings_for(self, track: TrackMaster, source_rate_hz: int) -> FinishSettings:
         finishing = track.finishing
-        limiter = bool(finishing.get("vinyl_limiter", False))
+        limiter = self.job.vinyl_limiter or bool(finishing.get("vinyl_limiter", False))
+        ceiling = self.ceiling_for(track)
         return FinishSettings(
-            ceiling_dbtp=float(finishing.get("ceiling_dbtp", -1.0)),
+            ceiling_dbtp=float(-1.0 if ceiling is None else ceiling),
             lufs_target=None,  # a cut is set by the cutting engineer's level, not a loudness target
             rate_hz=source_rate_hz,
             bits=24,

@@ -88,8 +88,8 @@ def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: 
             "streaming_rate_hz": album.streaming_rate_hz,
             "tracks": entries,
         }
-        parse(SessionFile, data, folder / SESSION_FILE)
-        (tmp / SESSION_FILE).write_text(to_yaml(data), encoding="utf-8")
+        info = parse(SessionFile, data, folder / SESSION_FILE)
+        (tmp / SESSION_FILE).write_text(to_yaml(info.file_data()), encoding="utf-8")
         (tmp / "revisions").mkdir()
         write_exclusive(tmp / "revisions" / "0001.yaml", to_yaml(first_revision(catalog, note=note, author=author)))
         (tmp / "prints").mkdir()

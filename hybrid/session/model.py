@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from devices.config import Strict
 from devices.errors import ConfigError
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
-SESSION_SPEC = 1
+# spec 2 added the `delivery` section (per-target ceilings, vinyl sides, preview format) and moved
+# spec 1's top-level `streaming_rate_hz` into it; a session that sets nothing past the streaming
+# rate is still written as spec 1, so an older hybrid keeps reading it
+SESSION_SPEC = 2
 REVISION_SPEC = 1
 
 TARGETS = ("streaming", "cd", "hires", "vinyl", "preview")
@@ -55,6 +58,99 @@ class Track(Strict):
             raise ValueError(exc.allowed) from None
 
 
+def _ceiling(target: str) -> Any:
+    """A target's own ceiling; None means the revision's finishing ceiling applies."""
+    return Field(None, ge=-20.0, le=0.0,
+                 description=f"dBTP the {target} files promise; None = the revision's finishing ceiling")
+
+
+class StreamingDelivery(Strict):
+    """The streaming WAVs: their rate and the ceiling the platforms' encoders need."""
+
+    rate_hz: Literal[44100, 48000] = 48000
+    ceiling_dbtp: float | None = _ceiling("streaming")
+
+
+class CdDelivery(Strict):
+    """The CD: 16-bit 44.1 kHz is fixed by Red Book; only the ceiling is a choice."""
+
+    ceiling_dbtp: float | None = _ceiling("cd")
+
+
+class HiresDelivery(Strict):
+    """The hi-res files: a rate the store asks for (None = the print's own, or 88.2/96 kHz)."""
+
+    rate_hz: Literal[88200, 96000, 176400, 192000] | None = None
+    ceiling_dbtp: float | None = _ceiling("hires")
+
+
+class VinylDelivery(Strict):
+    """The vinyl pre-masters: which tracks go on which side, and a limiter only when asked."""
+
+    sides: list[list[str]] | None = Field(None, min_length=1, max_length=8,
+                                          description="track ids per side, A first; None = the album in halves")
+    limiter: bool = False
+    ceiling_dbtp: float | None = Field(None, ge=-20.0, le=0.0,
+                                       description="used only with limiter on; None = the revision's ceiling")
+
+    @field_validator("sides")
+    @classmethod
+    def _no_empty_side(cls, sides: list[list[str]] | None) -> list[list[str]] | None:
+        if sides is not None and any(not side for side in sides):
+            raise ValueError("every side needs at least one track")
+        return sides
+
+
+class PreviewDelivery(Strict):
+    """The client's listening copies: MP3 (320 kb/s) or Ogg Vorbis, at the streaming rate."""
+
+    format: Literal["mp3", "ogg"] = "mp3"
+    ceiling_dbtp: float | None = _ceiling("preview")
+
+
+class Delivery(Strict):
+    """Per-target choices; a target's ceiling_dbtp, when set, wins over the revision's for that target."""
+
+    streaming: StreamingDelivery = StreamingDelivery()
+    cd: CdDelivery = CdDelivery()
+    hires: HiresDelivery = HiresDelivery()
+    vinyl: VinylDelivery = VinylDelivery()
+    preview: PreviewDelivery = PreviewDelivery()
+
+    def ceilings_dbtp(self) -> dict[str, float]:
+        """The targets that name their own ceiling, and that ceiling in dBTP."""
+        return {name: ceiling for name in TARGETS
+                if (ceiling := getattr(self, name).ceiling_dbtp) is not None}
+
+    def ceiling_for(self, target: str, finishing: Finishing) -> float | None:
+        """The album's ceiling for one target under a revision's finishing, in dBTP; None = no limiter
+        (vinyl unless its limiter is asked for; any other target when the revision turns it off)."""
+        limited = self.vinyl.limiter if target == "vinyl" else finishing.limiter
+        if not limited:
+            return None
+        own = getattr(self, target).ceiling_dbtp
+        return finishing.ceiling_dbtp if own is None else own
+
+    def beyond_streaming_rate(self) -> bool:
+        """True when anything is set that spec 1's top-level streaming_rate_hz cannot say."""
+        rate_only = Delivery(streaming=StreamingDelivery(rate_hz=self.streaming.rate_hz))
+        return self != rate_only
+
+
+def check_vinyl_sides(sides: list[list[str]], track_ids: list[str]) -> None:
+    """Every track of the album on exactly one side, named by its id; ValueError says which is not."""
+    placed = [track_id for side in sides for track_id in side]
+    for track_id in placed:
+        if track_id not in track_ids:
+            raise ValueError(f"{track_id!r} is not a track of this session; its tracks are {', '.join(track_ids)}")
+        if placed.count(track_id) > 1:
+            raise ValueError(f"track {track_id!r} is on more than one side; every track must be on exactly one side")
+    missing = [t for t in track_ids if t not in placed]
+    if missing:
+        raise ValueError(f"{', '.join(missing)} on no side; every track must be on exactly one side")
+
+
+
 class SessionFile(Strict):
     """session.yaml: the album, its tracks in album order, the rig and the deliverables wanted."""
 
@@ -68,8 +164,30 @@ class SessionFile(Strict):
     created_at: str
     rig: RigRef
     targets: list[Target] = ["streaming", "cd"]
-    streaming_rate_hz: Literal[44100, 48000] = 48000
     tracks: list[Track] = Field(..., min_length=1, max_length=99)
+    # after tracks, so the vinyl sides can be checked against the track ids
+    delivery: Delivery = Delivery()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_spec1(cls, data: Any) -> Any:
+        """Read a spec 1 file in spec 2's form: its top-level streaming_rate_hz goes to
+        delivery.streaming.rate_hz. (A spec 1 file that has a delivery section is refused below;
+        a spec 2 file with the old key is refused by the strict fields.)"""
+        if not isinstance(data, dict) or "delivery" in data:
+            return data
+        spec = data.get("spec", 1 if "streaming_rate_hz" in data else SESSION_SPEC)
+        if not isinstance(spec, int) or spec > 1:
+            return data
+        moved = {k: v for k, v in data.items() if k != "streaming_rate_hz"}
+        moved["spec"] = SESSION_SPEC  # what the model holds is spec 2; file_data() picks the form to write
+        moved["delivery"] = {"streaming": {"rate_hz": data["streaming_rate_hz"]}} if "streaming_rate_hz" in data else {}
+        return moved
+
+    @property
+    def streaming_rate_hz(self) -> int:
+        """The rate of the streaming (and preview) files: 44100 or 48000."""
+        return self.delivery.streaming.rate_hz
 
     @field_validator("spec")
     @classmethod
@@ -104,12 +222,41 @@ class SessionFile(Strict):
                 raise ValueError(f"track id {tid!r} is used twice; track ids must be unique")
         return tracks
 
+    @field_validator("delivery")
+    @classmethod
+    def _delivery(cls, delivery: Delivery, info: ValidationInfo) -> Delivery:
+        if info.data.get("spec", SESSION_SPEC) < 2:
+            raise ValueError("a spec 1 session.yaml has no delivery section; write spec: 2 and move "
+                             "streaming_rate_hz to delivery.streaming.rate_hz (`hybrid session delivery` does both)")
+        tracks = info.data.get("tracks")
+        if delivery.vinyl.sides is not None and tracks is not None:
+            try:
+                check_vinyl_sides(delivery.vinyl.sides, [t.id for t in tracks])
+            except ValueError as exc:
+                raise ValueError(f"vinyl.sides: {exc}") from None
+        return delivery
+
     def track(self, track_id: str) -> Track:
         """The track with this id; KeyError if the session has none."""
         for track in self.tracks:
             if track.id == track_id:
                 return track
         raise KeyError(track_id)
+
+    def file_data(self) -> dict[str, Any]:
+        """session.yaml as written: spec 1's form while delivery says nothing past the streaming rate
+        (an older hybrid still reads it), else spec 2 with only the delivery fields that were set."""
+        data = self.model_dump(mode="json", exclude={"delivery"})
+        ordered: dict[str, Any] = {}
+        for key, value in data.items():
+            ordered[key] = value
+            if key == "targets" and not self.delivery.beyond_streaming_rate():
+                ordered["streaming_rate_hz"] = self.streaming_rate_hz
+            elif key == "targets":
+                set_fields = self.delivery.model_dump(mode="json", exclude_defaults=True)
+                ordered["delivery"] = {t: fields for t, fields in set_fields.items() if fields}
+        ordered["spec"] = SESSION_SPEC if "delivery" in ordered else 1
+        return ordered
 
 
 class Finishing(Strict):

@@ -18,7 +18,7 @@ import yaml
 from devices.config import parse, read_yaml
 from devices.errors import ConfigError, SessionError
 from devices.paths import make_staging_dir, write_new, write_text_atomic
-from hybrid.session.model import RevisionFile, SessionFile, Track
+from hybrid.session.model import Delivery, RevisionFile, SessionFile, Track
 
 SESSION_FILE = "session.yaml"
 REVISIONS = "revisions"
@@ -194,9 +194,24 @@ def update_track(session: Session, wanted: str, changes: dict[str, Any]) -> Trac
         if entry["id"] == track.id:
             entry.update(changes)
     checked = parse(SessionFile, data, session.file)  # a bad value is refused before anything is written
-    write_session_file(session.folder, checked.model_dump(mode="json"))
+    write_session_file(session.folder, checked.file_data())
     session.info = checked
     return session.info.track(track.id)
+
+
+def update_delivery(session: Session, changes: dict[str, dict[str, Any]]) -> Delivery:
+    """Change per-target delivery fields in session.yaml ({"cd": {"ceiling_dbtp": -0.3}}); a field
+    set to None goes back to its default. Checked whole, then written atomically."""
+    data = session.info.model_dump(mode="json")
+    delivery = data["delivery"]
+    for target, fields in changes.items():
+        delivery.setdefault(target, {}).update(fields)  # an unknown target is named by the strict model
+        for name in [n for n, v in delivery[target].items() if v is None]:
+            del delivery[target][name]  # None = back to the default, whatever that default is
+    checked = parse(SessionFile, data, session.file)
+    write_session_file(session.folder, checked.file_data())
+    session.info = checked
+    return checked.delivery
 
 
 def open_session(folder: str | Path) -> Session:
