@@ -179,6 +179,36 @@ def test_session_track_with_a_bad_isrc(session_dir: Path, capsys: pytest.Capture
              watch=session_dir)
 
 
+# ---------------------------------------------------------------------------------- session delivery
+
+
+@pytest.mark.parametrize(("setting", "fragments"), [
+    ("cd.ceiling_dbtp=+3", ("session.yaml: delivery.cd.ceiling_dbtp: 3 is not allowed; input should be less than or "
+                            "equal to 0",)),
+    ("cd.ceiling_dbtp=hot", ("session.yaml: delivery.cd.ceiling_dbtp: 'hot' is not allowed; input should be a valid number",)),
+    ("streaming.rate_hz=96000", ("session.yaml: delivery.streaming.rate_hz: 96000 is not allowed; input should be 44100 "
+                                 "or 48000",)),
+    ("hires.rate_hz=48000", ("session.yaml: delivery.hires.rate_hz: 48000 is not allowed; input should be 88200, 96000, "
+                             "176400 or 192000",)),
+    ("preview.format=aac", ("session.yaml: delivery.preview.format: 'aac' is not allowed; input should be 'mp3' or 'ogg'",)),
+    ("vinyl.limiter=maybe", ("session.yaml: delivery.vinyl.limiter: 'maybe' is not allowed; allowed: on or off",)),
+    ("vinyl.sides=1/1", ("session.yaml: delivery.vinyl.sides: '1/1' is not allowed; track 'mix' is on more than one "
+                         "side; every track must be on exactly one side",)),
+    ("vinyl.sides=2", ("session.yaml: delivery.vinyl.sides: '2' is not allowed; name a track id (mix) or a position 1 to 1",)),
+    ("vinyl.sides=1/", ("session.yaml: delivery.vinyl.sides: '1/' is not allowed; every side needs at least one track",)),
+    ("tape.speed_ips=15", ("session.yaml: delivery.tape: 'tape' is not allowed; unknown key; allowed keys: streaming, cd, "
+                           "hires, vinyl, preview",)),
+    ("cd.rate_hz=48000", ("session.yaml: delivery.cd.rate_hz: 'rate_hz' is not allowed; unknown key; allowed keys: "
+                          "ceiling_dbtp",)),
+    ("cd-ceiling=-0.3", ("session.yaml: delivery: 'cd-ceiling=-0.3' is not allowed; write TARGET.FIELD=VALUE",)),
+])
+def test_delivery_refuses_before_writing(session_dir: Path, capsys: pytest.CaptureFixture[str], setting: str,
+                                         fragments: tuple[str, ...]) -> None:
+    # one good word beside the bad one: nothing of either is written
+    _refused(capsys, ["session", "delivery", session_dir, "cd.ceiling_dbtp=-0.3", setting], *fragments,
+             watch=session_dir)
+
+
 # ---------------------------------------------------------------------------------- files edited by hand
 
 
@@ -202,6 +232,26 @@ def test_wrong_type_in_session_yaml(session_dir: Path, capsys: pytest.CaptureFix
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     _refused(capsys, ["print", session_dir, "--yes"],
              f"{path}: tracks[0].gap_before_frames: 'two seconds' is not allowed", watch=session_dir)
+
+
+@pytest.mark.parametrize(("change", "fragments"), [
+    ({"spec": 3}, ("spec: 3 is not allowed; this session is spec 3; this hybrid reads spec 2 or older",)),
+    ({"delivery": {"cd": {"ceiling_dbtp": -0.3}}},
+     ("delivery: ", "a spec 1 session.yaml has no delivery section; write spec: 2 and move streaming_rate_hz",)),
+    ({"spec": 2, "delivery": {"vinyl": {"sides": [["mix"], ["ghost"]]}}},
+     ("delivery: ", "vinyl.sides: 'ghost' is not a track of this session; its tracks are mix",)),
+    ({"spec": 2, "delivery": {"cd": {"ceiling_dbtp": 1.5}}},
+     ("delivery.cd.ceiling_dbtp: 1.5 is not allowed; input should be less than or equal to 0",)),
+])
+def test_a_hand_edited_delivery_or_spec_is_refused(session_dir: Path, capsys: pytest.CaptureFixture[str],
+                                                   change: dict, fragments: tuple[str, ...]) -> None:
+    path = session_dir / "session.yaml"
+    data = yaml.safe_load(path.read_text())
+    data.update(change)
+    if "delivery" in change:
+        del data["streaming_rate_hz"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    _refused(capsys, ["render", session_dir], f"{path}: ", *fragments, watch=session_dir)
 
 
 def _hand_written_revision(session_dir: Path, change: dict) -> Path:

@@ -326,7 +326,28 @@ def test_a_streaming_rate_or_preview_format_outside_the_choices_is_refused(tmp_p
         render(_job(tmp_path, seconds=(4.5,), streaming_rate_hz=96000), ["streaming"], tmp_path / "out")
     with pytest.raises(ConfigError, match="preview_format: 'aac' is not allowed; allowed: mp3, ogg"):
         render(_job(tmp_path, seconds=(4.5,), preview_format="aac"), ["preview"], tmp_path / "out")
+    with pytest.raises(ConfigError, match="hires_rate_hz: 48000 is not allowed; allowed: 88200, 96000"):
+        render(_job(tmp_path, seconds=(4.5,), hires_rate_hz=48000), ["hires"], tmp_path / "out")
+    with pytest.raises(ConfigError, match="ceilings_dbtp: 'tape' is not allowed; allowed: streaming, cd"):
+        render(_job(tmp_path, seconds=(4.5,), ceilings_dbtp={"tape": -1.0}), ["cd"], tmp_path / "out")
+    with pytest.raises(ConfigError, match=r"ceilings_dbtp.cd: 3.0 is not allowed; allowed: -20.0 to 0.0 dBTP"):
+        render(_job(tmp_path, seconds=(4.5,), ceilings_dbtp={"cd": 3.0}), ["cd"], tmp_path / "out")
     assert not (tmp_path / "out").exists()  # refused before anything was made
+
+
+def test_a_target_ceiling_in_the_job_replaces_the_revisions_for_that_target_only(tmp_path: Path) -> None:
+    job = _job(tmp_path, seconds=(4.5, 4.5), finishing={"ceiling_dbtp": -2.0}, ceilings_dbtp={"cd": -0.3})
+    held = replace(job.tracks[1], finishing={"ceiling_dbtp": -3.0}, ceiling_override_dbtp=-3.0)
+    result = render(replace(job, tracks=[job.tracks[0], held]), ["cd", "streaming"], tmp_path / "out").per_target
+    assert [e["ceiling_dbtp"] for e in result["cd"]["tracks"]] == [-0.3, -3.0]  # never above the track's own
+    assert [e["ceiling_dbtp"] for e in result["streaming"]["tracks"]] == [-2.0, -3.0]
+    assert _true_peak_16x_dbtp(result["cd"]["tracks"][0]["path"]) > -1.0  # held at -0.3, not the revision's -2
+
+
+def test_hires_goes_to_the_rate_the_job_asks_for(tmp_path: Path) -> None:
+    job = _job(tmp_path, seconds=(4.5,), hires_rate_hz=192000)
+    entry = render(job, ["hires"], tmp_path / "out").per_target["hires"]["tracks"][0]
+    assert {sf.info(str(p)).samplerate for p in entry["paths"]} == {192000}
 
 
 def test_cd_text_that_does_not_fit_one_block_is_left_out_with_a_warning(tmp_path: Path) -> None:
