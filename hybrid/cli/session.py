@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from hybrid.errors import ConfigError, HybridError
 from hybrid.session import (
     AlbumFields,
     UnitCatalog,
@@ -21,7 +22,6 @@ from hybrid.session import (
     session_lock,
     session_rig,
 )
-from hybrid.errors import ConfigError, HybridError
 from hybrid.session.diff import show_finishing
 from hybrid.session.model import TARGETS, Delivery, Finishing, check_vinyl_sides
 from hybrid.session.prints import prints_of
@@ -164,6 +164,7 @@ def run_track(args: argparse.Namespace) -> int:
 
 
 def run_delivery(args: argparse.Namespace) -> int:
+    """Change the named delivery fields (if any), then show what each target gets."""
     session = open_session(args.dir)
     if args.settings:
         changes = parse_delivery(args.settings, session.file, [t.id for t in session.info.tracks])
@@ -255,6 +256,7 @@ def _latest_finishing(session: Any) -> Finishing:
 
 
 def _target_ceilings(delivery: Delivery, finishing: Finishing) -> dict[str, float | None]:
+    """Each target's album ceiling in dBTP (None: no limiter), for --json."""
     return {target: delivery.ceiling_for(target, finishing) for target in TARGETS}
 
 

@@ -96,6 +96,7 @@ class VinylDelivery(Strict):
     @field_validator("sides")
     @classmethod
     def _no_empty_side(cls, sides: list[list[str]] | None) -> list[list[str]] | None:
+        """A side with nothing on it is a typo, not a blank side of a record."""
         if sides is not None and any(not side for side in sides):
             raise ValueError("every side needs at least one track")
         return sides
@@ -225,6 +226,7 @@ class SessionFile(Strict):
     @field_validator("delivery")
     @classmethod
     def _delivery(cls, delivery: Delivery, info: ValidationInfo) -> Delivery:
+        """Only spec 2 has the section, and its vinyl sides name this session's tracks."""
         if info.data.get("spec", SESSION_SPEC) < 2:
             raise ValueError("a spec 1 session.yaml has no delivery section; write spec: 2 and move "
                              "streaming_rate_hz to delivery.streaming.rate_hz (`hybrid session delivery` does both)")
