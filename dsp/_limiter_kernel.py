@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["add_nyquist_envelope", "gain_curve", "required_gain", "stretches"]
+__all__ = ["add_nyquist_envelope", "gain_curve", "push_down", "required_gain", "stretches"]
 
 
 @njit(cache=True, error_model="numpy")
@@ -13,81 +13,103 @@ def _forward_minimum(required: np.ndarray, window: int) -> np.ndarray:
     """out[n] = min(required[n : n + window]) (monotonic queue, O(n))."""
     n = required.shape[0]
     out = np.empty(n)
-    queue = np.empty(n + window, dtype=np.int64)
+    # The queue never holds more than window + 1 indices: a ring that stays in cache, where a
+    # frame-long queue cost page faults and cache misses (and a van Herk minimum ran slower).
+    size = 1
+    while size < window + 1:
+        size *= 2
+    mask = size - 1
+    queue = np.empty(size, dtype=np.int64)
     head = 0
     tail = 0
     # Walk backwards: the queue holds indices of candidates in [n, n + window).
     for i in range(n - 1, -1, -1):
         value = required[i]
-        while tail > head and required[queue[tail - 1]] >= value:
+        while tail > head and required[queue[(tail - 1) & mask]] >= value:
             tail -= 1
-        queue[tail] = i
+        queue[tail & mask] = i
         tail += 1
-        while queue[head] >= i + window:
+        while queue[head & mask] >= i + window:
             head += 1
-        out[i] = required[queue[head]]
+        out[i] = required[queue[head & mask]]
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _release(target: np.ndarray, fast: float, slow: float, charge: float) -> np.ndarray:
-    """Follow `target` (linear gain) down at once and back up with a programme-dependent release.
+def _released(target: float, quick: float, held: float, fast: float, slow: float, charge: float) -> tuple[float, float, float]:
+    """One sample of the programme-dependent release: (gain, quick, held) after `target` (linear).
 
-    Two reduction envelopes: a fast one that follows every peak and releases with `fast`, and a
-    slow one that only charges (coefficient `charge`) while reduction is held and releases with
-    `slow`. The gain follows the deeper of the two. A transient barely charges the slow envelope,
-    so the gain recovers at the fast rate and the next beat is not dented; reduction held for a
-    while charges it, so afterwards the gain comes back slowly and sustained material does not pump.
+    Two reduction envelopes: a fast one (`quick`) that follows every peak and releases with
+    `fast`, and a slow one (`held`) that only charges (coefficient `charge`) while reduction is
+    held and releases with `slow`. The gain follows the deeper of the two. A transient barely
+    charges the slow envelope, so the gain recovers at the fast rate and the next beat is not
+    dented; reduction held for a while charges it, so afterwards the gain comes back slowly and
+    sustained material does not pump.
     """
-    n = target.shape[0]
-    out = np.empty(n)
-    quick = 0.0  # reductions (1 - gain), >= 0
-    held = 0.0
-    for i in range(n):
-        wanted = 1.0 - target[i]
-        if wanted >= quick:
-            quick = wanted
-        else:
-            quick = wanted + (quick - wanted) * fast
-        if quick > held:
-            held = quick + (held - quick) * charge
-        else:
-            held = quick + (held - quick) * slow
-        reduction = quick if quick > held else held
-        out[i] = 1.0 - reduction if reduction > 1e-15 else 1.0
-    return out
+    wanted = 1.0 - target
+    if wanted >= quick:
+        quick = wanted
+    else:
+        quick = wanted + (quick - wanted) * fast
+    if quick > held:
+        held = quick + (held - quick) * charge
+    else:
+        held = quick + (held - quick) * slow
+    reduction = quick if quick > held else held
+    return (1.0 - reduction if reduction > 1e-15 else 1.0), quick, held
 
 
 @njit(cache=True, error_model="numpy")
-def _moving_average(values: np.ndarray, length: int) -> np.ndarray:
-    """out[n] = mean(values[n - length + 1 : n + 1]), values before 0 taken equal to values[0].
+def _averaged(value: float, length: int, waiting: np.ndarray, at: int, reduction: float, touched: int) -> tuple[float, int, float, int]:
+    """One sample of a moving average of `length` gains: (mean, at, reduction, touched) after `value`.
 
-    Exactly 1.0 wherever the whole window is 1.0, so untouched stretches stay bit-exact.
+    `reduction` is the running sum of (1 - gain) over the window, `touched` how many gains in it
+    are below 1, `waiting[at]` the oldest 1 - gain (the next to leave). Exactly 1.0 wherever the
+    whole window is 1.0, so untouched stretches stay bit-exact.
     """
-    n = values.shape[0]
-    out = np.empty(n)
+    entering = 1.0 - value
+    reduction += entering
+    if entering != 0.0:
+        touched += 1
+    leaving = waiting[at]
+    waiting[at] = entering
+    at = at + 1 if at + 1 < length else 0
+    reduction -= leaving
+    if leaving != 0.0:
+        touched -= 1
+    if touched == 0:
+        return 1.0, at, 0.0, 0  # and drop the rounding residue of the running sum
+    return 1.0 - reduction / length, at, reduction, touched
+
+
+@njit(cache=True, error_model="numpy")
+def _release_and_smooth(gain: np.ndarray, fast: float, slow: float, charge: float, first: int, second: int) -> None:
+    """In place: release `gain` (see _released), then two moving averages of `first` and `second`.
+
+    The averages start full of their first input so a peak on the first sample is still met. One
+    pass for the three stages: each is a chain waiting on its own last result, and run side by
+    side they take about the time of the longest.
+    """
+    n = gain.shape[0]
     if n == 0:
-        return out
-    # Running sum of (1 - value) over the window, and how many values in it are below 1; the
-    # window starts full of values[0] so a peak on the first sample is still met.
-    before = 1.0 - values[0]
-    reduction = length * before
-    touched = length if before != 0.0 else 0
-    for i in range(n):
-        entering = 1.0 - values[i]
-        reduction += entering
-        if entering != 0.0:
-            touched += 1
-        leaving = 1.0 - values[i - length] if i >= length else before
-        reduction -= leaving
-        if leaving != 0.0:
-            touched -= 1
-        if touched == 0:
-            reduction = 0.0  # drop the rounding residue of the running sum
-            out[i] = 1.0
-        else:
-            out[i] = 1.0 - reduction / length
-    return out
+        return
+    value, quick, held = _released(gain[0], 0.0, 0.0, fast, slow, charge)
+    waiting_first = np.full(first, 1.0 - value)
+    reduction_first = first * (1.0 - value)
+    touched_first = first if 1.0 - value != 0.0 else 0
+    at_first = 0
+    value, at_first, reduction_first, touched_first = _averaged(value, first, waiting_first, at_first, reduction_first, touched_first)
+    waiting_second = np.full(second, 1.0 - value)
+    reduction_second = second * (1.0 - value)
+    touched_second = second if 1.0 - value != 0.0 else 0
+    at_second = 0
+    value, at_second, reduction_second, touched_second = _averaged(value, second, waiting_second, at_second, reduction_second, touched_second)
+    gain[0] = value
+    for i in range(1, n):
+        value, quick, held = _released(gain[i], quick, held, fast, slow, charge)
+        value, at_first, reduction_first, touched_first = _averaged(value, first, waiting_first, at_first, reduction_first, touched_first)
+        value, at_second, reduction_second, touched_second = _averaged(value, second, waiting_second, at_second, reduction_second, touched_second)
+        gain[i] = value
 
 
 def gain_curve(
@@ -109,9 +131,9 @@ def gain_curve(
     attack = max(2, min(int(attack_samples), window))
     first = (attack + 1) // 2
     second = attack - first + 1  # first + second - 1 == attack <= window
-    held = _forward_minimum(np.ascontiguousarray(required, dtype=np.float64), window)
-    released = _release(held, fast_coefficient, slow_coefficient, charge_coefficient)
-    return _moving_average(_moving_average(released, first), second)
+    gain = _forward_minimum(np.ascontiguousarray(required, dtype=np.float64), window)
+    _release_and_smooth(gain, fast_coefficient, slow_coefficient, charge_coefficient, first, second)
+    return gain
 
 
 _ENVELOPE_BLOCK = 4096  # frames per block of add_nyquist_envelope
@@ -266,6 +288,17 @@ def required_gain(peaks: np.ndarray, aim: float) -> np.ndarray:
     for i in range(n):
         out[i] = aim / peaks[i] if peaks[i] > aim else 1.0
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def push_down(required: np.ndarray, peaks: np.ndarray, ceiling: float, aim: float) -> int:
+    """Where a frame's peak is over `ceiling`, scale its required gain by aim / peak; how many were."""
+    over = 0
+    for i in range(peaks.shape[0]):
+        if peaks[i] > ceiling:
+            required[i] *= aim / peaks[i]
+            over += 1
+    return over
 
 
 @njit(cache=True, error_model="numpy")

@@ -73,9 +73,14 @@ def _limited(
         top = float(np.max(peaks)) * scale if peaks.size else 0.0
         peak = db_or_none(top)
         return (audio * scale if gain_db != 0.0 else audio), np.zeros(audio.shape[0]), peak
-    gained = audio * scale if gain_db != 0.0 else audio
-    result = limit(gained, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks * scale)
-    return result.audio, np.maximum(0.0, -result.gain_db), result.true_peak_dbtp  # +0.0, never -0.0
+    if gain_db != 0.0:
+        audio, peaks = audio * scale, peaks * scale
+    result = limit(audio, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks)
+    # The reduction is worked out in the gain curve's own array (this result's, used nowhere
+    # else): a fresh frame-long array costs page faults. +0.0, never -0.0, where there is none.
+    reduction_db = np.negative(result.gain_db, out=result.gain_db)
+    np.maximum(0.0, reduction_db, out=reduction_db)
+    return result.audio, reduction_db, result.true_peak_dbtp
 
 
 def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None, seed: int | None = None) -> FinishResult:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames
-from dsp._limiter_kernel import add_nyquist_envelope, gain_curve, required_gain, stretches
+from dsp._limiter_kernel import add_nyquist_envelope, gain_curve, push_down, required_gain, stretches
 from dsp.truepeak import db_or_none, interval_peaks
 
 __all__ = ["LimiterResult", "check_ceiling", "limit", "limiter_peaks"]
@@ -56,7 +56,11 @@ def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
     _NYQUIST_AVERAGE) and held over the time its quadrature part needs to show (_NYQUIST_HOLD).
     Music carries little there, so this costs it next to nothing.
     """
-    frames = as_frames(audio, rate=rate)
+    return _limiter_peaks(as_frames(audio, rate=rate), rate)
+
+
+def _limiter_peaks(frames: np.ndarray, rate: int) -> np.ndarray:
+    """limiter_peaks of (frames, channels) float audio already checked."""
     peaks = np.asarray(interval_peaks(frames, rate), dtype=np.float64)  # a fresh array: ours to add to
     add_nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD, peaks)
     return peaks
@@ -92,7 +96,7 @@ def _remeasure(audio: np.ndarray, rate: int, peaks: np.ndarray, changed: np.ndar
         keep_hi = min(frames, stop + _REACH_SAMPLES)
         lo = max(0, keep_lo - _REACH_SAMPLES)
         hi = min(frames, keep_hi + _REACH_SAMPLES)
-        fresh = limiter_peaks(audio[lo:hi], rate)
+        fresh = _limiter_peaks(audio[lo:hi], rate)
         peaks[keep_lo:keep_hi] = fresh[keep_lo - lo : keep_hi - lo]
 
 
@@ -149,11 +153,9 @@ def limit(
     out_peaks = np.array(peaks, dtype=np.float64)
     _remeasure(output, rate, out_peaks, gain < 1.0)
     for _ in range(_MAX_PASSES):
-        over = out_peaks > ceiling
-        if not over.any():
-            break
         # Push each interval still over down by what it misses, plus the aim.
-        required[over] *= aim / out_peaks[over]
+        if not push_down(required, out_peaks, ceiling, aim):
+            break
         new_gain = gain_curve(required, lookahead, attack, fast, slow, charge)
         changed = new_gain != gain
         gain = new_gain
@@ -162,5 +164,7 @@ def limit(
     else:  # pragma: no cover - never seen; refuse to hand back output over the ceiling
         raise RuntimeError("limiter did not converge under its ceiling")
 
-    gain_db = 20.0 * np.log10(gain)  # exactly 0.0 where the gain is 1; gain is never 0
+    # The gain's own array becomes the curve in dB (a fresh frame-long array costs page faults).
+    gain_db = np.log10(gain, out=gain)  # exactly 0.0 where the gain is 1; gain is never 0
+    gain_db *= 20.0
     return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), db_or_none(float(np.max(out_peaks))))

@@ -204,3 +204,28 @@ def test_limiter_peaks_are_the_meter_plus_the_near_nyquist_envelope() -> None:
     )
     held = np.array([np.max(in_phase[max(0, n - 100) : n + 101]) for n in range(in_phase.size)])
     np.testing.assert_allclose(limiter_peaks(audio, 48000), interval_peaks(audio, 48000) + held, atol=1e-12)
+
+
+def _near_nyquist_reference(audio: np.ndarray) -> np.ndarray:
+    """The near-Nyquist margin by numpy convolutions and a plain sliding maximum, any channel count."""
+    shifted = audio * ((-1.0) ** np.arange(audio.shape[0]))[:, None]
+    box = np.ones(49) / 49.0
+    in_phase = np.max(
+        [np.abs(np.convolve(np.convolve(shifted[:, c], box), box)[48 : 48 + audio.shape[0]]) for c in range(audio.shape[1])],
+        axis=0,
+    )
+    return np.array([np.max(in_phase[max(0, n - 100) : n + 101]) for n in range(in_phase.size)])
+
+
+@pytest.mark.parametrize(("frames", "channels"), [(1, 2), (30, 2), (150, 1), (4096 + 250, 3), (9000, 1)])
+def test_near_nyquist_margin_holds_for_any_length_and_channel_count(frames: int, channels: int) -> None:
+    """Shorter than the averages or the hold, a block and a bit, mono and an odd third channel
+    (the envelope pairs channels): still the meter plus the margin by the plain reference."""
+    from dsp.limiter import limiter_peaks
+    from dsp.truepeak import interval_peaks
+
+    rng = np.random.default_rng(frames + channels)
+    audio = rng.standard_normal((frames, channels)) * rng.uniform(0.05, 1.0, (frames, 1))
+    audio[: frames // 3, -1] = (-1.0) ** np.arange(frames // 3)  # the last channel alone at Nyquist
+    expected = interval_peaks(audio, 48000) + _near_nyquist_reference(audio)
+    np.testing.assert_allclose(limiter_peaks(audio, 48000), expected, atol=1e-12)
