@@ -151,7 +151,6 @@ def check_vinyl_sides(sides: list[list[str]], track_ids: list[str]) -> None:
         raise ValueError(f"{', '.join(missing)} on no side; every track must be on exactly one side")
 
 
-
 class SessionFile(Strict):
     """session.yaml: the album, its tracks in album order, the rig and the deliverables wanted."""
 
