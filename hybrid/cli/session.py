@@ -90,8 +90,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "delivery", help="per-target delivery: ceilings, streaming/hi-res rate, vinyl sides and limiter, preview format",
         description="Show or change the session's per-target delivery settings (session.yaml). A ceiling set for "
                     "a target wins over the revision's finishing ceiling for that target (a track the revision "
-                    "holds lower stays lower); the vinyl pre-masters are unlimited unless vinyl.limiter=on. "
-                    "VALUE 'default' puts a field back to its default.")
+                    "holds lower stays lower); with the limiter off a target's own ceiling is still checked. "
+                    "The vinyl pre-masters are unlimited unless vinyl.limiter=on. VALUE 'default' puts a field "
+                    "back to its default.")
     deliver.add_argument("dir", type=Path)
     deliver.add_argument("settings", nargs="*", metavar="TARGET.FIELD=VALUE",
                          help="e.g. cd.ceiling_dbtp=-0.3 streaming.rate_hz=44100 hires.rate_hz=96000 "
@@ -176,7 +177,7 @@ def run_delivery(args: argparse.Namespace) -> int:
         _print_json({"file": str(session.file), "delivery": session.info.delivery.model_dump(mode="json"),
                      "target_ceilings_dbtp": _target_ceilings(session.info.delivery, finishing)})
         return 0
-    print(f"{session.info.title}: delivery ({session.file})")
+    print(f"{session.info.title}: delivery ({session.file}); targets wanted: {', '.join(session.info.targets)}")
     for line in _delivery_lines(session.info.delivery, finishing):
         print(f"  {line}")
     return 0
@@ -266,6 +267,8 @@ def _delivery_lines(delivery: Delivery, finishing: Finishing) -> list[str]:
         value = delivery.ceiling_for(target, finishing)
         if value is None:
             return "no limiter"
+        if not delivery.limited(target, finishing):
+            return f"no limiter, true peak checked against {value:+.1f} dBTP"
         whose = "its own" if getattr(delivery, target).ceiling_dbtp is not None else "the revision's"
         return f"ceiling {value:+.1f} dBTP ({whose})"
 

@@ -83,8 +83,12 @@ class TargetBuilder:
             limiter=limiter,
         )
 
-    def ceiling_of(self, settings: FinishSettings) -> float | None:
-        return settings.ceiling_dbtp if settings.limiter else None
+    def ceiling_of(self, track: TrackMaster, settings: FinishSettings) -> float | None:
+        """The ceiling the written file is checked against: the limiter's when it runs; with the
+        limiter off, a ceiling the session promises for this target is still checked (not enforced)."""
+        if settings.limiter:
+            return settings.ceiling_dbtp
+        return self.ceiling_for(track) if self.name in self.job.ceilings_dbtp else None
 
     def prepare(self, track: TrackMaster, audio: np.ndarray) -> np.ndarray:
         """A target may reshape the source (the CD makes mono dual-mono)."""
@@ -142,7 +146,7 @@ class TargetBuilder:
         written, written_rate = sf.read(str(path), dtype="float64", always_2d=True)
         loudness = measure(written, written_rate)
         peak_dbtp = true_peak_dbtp(written, written_rate)
-        ceiling = self.ceiling_of(settings)
+        ceiling = self.ceiling_of(track, settings)
         if self.bits is None:
             self.issues += self.codec_overshoot(peak_dbtp, ceiling, label, track)
         else:

@@ -91,7 +91,8 @@ class VinylDelivery(Strict):
                                           description="track ids per side, A first; None = the album in halves")
     limiter: bool = False
     ceiling_dbtp: float | None = Field(None, ge=-20.0, le=0.0,
-                                       description="used only with limiter on; None = the revision's ceiling")
+                                       description="held by the limiter when on, checked when off; "
+                                                   "None = the revision's ceiling with the limiter on")
 
     @field_validator("sides")
     @classmethod
@@ -123,14 +124,18 @@ class Delivery(Strict):
         return {name: ceiling for name in TARGETS
                 if (ceiling := getattr(self, name).ceiling_dbtp) is not None}
 
+    def limited(self, target: str, finishing: Finishing) -> bool:
+        """Whether a target's files go through the limiter: vinyl only when asked for here, any
+        other target unless the revision turns the limiter off."""
+        return self.vinyl.limiter if target == "vinyl" else finishing.limiter
+
     def ceiling_for(self, target: str, finishing: Finishing) -> float | None:
-        """The album's ceiling for one target under a revision's finishing, in dBTP; None = no limiter
-        (vinyl unless its limiter is asked for; any other target when the revision turns it off)."""
-        limited = self.vinyl.limiter if target == "vinyl" else finishing.limiter
-        if not limited:
-            return None
+        """The album's ceiling for one target under a revision's finishing, in dBTP: the target's own,
+        else the revision's when the limiter runs; None = neither (nothing to hold or check)."""
         own = getattr(self, target).ceiling_dbtp
-        return finishing.ceiling_dbtp if own is None else own
+        if own is not None:
+            return own  # without the limiter it is checked, not enforced
+        return finishing.ceiling_dbtp if self.limited(target, finishing) else None
 
     def beyond_streaming_rate(self) -> bool:
         """True when anything is set that spec 1's top-level streaming_rate_hz cannot say."""

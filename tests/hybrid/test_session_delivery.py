@@ -226,3 +226,12 @@ def test_an_old_session_renders_as_before(session_dir: Path, capsys) -> None:
     assert {e["ceiling_dbtp"] for t in targets.values() for e in t["tracks"]} == {-1.0}
     assert {sf.info(e["path"]).samplerate for e in targets["streaming"]["tracks"]} == {44100}
     assert (session_dir / "session.yaml").read_text() == _old_session(session_dir)  # render never writes it
+
+
+def test_a_target_ceiling_is_checked_even_with_no_limiter_to_hold_it(session_dir: Path, capsys) -> None:
+    _print(session_dir, "r0001-02", level=0.7)  # about -3 dBTP: fine unlimited, over a -6 dBTP promise
+    status, out, _ = _run(capsys, "session", "delivery", session_dir, "vinyl.ceiling_dbtp=-6")
+    assert status == 0 and "vinyl: 24-bit at the print's rate, no limiter, true peak checked against -6.0 dBTP" in out
+    status, out, err = _run(capsys, "render", session_dir, "--target", "vinyl")
+    assert status == 2 and "over the -6.0 dBTP ceiling" in err and err.count("\n") == 1
+    assert not (session_dir / "deliverables" / "r0001" / "vinyl").exists()
