@@ -61,20 +61,23 @@ class FinishResult:
 
 
 def _limited(
-    audio: np.ndarray, rate: int, peaks: np.ndarray, gain_db: float, settings: FinishSettings
+    audio: np.ndarray, rate: int, peaks: np.ndarray | None, gain_db: float, settings: FinishSettings
 ) -> tuple[np.ndarray, np.ndarray, float | None]:
     """After gain and (if enabled) the limiter: audio, limiter reduction per frame (dB), true peak.
 
     `peaks` are the interval true peaks of `audio` before gain: a gain scales them exactly, so
-    they are measured once however many gains are tried.
+    they are measured once however many gains are tried. None if not measured: for a single
+    pass the limiter measures them itself, and can then update them in place.
     """
     scale = 10.0 ** (gain_db / 20.0)
     if not settings.limiter:
+        peaks = limiter_peaks(audio, rate) if peaks is None else peaks
         top = float(np.max(peaks)) * scale if peaks.size else 0.0
         peak = db_or_none(top)
         return (audio * scale if gain_db != 0.0 else audio), np.zeros(audio.shape[0]), peak
     if gain_db != 0.0:
-        audio, peaks = audio * scale, peaks * scale
+        audio = audio * scale
+        peaks = None if peaks is None else peaks * scale
     result = limit(audio, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks)
     # The reduction is worked out in the gain curve's own array (this result's, used nowhere
     # else): a fresh frame-long array costs page faults. +0.0, never -0.0, where there is none.
@@ -98,18 +101,18 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
     rate = int(rate)
     rate_out = int(settings.rate_hz or rate)
     converted = resample(frames, rate, rate_out)
-    peaks = limiter_peaks(converted, rate_out)
 
     gain_db = 0.0
     unreachable: float | None = None
     if settings.lufs_target is None:
-        finished, reduction_db, peak = _limited(converted, rate_out, peaks, 0.0, settings)
+        finished, reduction_db, peak = _limited(converted, rate_out, None, 0.0, settings)
         loudness = measure(finished, rate_out).integrated_lufs
     else:
         start = measure(converted, rate_out).integrated_lufs
         if start is None:
             raise ValueError("the audio has no gated loudness (silent, or under 0.4 s), so a loudness target cannot be met")
         gain_db = settings.lufs_target - start
+        peaks = limiter_peaks(converted, rate_out)
         previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
         for _ in range(_LUFS_MAX_PASSES):
             finished, reduction_db, peak = _limited(converted, rate_out, peaks, gain_db, settings)
