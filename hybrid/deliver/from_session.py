@@ -12,7 +12,7 @@ from hybrid.session.model import Delivery, RevisionFile
 from hybrid.session.prints import prints_of
 from hybrid.session.store import Session
 
-__all__ = ["delivery_choices", "find_capture", "job_from_session", "latest_printed_revision"]
+__all__ = ["delivery_choices", "find_capture", "job_from_session", "latest_printed_revision", "track_ceiling_override"]
 
 
 def latest_printed_revision(session: Session) -> int:
@@ -52,7 +52,7 @@ def job_from_session(session: Session, revision: int | None = None) -> RenderJob
             number=position, track_id=track.id, title=track.title, capture_path=capture, artist=track.artist,
             composer=track.composer, isrc=track.isrc, gap_before_frames=track.gap_before_frames,
             finishing=settings.finishing_for(track.id).model_dump(),
-            ceiling_override_dbtp=_track_ceiling(settings, track.id),
+            ceiling_override_dbtp=track_ceiling_override(settings, track.id),
         ))
     info = session.info
     album = AlbumInfo(title=info.title, artist=info.artist, year=info.year, label=info.label,
@@ -72,7 +72,7 @@ def delivery_choices(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def _track_ceiling(revision: RevisionFile, track_id: str) -> float | None:
+def track_ceiling_override(revision: RevisionFile, track_id: str) -> float | None:
     """The ceiling the revision sets for this one track, if it sets one (not the album's)."""
     override = revision.tracks.get(track_id)
     return None if override is None else override.finishing.ceiling_dbtp
