@@ -279,18 +279,11 @@ def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Pat
 
 
 def _render(session: Session, revision: RevisionFile, sources: list[Source], staging: Path) -> Any:
-    from hybrid.deliver import AlbumInfo, RenderJob, TrackMaster, render
+    from hybrid.deliver import render
+    from hybrid.deliver.from_session import render_job, track_master
 
-    info = session.info
-    tracks = [TrackMaster(number=s.position, track_id=s.track.id, title=s.track.title,
-                          capture_path=staging / "capture" / f"{s.position:02d}-{s.track.id}.wav",
-                          artist=s.track.artist or info.artist, composer=s.track.composer, isrc=s.track.isrc,
-                          gap_before_frames=s.track.gap_before_frames,
-                          finishing=revision.finishing_for(s.track.id).model_dump())
+    tracks = [track_master(session, revision, s.position, s.track, staging / "capture" / f"{s.position:02d}-{s.track.id}.wav")
               for s in sorted(sources, key=lambda s: s.position)]
-    album = AlbumInfo(title=info.title, artist=info.artist, year=info.year, label=info.label,
-                      upc_ean=info.upc_ean, catalog=info.catalog)
-    job = RenderJob(tracks=tracks, album=album, revision=revision.number, streaming_rate_hz=info.streaming_rate_hz)
-    return render(job, list(info.targets), staging / "deliverables")
+    return render(render_job(session, revision, tracks), list(session.info.targets), staging / "deliverables")
 
 

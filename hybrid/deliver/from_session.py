@@ -8,11 +8,14 @@ from typing import Any
 
 from devices.errors import SessionError
 from hybrid.deliver.job import AlbumInfo, RenderJob, TrackMaster
-from hybrid.session.model import Delivery, RevisionFile
+from hybrid.session.model import Delivery, RevisionFile, Track
 from hybrid.session.prints import prints_of
 from hybrid.session.store import Session
 
-__all__ = ["delivery_choices", "find_capture", "job_from_session", "latest_printed_revision", "track_ceiling_override"]
+__all__ = [
+    "delivery_choices", "find_capture", "job_from_session", "latest_printed_revision", "render_job",
+    "track_ceiling_override", "track_master",
+]
 
 
 def latest_printed_revision(session: Session) -> int:
@@ -48,16 +51,27 @@ def job_from_session(session: Session, revision: int | None = None) -> RenderJob
         if capture is None:
             raise SessionError(f"track {position} '{track.title}': no capture in the prints of revision {number} "
                                f"({', '.join(p.name for p in prints)}); print it first")
-        tracks.append(TrackMaster(
-            number=position, track_id=track.id, title=track.title, capture_path=capture, artist=track.artist,
-            composer=track.composer, isrc=track.isrc, gap_before_frames=track.gap_before_frames,
-            finishing=settings.finishing_for(track.id).model_dump(),
-            ceiling_override_dbtp=track_ceiling_override(settings, track.id),
-        ))
+        tracks.append(track_master(session, settings, position, track, capture))
+    return render_job(session, settings, tracks)
+
+
+def track_master(session: Session, revision: RevisionFile, position: int, track: Track, capture: Path) -> TrackMaster:
+    """One track for the renderer: its capture, its metadata (the album's artist where it names
+    none) and the revision's finishing for it. The print and `hybrid render` both build them here."""
+    return TrackMaster(
+        number=position, track_id=track.id, title=track.title, capture_path=capture,
+        artist=track.artist or session.info.artist, composer=track.composer, isrc=track.isrc,
+        gap_before_frames=track.gap_before_frames, finishing=revision.finishing_for(track.id).model_dump(),
+        ceiling_override_dbtp=track_ceiling_override(revision, track.id),
+    )
+
+
+def render_job(session: Session, revision: RevisionFile, tracks: list[TrackMaster]) -> RenderJob:
+    """`tracks` with the album's metadata and the session's delivery choices (rates, ceilings, sides, formats)."""
     info = session.info
     album = AlbumInfo(title=info.title, artist=info.artist, year=info.year, label=info.label,
                       upc_ean=info.upc_ean, catalog=info.catalog)
-    return RenderJob(tracks=tracks, album=album, revision=number, **delivery_choices(info.delivery))
+    return RenderJob(tracks=tracks, album=album, revision=revision.number, **delivery_choices(info.delivery))
 
 
 def delivery_choices(delivery: Delivery) -> dict[str, Any]:

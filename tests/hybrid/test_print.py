@@ -313,6 +313,21 @@ def test_sigterm_stops_a_running_print_cleanly(tmp_path: Path) -> None:
     assert list((folder / "prints").iterdir()) == []
 
 
+def test_the_print_delivers_each_target_at_the_ceiling_the_session_names(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mix = _mix(tmp_path / "hot.wav", 4.2, 11)  X
+    folder = tmp_path / "targets"
+    assert main(["session", "new", str(folder), "--track", str(mix), "--target", "streaming", "--target", "cd"]) == 0
+    assert main(["session", "delivery", str(folder), "streaming.ceiling_dbtp=-9", "cd.ceiling_dbtp=-0.3"]) == 0
+    capsys.readouterr()
+    assert main(["print", str(folder), "--yes"]) == 0
+    deliverables = folder / "prints/r0001-01/deliverables"
+    streaming = analyze(*sf.read(str(deliverables / "streaming/01-hot.wav")))
+    cd = analyze(*sf.read(str(deliverables / "cd/01-hot.wav")))
+    assert streaming.true_peak_dbtp <= -9.0 + 0.1  # held at the streaming target's own ceiling
+    assert cd.true_peak_dbtp > -8.0  # not limited to streaming's ceiling, nor to the revision's -1
+
+
 def test_a_mono_44k1_mix_is_played_at_the_interface_rate_on_both_sends(tmp_path: Path) -> None:
     rate_in = 44100
     t = np.arange(int(0.6 * rate_in)) / rate_in
