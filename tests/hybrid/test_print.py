@@ -315,7 +315,7 @@ def test_sigterm_stops_a_running_print_cleanly(tmp_path: Path) -> None:
 
 def test_the_print_delivers_each_target_at_the_ceiling_the_session_names(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    mix = _mix(tmp_path / "hot.wav", 4.2, 11)  X
+    mix = _mix(tmp_path / "hot.wav", 4.2, 11)  # at least 4 s (a CD track); peaks about -5 dBFS, over streaming's -9
     folder = tmp_path / "targets"
     assert main(["session", "new", str(folder), "--track", str(mix), "--target", "streaming", "--target", "cd"]) == 0
     assert main(["session", "delivery", str(folder), "streaming.ceiling_dbtp=-9", "cd.ceiling_dbtp=-0.3"]) == 0
