@@ -61,6 +61,9 @@ def _summary(document: dict[str, Any]) -> str:
             lufs = "-" if t["integrated_lufs"] is None else f"{t['integrated_lufs']:.1f} LUFS"
             peak = "-" if t["true_peak_dbtp"] is None else f"{t['true_peak_dbtp']:+.2f} dBTP"
             lines.append(f"  {t['number']:02d} {t['title'][:32]:<32} {lufs:>11} {peak:>11}  {Path(t['path']).name}")
+        for side in details.get("sides", []):  # vinyl: what the cutting engineer plans the lacquer by
+            minutes, seconds = divmod(round(side["minutes"] * 60.0), 60)
+            lines.append(f"  side {side['side']}: {minutes}:{seconds:02d} ({', '.join(side['tracks'])})")
         for w in details["compliance"]["warnings"]:
             lines.append(f"  warning: {w['message']}")
         if "ddp" in details:

@@ -102,6 +102,9 @@ def test_every_target_renders_from_the_demo_session(tmp_path: Path, capsys) -> N
     assert all(t["compliance"]["errors"] == [] for t in targets.values())
     assert all(len(t["tracks"]) == 3 for t in targets.values())
     assert read_ddp(targets["cd"]["ddp"]).ok
+    summary = (Path(document["out_dir"]) / "render.txt").read_text()
+    sides = [line.split(":", 1)[0].strip() for line in summary.splitlines() if line.strip().startswith("side ")]
+    assert sides == ["side A", "side B"]  # the vinyl plan in the readable summary, not only in render.json
 
 
 def test_each_track_comes_from_the_newest_print_that_holds_it(session_dir: Path) -> None:
