@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dsp._audio import as_frames, check_rate
+from dsp._audio import check_rate
 from dsp.dither import check_word_length, to_pcm
 from dsp.limiter import check_ceiling, limit, limiter_peaks
 from dsp.loudness import measure
@@ -97,10 +97,9 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
     loudest pass and `lufs_unreachable_by_lu` says how far short it is.
     """
     settings = settings or FinishSettings()
-    frames = as_frames(audio, rate=rate)
-    rate = int(rate)
+    rate = check_rate(rate)
     rate_out = int(settings.rate_hz or rate)
-    converted = resample(frames, rate, rate_out)
+    converted = resample(audio, rate, rate_out)  # checks the audio (once: each check reads all of it)
 
     gain_db = 0.0
     unreachable: float | None = None

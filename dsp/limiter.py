@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames
-from dsp._limiter_kernel import add_nyquist_envelope, gain_curve, push_down, required_gain, stretches
+from dsp._limiter_kernel import add_nyquist_envelope, apply_gain, gain_curve, push_down, required_gain, stretches
 from dsp.truepeak import db_or_none, interval_peaks
 
 __all__ = ["LimiterResult", "check_ceiling", "limit", "limiter_peaks"]
@@ -148,7 +148,7 @@ def limit(
     charge = _coefficient(5.0 * release_ms, rate)  # how long reduction must hold to count as sustained
 
     gain = gain_curve(required, lookahead, attack, fast, slow, charge)
-    output = source * gain[:, None]
+    output = apply_gain(source, gain)
     # Where the gain stayed exactly 1 the output is the input, whose peaks are known: measure
     # only the stretches the gain touched (and the detector's reach around them).
     # Peaks measured here are ours to update (a copy of 100 MB costs about 0.1 s of page faults).

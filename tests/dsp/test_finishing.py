@@ -82,3 +82,28 @@ def test_a_target_for_silence_is_refused() -> None:
 def test_settings_refuse_what_is_not_allowed(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         FinishSettings(**kwargs)
+
+
+def test_without_limiter_or_target_the_true_peak_is_still_measured() -> None:
+    from dsp.limiter import limiter_peaks
+
+    mix = _song(48000) * 2.0  # over the ceiling: nothing may hold it, the reading must say so
+    result = finish(mix, 48000, FinishSettings(limiter=False, bits=32))
+    assert np.array_equal(result.audio, mix)
+    assert result.max_gain_reduction_db == 0.0 and not np.any(result.gain_reduction_db)
+    assert result.true_peak_dbtp == pytest.approx(20.0 * np.log10(np.max(limiter_peaks(mix, 48000))), abs=1e-12)
+    assert result.true_peak_dbtp > -1.0
+
+
+@pytest.mark.parametrize(
+    ("audio", "rate", "words"),
+    [
+        (np.full((4800, 2), np.nan), 48000, "NaN"),
+        (np.zeros((4800, 2)), 12, "sample rate"),
+        (np.zeros((4800, 2), dtype=np.int16), 48000, "float"),
+        (np.zeros((10, 2, 2)), 48000, "shaped"),
+    ],
+)
+def test_audio_and_rate_are_refused_before_any_work(audio: np.ndarray, rate: int, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        finish(audio, rate, FinishSettings(rate_hz=44100, bits=16))
