@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     summary_json, summary_txt = out_dir / "render.json", out_dir / "render.txt"
     paths = [str(p) for p in result.paths] + [str(summary_json), str(summary_txt)]
     document = {"revision": job.revision, "session": str(session.folder), "out_dir": str(out_dir),
+                "captures": {t.track_id: str(t.capture_path) for t in job.tracks},  # which print each track came from
                 "paths": paths, "targets": json_safe(result.per_target)}
     write_json_atomic(summary_json, document)
     write_text_atomic(summary_txt, _summary(document) + "\n")
@@ -55,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary(document: dict[str, Any]) -> str:
     lines = [f"revision {document['revision']} -> {document['out_dir']}"]
+    by_print: dict[str, list[str]] = {}
+    for number, capture in enumerate(document["captures"].values(), start=1):
+        by_print.setdefault(Path(capture).parent.parent.name, []).append(str(number))
+    lines.append("from prints: " + ", ".join(f"{name} (track{'s' if len(numbers) > 1 else ''} {', '.join(numbers)})" for name, numbers in by_print.items()))
     for target, details in document["targets"].items():
         lines.append(f"{target}: {details['folder']}")
         for t in details["tracks"]:

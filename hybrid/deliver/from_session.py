@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -9,12 +10,12 @@ from typing import Any
 from devices.errors import SessionError
 from hybrid.deliver.job import AlbumInfo, RenderJob, TrackMaster
 from hybrid.session.model import Delivery, RevisionFile, Track
-from hybrid.session.prints import prints_of
+from hybrid.session.prints import PROVENANCE, prints_of
 from hybrid.session.store import Session
 
 __all__ = [
     "delivery_choices", "find_capture", "job_from_session", "latest_printed_revision", "render_job",
-    "track_ceiling_override", "track_master",
+    "same_sound_capture", "track_ceiling_override", "track_master",
 ]
 
 
@@ -38,8 +39,35 @@ def find_capture(print_dir: Path, number: int, track_id: str) -> Path | None:
     return numbered[0] if len(numbered) == 1 else None
 
 
+def _printed_mix_sha256(print_dir: Path, track_id: str) -> str | None:
+    """The SHA-256 of the mix a print played for this track, as its print.json records it."""
+    try:
+        provenance = json.loads((print_dir / PROVENANCE).read_text(encoding="utf-8"))
+        return str(provenance["inputs"][track_id]["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def same_sound_capture(session: Session, revision: RevisionFile, track: Track) -> Path | None:
+    """A capture of `track` from an earlier revision that sounds as `revision` would: every unit
+    set the same for this track, and the same mix played (by its hash). A revision that changes
+    one track only is then delivered whole after printing just that track; the finishing is
+    this revision's either way (it is applied at render, not at capture)."""
+    wanted = revision.settings_for(track.id)
+    for earlier in range(revision.number - 1, 0, -1):
+        if session.revision(earlier).settings_for(track.id) != wanted:
+            continue
+        for print_dir in reversed(prints_of(session.prints_dir, earlier)):
+            # by id only: the album order may have changed since
+            captures = sorted((print_dir / "capture").glob(f"[0-9][0-9]-{track.id}.wav"))
+            if captures and _printed_mix_sha256(print_dir, track.id) == track.sha256:
+                return captures[0]
+    return None
+
+
 def job_from_session(session: Session, revision: int | None = None) -> RenderJob:
-    """Every track of the album in order, each from the newest print of `revision` that holds it."""
+    """Every track of the album in order, each from the newest print of `revision` that holds it,
+    else from an earlier revision's print that sounds the same (same_sound_capture)."""
     number = latest_printed_revision(session) if revision is None else revision
     settings = session.revision(number)  # checks the revision exists and its history is intact
     prints = list(reversed(prints_of(session.prints_dir, number)))
@@ -48,9 +76,12 @@ def job_from_session(session: Session, revision: int | None = None) -> RenderJob
     tracks: list[TrackMaster] = []
     for position, track in enumerate(session.info.tracks, start=1):
         capture = next((c for p in prints if (c := find_capture(p, position, track.id)) is not None), None)
+        capture = capture or same_sound_capture(session, settings, track)
         if capture is None:
             raise SessionError(f"track {position} '{track.title}': no capture in the prints of revision {number} "
-                               f"({', '.join(p.name for p in prints)}); print it first")
+                               f"({', '.join(p.name for p in prints)}) nor in an earlier print with the same unit "
+                               f"settings for it and the same mix; print it first (`hybrid print --revision {number} "
+                               f"--track {position}`)")
         tracks.append(track_master(session, settings, position, track, capture))
     return render_job(session, settings, tracks)
 

@@ -121,3 +121,59 @@ def test_each_track_comes_from_the_newest_print_that_holds_it(session_dir: Path)
     assert [t.capture_path.parent.parent.name for t in job.tracks] == ["r0001-02", "r0001-03"]
     assert [t.number for t in job.tracks] == [1, 2] and job.revision == 1
     assert job.album.upc_ean == "4006381333931" and job.tracks[0].finishing["ceiling_dbtp"] == -1.0
+
+
+def _fake_print(session_dir: Path, name: str, tracks: dict[str, str], level: float = 0.5) -> Path:
+    """prints/NAME with captures of the given tracks (position-id -> id) and a print.json naming the
+    mixes played by their session hashes, as the print pipeline writes them."""
+    from hybrid.session import open_session
+
+    session = open_session(session_dir)
+    folder = session.prints_dir / name
+    (folder / "capture").mkdir(parents=True)
+    inputs = {}
+    for stem, track_id in tracks.items():
+        sf.write(str(folder / "capture" / f"{stem}.wav"), _tone(4.5, 330, level).astype(np.float32), RATE, subtype="FLOAT")
+        inputs[track_id] = {"sha256": session.info.track(track_id).sha256}
+    (folder / "print.json").write_text(json.dumps({"inputs": inputs}))
+    return folder
+
+
+def test_a_revision_of_one_track_is_delivered_whole_from_earlier_prints_that_sound_the_same(
+        session_dir: Path, capsys) -> None:
+    from hybrid.deliver.from_session import job_from_session
+    from hybrid.session import open_session
+
+    first, second = (t.id for t in open_session(session_dir).info.tracks)
+    _fake_print(session_dir, "r0001-03", {f"01-{first}": first, f"02-{second}": second})
+    assert main(["session", "set", str(session_dir), "eq.high_gain_db=1.5", "--track", "2", "--note", "air on 2"]) == 0
+    _fake_print(session_dir, "r0002-01", {f"02-{second}": second})
+    job = job_from_session(open_session(session_dir))
+    # track 1 sounds the same in revision 2 (no unit moved for it): its revision-1 capture stands
+    assert job.revision == 2
+    assert [t.capture_path.parent.parent.name for t in job.tracks] == ["r0001-03", "r0002-01"]
+    capsys.readouterr()
+    assert main(["render", str(session_dir), "--target", "streaming"]) == 0
+    assert "from prints: r0001-03 (track 1), r0002-01 (track 2)" in capsys.readouterr().out
+
+    # an album-wide change moves track 1 too: its old capture no longer stands for it
+    assert main(["session", "set", str(session_dir), "comp.threshold_db=-20", "--note", "more glue"]) == 0
+    _fake_print(session_dir, "r0003-01", {f"02-{second}": second})
+    capsys.readouterr()
+    status = main(["render", str(session_dir)])
+    err = capsys.readouterr().err
+    assert status == 2 and "track 1 'Opener'" in err and "same unit settings" in err and err.count("\n") == 1
+
+
+def test_an_earlier_capture_of_a_different_mix_is_not_reused(session_dir: Path) -> None:
+    from devices.errors import SessionError
+    from hybrid.deliver.from_session import job_from_session
+    from hybrid.session import open_session
+
+    first, second = (t.id for t in open_session(session_dir).info.tracks)
+    stale = _fake_print(session_dir, "r0001-03", {f"01-{first}": first, f"02-{second}": second})
+    (stale / "print.json").write_text(json.dumps({"inputs": {first: {"sha256": "0" * 64}, second: {"sha256": "0" * 64}}}))
+    assert main(["session", "set", str(session_dir), "eq.high_gain_db=1.5", "--track", "2", "--note", "air on 2"]) == 0
+    _fake_print(session_dir, "r0002-01", {f"02-{second}": second})
+    with pytest.raises(SessionError, match="track 1 'Opener'"):
+        job_from_session(open_session(session_dir))
