@@ -10,6 +10,22 @@ __all__ = ["cumulative_weighted_power", "loudness_sums"]
 _BLOCK = 4096  # frames per block: the block's power stays in cache
 
 
+@njit(cache=True, inline="always", fastmath={"contract"}, error_model="numpy")
+def _k_weight(x: float, k: tuple, s1a: float, s2a: float, s1b: float, s2b: float) -> tuple:
+    """One sample through the K-weighting (shelf, then high-pass) in transposed direct form II, the
+    numerically quiet form for the 38 Hz pole: (output, the four new filter memories).
+
+    k = (b0 b1 b2 a1 a2 of the shelf, then of the high-pass). Each memory update adds the term
+    that waits for the output last, so the rest is ready before the output is."""
+    y = k[0] * x + s1a
+    s1a = (k[1] * x + s2a) - k[3] * y
+    s2a = k[2] * x - k[4] * y
+    v = k[5] * y + s1b
+    s1b = (k[6] * y + s2b) - k[8] * v
+    s2b = k[7] * y - k[9] * v
+    return v, s1a, s2a, s1b, s2b
+
+
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def _add_pair(
     audio: np.ndarray, start: int, count: int, first: int, second: int, w0: float, w1: float,
@@ -17,32 +33,17 @@ def _add_pair(
 ) -> None:
     """power[i] += w0 * k(audio[start + i, first])^2 + w1 * k(audio[start + i, second])^2.
 
-    k() is the K-weighting (shelf, then high-pass) in transposed direct form II, the numerically
-    quiet form for the 38 Hz pole; state[c] holds channel c's four filter memories between blocks.
+    k() is the K-weighting; state[c] holds channel c's four filter memories between blocks.
     Two channels per pass because each biquad is a chain of dependent multiply-adds: a second,
     independent chain in the same loop runs in the time the first spends waiting. With no second
     channel (second = first, w1 = 0) the extra work is thrown away.
     """
-    b0a, b1a, b2a, a1a, a2a = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
-    b0b, b1b, b2b, a1b, a2b = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    k = (sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5], sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5])
     s1a0, s2a0, s1b0, s2b0 = state[first, 0], state[first, 1], state[first, 2], state[first, 3]
     s1a1, s2a1, s1b1, s2b1 = state[second, 0], state[second, 1], state[second, 2], state[second, 3]
     for i in range(count):
-        x0 = float(audio[start + i, first])
-        y0 = b0a * x0 + s1a0
-        # the term that waits for y is added last, so the rest is ready before y is
-        s1a0 = (b1a * x0 + s2a0) - a1a * y0
-        s2a0 = b2a * x0 - a2a * y0
-        v0 = b0b * y0 + s1b0
-        s1b0 = (b1b * y0 + s2b0) - a1b * v0
-        s2b0 = b2b * y0 - a2b * v0
-        x1 = float(audio[start + i, second])
-        y1 = b0a * x1 + s1a1
-        s1a1 = (b1a * x1 + s2a1) - a1a * y1
-        s2a1 = b2a * x1 - a2a * y1
-        v1 = b0b * y1 + s1b1
-        s1b1 = (b1b * y1 + s2b1) - a1b * v1
-        s2b1 = b2b * y1 - a2b * v1
+        v0, s1a0, s2a0, s1b0, s2b0 = _k_weight(float(audio[start + i, first]), k, s1a0, s2a0, s1b0, s2b0)
+        v1, s1a1, s2a1, s1b1, s2b1 = _k_weight(float(audio[start + i, second]), k, s1a1, s2a1, s1b1, s2b1)
         power[i] += w0 * v0 * v0 + w1 * v1 * v1
     state[first, 0], state[first, 1], state[first, 2], state[first, 3] = s1a0, s2a0, s1b0, s2b0
     if second != first:
