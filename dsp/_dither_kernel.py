@@ -44,7 +44,9 @@ def shaped_quantise(scaled: np.ndarray, dither: np.ndarray, feedback: np.ndarray
 
 
 @njit(cache=True, error_model="numpy")
-def tpdf_quantise(audio: np.ndarray, full_scale: float, seed: int, lowest: float, highest: float, shift: int, out: np.ndarray) -> None:
+def tpdf_quantise(
+    audio: np.ndarray, full_scale: float, seed: int, lowest: float, highest: float, shift: int, out: np.ndarray
+) -> None:
     """Write `audio` (full scale 1.0) into the integer array `out` as PCM with TPDF dither.
 
     Each sample is scaled to LSBs (times `full_scale`), dithered, rounded down, clipped to

@@ -210,10 +210,8 @@ def _near_nyquist_reference(audio: np.ndarray) -> np.ndarray:
     """The near-Nyquist margin by numpy convolutions and a plain sliding maximum, any channel count."""
     shifted = audio * ((-1.0) ** np.arange(audio.shape[0]))[:, None]
     box = np.ones(49) / 49.0
-    in_phase = np.max(
-        [np.abs(np.convolve(np.convolve(shifted[:, c], box), box)[48 : 48 + audio.shape[0]]) for c in range(audio.shape[1])],
-        axis=0,
-    )
+    averaged = [np.convolve(np.convolve(shifted[:, c], box), box)[48 : 48 + audio.shape[0]] for c in range(audio.shape[1])]
+    in_phase = np.max(np.abs(averaged), axis=0)
     return np.array([np.max(in_phase[max(0, n - 100) : n + 101]) for n in range(in_phase.size)])
 
 
