@@ -3,6 +3,7 @@ align and level-compensate, fingerprint the chain, render the deliverables, repo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
 from hybrid.session.model import RevisionFile, Track
 from hybrid.session.printdata import Source, provenance, report_data
-from hybrid.session.prints import FINGERPRINT, PROVENANCE, discard, next_print_dir, seal, staging_dir
+from hybrid.session.prints import PROVENANCE, discard, fingerprint_name, next_print_dir, seal, staging_dir
 from hybrid.session.store import now_utc, sha256_file
 
 PILOT_RETRIES = 1  # a capture whose pilots disagree is played once more before the print stops
@@ -107,12 +108,12 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
             stage = "fingerprint"
             say("measuring the chain's fingerprint")
             fingerprint = measure_fingerprint(station.interface, record)
-            write_json_atomic(staging / FINGERPRINT, {"revision": revision.number, "settings": revision.units,
-                                                       "calibration_measured_at": record.measured_at,
-                                                       **fingerprint.to_dict()})
+            _store_fingerprint(staging, revision.number, revision.units, record, fingerprint)
             _advance(bar)
             on_gear = revision.units
             captures: dict[str, dict[str, Any]] = {}
+            track_fingerprints: dict[str, str] = {}
+            measured: dict[str, Any] = {}  # a fingerprint per distinct track setting, by _settings_key
             # tracks with the album's settings first: the gear is recalled once per distinct setting
             for source in sorted(sources, key=lambda s: s.track.id in revision.tracks):
                 settings = revision.settings_for(source.track.id)
@@ -121,11 +122,25 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
                     say(f"recalling the overrides of track {source.track.id}")
                     recalls[source.track.id] = _reports(station.recall(settings))
                     on_gear = settings
+                share = 1.0  # of this track's progress step
+                if settings != revision.units:
+                    # the state the client approved for this track, kept so `hybrid verify --track` can prove it
+                    key = _settings_key(settings)
+                    if key not in measured:
+                        stage = f"fingerprint of track {source.track.id}"
+                        say(f"measuring the chain's fingerprint with the overrides of track {source.track.id}")
+                        measured[key] = measure_fingerprint(station.interface, record)
+                        # the bar's total is counted before the revision is read (steps): the
+                        # track's step is shared between its fingerprint and its capture
+                        share = 0.5
+                        _advance(bar, share)
+                    track_fingerprints[source.track.id] = _store_fingerprint(
+                        staging, revision.number, settings, record, measured[key], source.track.id)
                 stage = f"capture of track {source.track.id}"
                 say(f"track {source.position} {source.track.title}: playing through the chain")
                 captures[source.track.id] = _capture(station.interface, source, record, rig, staging)
                 done.append(source.track.id)
-                _advance(bar)
+                _advance(bar, share)
         stage = "deliverables"
         say("rendering deliverables: " + ", ".join(session.info.targets))
         rendered = _render(session, revision, sources, staging)
@@ -133,7 +148,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         stage = "report"
         say("writing the report (measurements, album view, plots)")
         data = report_data(session, revision, rig, record, readiness, recalls, album_reports, sources,
-                            captures, rendered, fingerprint, staging)
+                            captures, rendered, fingerprint, staging, track_fingerprints)
         from hybrid.report import write_report
 
         write_report(staging, data)
@@ -159,14 +174,31 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
     return PrintOutcome(folder, revision.number, [s.track.id for s in sources], paths, notes)
 
 
-def _advance(bar: Progress | None) -> None:
+def _advance(bar: Progress | None, amount: float = 1.0) -> None:
     if bar is not None:
-        bar.advance()
+        bar.advance(amount)
 
 
 def steps(track_count: int) -> int:
-    """Progress steps of a print: calibration, recall, fingerprint, each track, render, report."""
+    """Progress steps of a print: calibration, recall, fingerprint, each track (with its own settings'
+    recall and fingerprint, when it has overrides), render, report."""
     return 5 + track_count
+
+
+def _settings_key(settings: dict[str, dict[str, Any]]) -> str:
+    """One text per distinct setting of the gear, whatever order its units and controls are listed in."""
+    return json.dumps(settings, sort_keys=True)
+
+
+def _store_fingerprint(staging: Path, revision: int, settings: dict[str, dict[str, Any]], record: Any,
+                       fingerprint: Any, track_id: str | None = None) -> str:
+    """Write a fingerprint into the print (before the seal, so the manifest holds it) with the settings
+    the gear held while it was measured; returns the file's name."""
+    name = fingerprint_name(track_id)
+    head: dict[str, Any] = {"revision": revision} if track_id is None else {"revision": revision, "track": track_id}
+    write_json_atomic(staging / name, {**head, "settings": settings, "calibration_measured_at": record.measured_at,
+                                       **fingerprint.to_dict()})
+    return name
 
 
 def _checked_catalog(session: Session, revision: RevisionFile, rig: Rig) -> UnitCatalog:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,11 @@ from calibration.fingerprint import (
     analyse,
     excitation,
 )
+from devices.errors import SessionError
 from devices.profile import Parameter, Profile, Value
 from devices.sim.sound import UnitSound, sound_for
 from dsp.filters import sos_response_db
+from hybrid.session.prints import fingerprint_name, latest_fingerprint
 
 # A candidate must explain at least this share of what moved to be named as the likely cause
 MIN_EXPLAINED = 0.5
@@ -304,7 +307,7 @@ def summarize(deviations: list[dict[str, Any]]) -> list[str]:
 
 
 __all__ = ["Attribution", "ChainModel", "Suspect", "VerifyResult", "attribute", "candidate_values",
-           "predicted_moves", "summarize", "verify_revision"]
+           "predicted_moves", "stored_fingerprint", "summarize", "verify_revision"]
 
 
 # --------------------------------------------------------------------------- the command's work
@@ -316,6 +319,8 @@ class VerifyResult:
 
     revision: int
     print_name: str
+    fingerprint_file: str  # fingerprint.json (the album settings) or fingerprint-<track id>.json
+    track_id: str | None  # the track asked for (--track), whose settings were compared
     tolerance_db: float
     passed: bool
     comparison: Comparison
@@ -323,10 +328,16 @@ class VerifyResult:
     measured: Fingerprint
     calibration_measured_at: str
 
+    @property
+    def own_settings(self) -> bool:
+        """Compared with a fingerprint measured with the track's overrides (not the album settings')."""
+        return self.track_id is not None and self.fingerprint_file != fingerprint_name()
+
     def to_dict(self) -> dict[str, Any]:
         c = self.comparison
         return {
-            "pass": self.passed, "revision": self.revision, "print": self.print_name,
+            "pass": self.passed, "revision": self.revision, "print": self.print_name, "track": self.track_id,
+            "fingerprint": self.fingerprint_file,
             "tolerance_db": self.tolerance_db,
             "max_response_deviation_db": round(c.max_response_deviation_db, 4),
             "max_gain_reduction_deviation_db": round(c.max_gain_reduction_deviation_db, 4),
@@ -340,25 +351,23 @@ class VerifyResult:
         }
 
 
-def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.1) -> VerifyResult:
-    """Measure the chain as it stands (nothing is recalled) and compare with revision N's print."""
+def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.1,
+                    track: str | None = None) -> VerifyResult:
+    """Measure the chain as it stands (nothing is recalled) and compare with revision N's print: its
+    album settings, or with track (an id or album position) the settings that track was printed with."""
     from calibration import store
     from calibration.fingerprint import measure_fingerprint
-    from devices.errors import CalibrationError, ConfigError, SessionError
+    from devices.errors import CalibrationError, ConfigError
     from devices.station import open_station
     from hybrid.session import open_session, session_lock, session_rig
-    from hybrid.session.prints import latest_fingerprint
 
     if not 0.0 < tolerance_db <= 10.0:
         raise ConfigError("command line", "tolerance", tolerance_db, "a tolerance in dB above 0 and at most 10")
     session = open_session(session_dir)
     with session_lock(session.folder, "verify"):
         chosen = session.revision(revision)
-        stored = latest_fingerprint(session.prints_dir, chosen.number)
-        if stored is None:
-            raise SessionError(f"revision {chosen.number} has no print with a fingerprint; print it first "
-                               f"(`hybrid print {session.folder} --revision {chosen.number}`)")
-        path, data = stored
+        track_id = session.resolve_tracks([track])[0].id if track else None
+        path, data = stored_fingerprint(session, chosen, track_id)
         expected = Fingerprint.from_dict(data)
         rig = session_rig(session)
         with open_station(rig) as station:
@@ -374,7 +383,25 @@ def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.
             measured = measure_fingerprint(interface, record)
             profiles = {name: unit.profile for name, unit in station.units.items()}
     comparison = compare(expected, measured, tolerance_db)
-    settings = data.get("settings") or chosen.units
+    # the attribution starts from the settings the gear held when the fingerprint was measured: a
+    # track's are the album's with its overrides on top
+    settings = chosen.settings_for(track_id) if track_id else data.get("settings") or chosen.units
     attribution = attribute(expected, measured, comparison, settings, profiles)
-    return VerifyResult(chosen.number, path.parent.name, tolerance_db, comparison.passed, comparison, attribution,
-                        measured, record.measured_at)
+    return VerifyResult(chosen.number, path.parent.name, path.name, track_id, tolerance_db, comparison.passed,
+                        comparison, attribution, measured, record.measured_at)
+
+
+def stored_fingerprint(session: Any, revision: Any, track_id: str | None = None) -> tuple[Path, dict[str, Any]]:
+    """The fingerprint to compare with: the album settings' (no track, or a track without overrides
+    of its own in that revision), else the one measured with that track's overrides recalled."""
+    own = track_id is not None and revision.settings_for(track_id) != revision.units
+    found = latest_fingerprint(session.prints_dir, revision.number, track_id if own else None)
+    if found is not None:
+        return found
+    if own and latest_fingerprint(session.prints_dir, revision.number) is not None:
+        raise SessionError(f"revision {revision.number} has no fingerprint of track {track_id} with its overrides "
+                           f"(its prints were made before per-track fingerprints were kept, or without that track); "
+                           f"print that track again (`hybrid print {session.folder} --revision {revision.number} "
+                           f"--track {track_id}`)")
+    raise SessionError(f"revision {revision.number} has no print with a fingerprint; print it first "
+                       f"(`hybrid print {session.folder} --revision {revision.number}`)")

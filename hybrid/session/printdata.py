@@ -38,8 +38,10 @@ class Source:
 
 def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
                  recalls: dict[str, Any], album_reports: dict[str, Any], sources: list[Source],
-                 captures: dict[str, dict[str, Any]], rendered: Any, fingerprint: Any, staging: Path) -> dict[str, Any]:
-    """The dict of the print -> report hand-off (docs/DESIGN.md)."""
+                 captures: dict[str, dict[str, Any]], rendered: Any, fingerprint: Any, staging: Path,
+                 track_fingerprints: dict[str, str] | None = None) -> dict[str, Any]:
+    """The dict of the print -> report hand-off (docs/DESIGN.md); track_fingerprints names the file of
+    each printed track measured with its own overrides."""
     per_target = relative(rendered.per_target, staging)
     ordered = sorted(sources, key=lambda s: s.position)
     tracks = []
@@ -69,7 +71,8 @@ def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any,
         "fingerprint": {"file": FINGERPRINT, "measured_at": fingerprint.measured_at,
                         "bands": len(fingerprint.freqs_hz), "thd_pct_at_1khz": [round(v, 4) for v in fingerprint.thd_pct],
                         "gain_reduction_db": dict(zip([f"{lvl:+.0f} dBFS" for lvl in fingerprint.levels_dbfs],
-                                                      fingerprint.gain_reduction_db[0]))},
+                                                      fingerprint.gain_reduction_db[0])),
+                        "tracks": dict(track_fingerprints or {})},
         "software": _software(),
     }
 

@@ -86,10 +86,18 @@ def verify_manifest(folder: Path) -> list[str]:
     return problems
 
 
-def latest_fingerprint(prints_dir: Path, revision: int) -> tuple[Path, dict[str, Any]] | None:
-    """The fingerprint stored by the latest print of a revision that measured one."""
+def fingerprint_name(track_id: str | None = None) -> str:
+    """The file of a print that holds the chain's fingerprint: the album settings' (fingerprint.json), or
+    the one measured with a track's overrides recalled (fingerprint-<track id>.json)."""
+    return FINGERPRINT if track_id is None else f"fingerprint-{track_id}.json"
+
+
+def latest_fingerprint(prints_dir: Path, revision: int, track_id: str | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The fingerprint stored by the latest print of a revision that measured one: the album's, or with
+    track_id the one of that track's own settings (a print of other tracks, or one made before
+    per-track fingerprints were kept, has none; an earlier print of the same revision may)."""
     for folder in reversed(prints_of(prints_dir, revision)):
-        path = folder / FINGERPRINT
+        path = folder / fingerprint_name(track_id)
         if path.exists():
             return path, json.loads(path.read_text(encoding="utf-8"))
     return None
