@@ -29,6 +29,10 @@ from hybrid.session.prints import PROVENANCE, discard, fingerprint_name, next_pr
 from hybrid.session.store import now_utc, sha256_file
 
 PILOT_RETRIES = 1  # a capture whose pilots disagree is played once more before the print stops
+# A fingerprint is measured from a chain at rest, as `hybrid verify` finds it later: right after a
+# track or another fingerprint's -6 dBFS tone, a compressor is still releasing (the bus compressor's
+# auto release has a 1.2 s slow stage: 3 s of rest still leave 0.1 dB, 8 s under 0.002 dB)
+CHAIN_REST_S = 8.0
 Say = Callable[[str], None]
 
 
@@ -107,7 +111,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
             _advance(bar)
             stage = "fingerprint"
             say("measuring the chain's fingerprint")
-            fingerprint = measure_fingerprint(station.interface, record)
+            fingerprint = measure_at_rest(station.interface, record)
             _store_fingerprint(staging, revision.number, revision.units, record, fingerprint)
             _advance(bar)
             on_gear = revision.units
@@ -129,7 +133,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
                     if key not in measured:
                         stage = f"fingerprint of track {source.track.id}"
                         say(f"measuring the chain's fingerprint with the overrides of track {source.track.id}")
-                        measured[key] = measure_fingerprint(station.interface, record)
+                        measured[key] = measure_at_rest(station.interface, record)
                         # the bar's total is counted before the revision is read (steps): the
                         # track's step is shared between its fingerprint and its capture
                         share = 0.5
@@ -183,6 +187,13 @@ def steps(track_count: int) -> int:
     """Progress steps of a print: calibration, recall, fingerprint, each track (with its own settings'
     recall and fingerprint, when it has overrides), render, report."""
     return 5 + track_count
+
+
+def measure_at_rest(interface: Any, record: Any) -> Any:
+    """The chain's fingerprint after CHAIN_REST_S of silence through the loop, so that no unit's
+    envelope left over from what was played before is measured as part of its setting."""
+    interface.playrec(np.zeros((round(CHAIN_REST_S * interface.sample_rate), interface.channels)))
+    return measure_fingerprint(interface, record)
 
 
 def _settings_key(settings: dict[str, dict[str, Any]]) -> str:

@@ -356,9 +356,9 @@ def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.
     """Measure the chain as it stands (nothing is recalled) and compare with revision N's print: its
     album settings, or with track (an id or album position) the settings that track was printed with."""
     from calibration import store
-    from calibration.fingerprint import measure_fingerprint
     from devices.errors import CalibrationError, ConfigError
     from devices.station import open_station
+    from hybrid.pipeline import measure_at_rest
     from hybrid.session import open_session, session_lock, session_rig
 
     if not 0.0 < tolerance_db <= 10.0:
@@ -380,7 +380,7 @@ def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.
             if interface.sample_rate != expected.sample_rate:
                 raise SessionError(f"{path}: measured at {expected.sample_rate} Hz; the interface now runs "
                                    f"{interface.sample_rate} Hz: verify at the rate of the print")
-            measured = measure_fingerprint(interface, record)
+            measured = measure_at_rest(interface, record)  # measured as the print measured it
             profiles = {name: unit.profile for name, unit in station.units.items()}
     comparison = compare(expected, measured, tolerance_db)
     # the attribution starts from the settings the gear held when the fingerprint was measured: a

@@ -33,9 +33,10 @@ def _shared_state(_own_state_dir: None, module_state: Path, monkeypatch: pytest.
 
 @pytest.fixture(scope="module")
 def printed(module_state: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Three tracks. Revision 2: more air on track 2, printed with track 1 only (so no print holds
-    track 2's own fingerprint). Revision 3: the same air on track 3 too, printed whole, counting the
-    fingerprints measured."""
+    """Three tracks. Revision 2: the compressor working (its release outlasts what is played through
+    it). Revision 3: more air on track 2, printed with track 1 only (so no print holds track 2's own
+    fingerprint). Revision 4: the same air on track 3 too, printed whole, counting the fingerprints
+    measured."""
     base = tmp_path_factory.mktemp("verify-tracks")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_STATE_HOME", str(module_state))
@@ -46,9 +47,10 @@ def printed(module_state: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
             mixes.append(base / f"{name}.wav")
         folder = base / "session"
         new_session(folder, mixes, album=AlbumFields(targets=["streaming"]))
+        assert main(["session", "set", str(folder), "comp.threshold_db=-20", "--note", "glue"]) == 0
         assert main(["session", "set", str(folder), AIR, "--track", "2", "--note", "more air on two"]) == 0
         assert main(["session", "set", str(folder), AIR, "--track", "3", "--note", "and on three"]) == 0
-        print_revision(PrintRequest(folder, revision=2, tracks=["1"], confirm_manual=lambda sheet: True))
+        print_revision(PrintRequest(folder, revision=3, tracks=["1"], confirm_manual=lambda sheet: True))
         measured: list[str] = []
         original = hybrid.pipeline.measure_fingerprint
 
@@ -58,7 +60,7 @@ def printed(module_state: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
 
         mp.setattr(hybrid.pipeline, "measure_fingerprint", counting)
         bar = _Steps()
-        outcome = print_revision(PrintRequest(folder, revision=3, confirm_manual=lambda sheet: True), bar=bar)
+        outcome = print_revision(PrintRequest(folder, revision=4, confirm_manual=lambda sheet: True), bar=bar)
     return {"folder": folder, "outcome": outcome, "measured": measured, "steps": bar.done}
 
 
@@ -82,7 +84,7 @@ def _verify(folder: Path, capsys: pytest.CaptureFixture[str], revision: int, *tr
 
 
 def _recall(folder: Path, capsys: pytest.CaptureFixture[str], *track: str) -> None:
-    assert main(["recall", str(folder), "--revision", "3", *track, "--yes"]) == 0
+    assert main(["recall", str(folder), "--revision", "4", *track, "--yes"]) == 0
     capsys.readouterr()
 
 
@@ -102,11 +104,11 @@ def test_the_print_stores_a_fingerprint_per_distinct_track_setting(printed: dict
     # the album settings, then tracks 2 and 3's shared setting: measured once each
     assert printed["measured"] == ["fingerprint", "fingerprint"]
     assert printed["steps"] == steps(3)  # the bar the print command sizes ends full, not beyond
-    revision = open_session(printed["folder"]).revision(3)
+    revision = open_session(printed["folder"]).revision(4)
     two = json.loads((folder / "fingerprint-two.json").read_text())
     three = json.loads((folder / "fingerprint-three.json").read_text())
     album = json.loads((folder / "fingerprint.json").read_text())
-    assert (two["revision"], two["track"], two["settings"]) == (3, "two", revision.settings_for("two"))
+    assert (two["revision"], two["track"], two["settings"]) == (4, "two", revision.settings_for("two"))
     assert two["settings"]["color"]["air_db"] == 1.5 and album["settings"] == revision.units
     assert {k: v for k, v in three.items() if k != "track"} == {k: v for k, v in two.items() if k != "track"}
     assert "track" not in album and two["response_db"] != album["response_db"]
@@ -120,19 +122,19 @@ def test_the_print_stores_a_fingerprint_per_distinct_track_setting(printed: dict
 def test_verify_track_passes_with_the_gear_at_that_tracks_settings(printed: dict,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     _recall(printed["folder"], capsys, "--track", "2")
-    status, data = _verify(printed["folder"], capsys, 3, "--track", "2")
+    status, data = _verify(printed["folder"], capsys, 4, "--track", "2")
     assert status == 0 and data["pass"] is True and data["deviations"] == []
     assert (data["track"], data["fingerprint"]) == ("two", "fingerprint-two.json")
-    status, data = _verify(printed["folder"], capsys, 3, "--track", "three")  # the same setting
+    status, data = _verify(printed["folder"], capsys, 4, "--track", "three")  # the same setting
     assert status == 0 and data["fingerprint"] == "fingerprint-three.json"
-    status, data = _verify(printed["folder"], capsys, 3)  # the album settings are not on the gear
+    status, data = _verify(printed["folder"], capsys, 4)  # the album settings are not on the gear
     assert status == 1 and data["suspects"][0]["parameter"] == "air_db"
 
 
 def test_verify_track_fails_with_the_gear_at_the_album_settings_naming_the_override(
         printed: dict, capsys: pytest.CaptureFixture[str]) -> None:
     _recall(printed["folder"], capsys)
-    status, data = _verify(printed["folder"], capsys, 3, "--track", "2")
+    status, data = _verify(printed["folder"], capsys, 4, "--track", "2")
     assert status == 1 and data["pass"] is False and data["track"] == "two"
     suspect = data["suspects"][0]
     # attributed from the track's settings: the air the track was printed with is what is missing
@@ -140,36 +142,36 @@ def test_verify_track_fails_with_the_gear_at_the_album_settings_naming_the_overr
         "color", "air_db", 1.5, 0.0)
     assert {d["unit"] for d in data["deviations"] if abs(d["deviation"]) > 0.5} == {"color"}
     capsys.readouterr()
-    assert main(["verify", str(printed["folder"]), "--revision", "3", "--track", "2"]) == 1
+    assert main(["verify", str(printed["folder"]), "--revision", "4", "--track", "2"]) == 1
     text = capsys.readouterr().out
-    assert text.startswith("FAIL: the chain differs from revision 3, track two with its overrides, as printed in "
+    assert text.startswith("FAIL: the chain differs from revision 4, track two with its overrides, as printed in "
                            f"{printed['outcome'].folder.name}")
     assert "color.air_db looks like" in text
-    status, data = _verify(printed["folder"], capsys, 3)
+    status, data = _verify(printed["folder"], capsys, 4)
     assert status == 0 and data["track"] is None and data["fingerprint"] == "fingerprint.json"
 
 
 def test_a_track_without_overrides_is_verified_against_the_album_fingerprint(
         printed: dict, capsys: pytest.CaptureFixture[str]) -> None:
     _recall(printed["folder"], capsys)
-    status, data = _verify(printed["folder"], capsys, 3, "--track", "1")
+    status, data = _verify(printed["folder"], capsys, 4, "--track", "1")
     assert status == 0 and (data["track"], data["fingerprint"]) == ("one", "fingerprint.json")
     capsys.readouterr()
-    assert main(["verify", str(printed["folder"]), "--revision", "3", "--track", "one"]) == 0
+    assert main(["verify", str(printed["folder"]), "--revision", "4", "--track", "one"]) == 0
     assert "track one with the album settings (no overrides of its own)" in capsys.readouterr().out
 
 
 def test_an_unknown_track_is_refused_in_one_line(printed: dict, capsys: pytest.CaptureFixture[str]) -> None:
     before = [p.name for p in prints_of(printed["folder"] / "prints")]
     for bad in ("4", "nine"):
-        _refused(printed["folder"], capsys, ["--revision", "3", "--track", bad],
+        _refused(printed["folder"], capsys, ["--revision", "4", "--track", bad],
                  f"track: '{bad}' is not allowed", "name a track id (one, two, three) or a position 1 to 3")
     assert [p.name for p in prints_of(printed["folder"] / "prints")] == before
 
 
 def test_a_print_without_the_tracks_own_fingerprint_says_to_print_that_track_again(
         printed: dict, capsys: pytest.CaptureFixture[str]) -> None:
-    # revision 2 was printed with track 1 only: its print holds the album fingerprint, not track 2's
-    _refused(printed["folder"], capsys, ["--revision", "2", "--track", "2"],
-             "revision 2 has no fingerprint of track two with its overrides",
-             f"print that track again (`hybrid print {printed['folder']} --revision 2 --track two`)")
+    # revision 3 was printed with track 1 only: its print holds the album fingerprint, not track 2's
+    _refused(printed["folder"], capsys, ["--revision", "3", "--track", "2"],
+             "revision 3 has no fingerprint of track two with its overrides",
+             f"print that track again (`hybrid print {printed['folder']} --revision 3 --track two`)")
