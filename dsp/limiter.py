@@ -8,7 +8,8 @@ import numpy as np
 
 from dsp._audio import as_frames
 from dsp._limiter_kernel import add_nyquist_envelope, apply_gain, gain_curve, push_down, required_gain, stretches
-from dsp.truepeak import db_or_none, interval_peaks
+from dsp._truepeak_kernel import STAGE1_TAPS, STAGE2_TAPS, interval_peaks_2d
+from dsp.truepeak import db_or_none
 
 __all__ = ["LimiterResult", "check_ceiling", "limit", "limiter_peaks"]
 
@@ -61,7 +62,7 @@ def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
 
 def _limiter_peaks(frames: np.ndarray, rate: int) -> np.ndarray:
     """limiter_peaks of (frames, channels) float audio already checked."""
-    peaks = np.asarray(interval_peaks(frames, rate), dtype=np.float64)  # a fresh array: ours to add to
+    peaks = interval_peaks_2d(frames, STAGE1_TAPS, STAGE2_TAPS)  # a fresh float64 array: ours to add to
     add_nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD, peaks)
     return peaks
 
