@@ -35,7 +35,11 @@ def to_pcm(audio: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None 
     the signal), "shaped" (TPDF through an error-feedback noise shaper) or "none" (plain
     rounding, which distorts quiet signals). Samples beyond full scale clip to the integer range.
     """
-    frames = as_frames(audio)
+    return _to_pcm(as_frames(audio), bits, dither, seed)
+
+
+def _to_pcm(frames: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None = None) -> np.ndarray:
+    """to_pcm() of (frames, channels) float audio already checked (each check reads all of it)."""
     check_word_length(bits, dither)
     if bits == 32:
         return np.ascontiguousarray(frames, dtype=np.float32)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import check_rate
-from dsp.dither import check_word_length, to_pcm
-from dsp.limiter import check_ceiling, limit, limiter_peaks
-from dsp.loudness import measure
+# After resample() has checked the input, every array here is made by this chain: the private
+# variants skip re-checking it (each check reads the whole programme).
+from dsp.dither import _to_pcm, check_word_length
+from dsp.limiter import _limit, _limiter_peaks, check_ceiling
+from dsp.loudness import _measure
 from dsp.resample import resample
 from dsp.truepeak import db_or_none
 
@@ -71,14 +73,14 @@ def _limited(
     """
     scale = 10.0 ** (gain_db / 20.0)
     if not settings.limiter:
-        peaks = limiter_peaks(audio, rate) if peaks is None else peaks
+        peaks = _limiter_peaks(audio, rate) if peaks is None else peaks
         top = float(np.max(peaks)) * scale if peaks.size else 0.0
         peak = db_or_none(top)
         return (audio * scale if gain_db != 0.0 else audio), np.zeros(audio.shape[0]), peak
     if gain_db != 0.0:
         audio = audio * scale
         peaks = None if peaks is None else peaks * scale
-    result = limit(audio, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks)
+    result = _limit(audio, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks)
     # The reduction is worked out in the gain curve's own array (this result's, used nowhere
     # else): a fresh frame-long array costs page faults. +0.0, never -0.0, where there is none.
     reduction_db = np.negative(result.gain_db, out=result.gain_db)
@@ -105,17 +107,17 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
     unreachable: float | None = None
     if settings.lufs_target is None:
         finished, reduction_db, peak = _limited(converted, rate_out, None, 0.0, settings)
-        loudness = measure(finished, rate_out).integrated_lufs
+        loudness = _measure(finished, rate_out).integrated_lufs
     else:
-        start = measure(converted, rate_out).integrated_lufs
+        start = _measure(converted, rate_out).integrated_lufs
         if start is None:
             raise ValueError("the audio has no gated loudness (silent, or under 0.4 s), so a loudness target cannot be met")
         gain_db = settings.lufs_target - start
-        peaks = limiter_peaks(converted, rate_out)
+        peaks = _limiter_peaks(converted, rate_out)
         previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
         for _ in range(_LUFS_MAX_PASSES):
             finished, reduction_db, peak = _limited(converted, rate_out, peaks, gain_db, settings)
-            loudness = measure(finished, rate_out).integrated_lufs
+            loudness = _measure(finished, rate_out).integrated_lufs
             if loudness is None:  # only if a pass fell wholly under the -70 LUFS gate
                 raise ValueError(f"at {gain_db:+.1f} dB of gain the audio falls under the -70 LUFS gate")
             miss = settings.lufs_target - loudness
@@ -136,7 +138,7 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
             if miss > 2.0 * _LUFS_TOLERANCE_LU:
                 unreachable = float(miss)
 
-    pcm = to_pcm(finished, settings.bits, settings.dither, seed=seed)
+    pcm = _to_pcm(finished, settings.bits, settings.dither, seed=seed)
     return FinishResult(
         audio=finished,
         pcm=pcm,

@@ -122,7 +122,21 @@ def limit(
     `peaks`, if given, is `limiter_peaks(audio, rate)` already measured (a caller trying several
     gains scales one measurement instead of repeating it).
     """
-    frames = as_frames(audio, rate=rate)
+    return _limit(as_frames(audio, rate=rate), rate, ceiling_dbtp, lookahead_ms, attack_ms, release_ms,
+                  sustained_release_ms, peaks)
+
+
+def _limit(
+    frames: np.ndarray,
+    rate: int,
+    ceiling_dbtp: float = -1.0,
+    lookahead_ms: float = 5.0,
+    attack_ms: float = 5.0,
+    release_ms: float = 60.0,
+    sustained_release_ms: float | None = None,
+    peaks: np.ndarray | None = None,
+) -> LimiterResult:
+    """limit() of (frames, channels) float audio already checked (each check reads all of it)."""
     rate = int(rate)
     _check_times(lookahead_ms, attack_ms, release_ms, ceiling_dbtp)
     slow_ms = 8.0 * release_ms if sustained_release_ms is None else float(sustained_release_ms)

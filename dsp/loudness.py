@@ -151,11 +151,19 @@ def measure(audio: np.ndarray, rate: int) -> Loudness:
     return measure_with_blocks(audio, rate)[0]
 
 
+def _measure(frames: np.ndarray, rate: int) -> Loudness:
+    """measure() of (frames, channels) float audio already checked."""
+    return _measure_with_blocks(frames, rate)[0]
+
+
 def measure_with_blocks(audio: np.ndarray, rate: int) -> tuple[Loudness, np.ndarray]:
     """measure() and the gating-block powers its integrated loudness was gated from, in one
     K-weighting pass (pool the blocks of several tracks and pass them to gated_lufs for album loudness)."""
-    frames = as_frames(audio, rate=rate)
-    rate = int(rate)
+    return _measure_with_blocks(as_frames(audio, rate=rate), int(rate))
+
+
+def _measure_with_blocks(frames: np.ndarray, rate: int) -> tuple[Loudness, np.ndarray]:
+    """measure_with_blocks() of (frames, channels) float audio already checked (each check reads all of it)."""
     hop = _hop(rate)
     # The running power sum every 100 ms: gating blocks (4 hops) and LRA windows (30 hops) are
     # differences on this grid; the sliding maxima come from the kernel at every sample.
