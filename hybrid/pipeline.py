@@ -189,10 +189,17 @@ def steps(track_count: int) -> int:
     return 5 + track_count
 
 
-def measure_at_rest(interface: Any, record: Any) -> Any:
-    """The chain's fingerprint after CHAIN_REST_S of silence through the loop, so that no unit's
-    envelope left over from what was played before is measured as part of its setting."""
+def rest_chain(interface: Any) -> None:
+    """CHAIN_REST_S of silence through the loop, so that no unit's envelope left over from what was
+    played before (a compressor's auto release after the fingerprint's tones or the last track) is
+    in what is played next: every capture and fingerprint meets the chain as a fresh station would,
+    and printing a revision again gives the same capture."""
     interface.playrec(np.zeros((round(CHAIN_REST_S * interface.sample_rate), interface.channels)))
+
+
+def measure_at_rest(interface: Any, record: Any) -> Any:
+    """The chain's fingerprint measured after rest_chain()."""
+    rest_chain(interface)
     return measure_fingerprint(interface, record)
 
 
@@ -304,6 +311,7 @@ def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Pat
     send, layout = pilot.wrap(audio, rate, tail_s=tail_s)
     del audio
     for attempt in range(PILOT_RETRIES + 1):
+        rest_chain(interface)
         raw = interface.playrec(send)
         check = pilot.check(raw, layout, record, rig.calibration)
         if check.ok:
