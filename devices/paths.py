@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 
@@ -22,6 +23,30 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     path = Path(path)
     tmp = _written_temporary(path, data)
     try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_atomic_with(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """write_atomic for a writer that wants a file name: write(tmp) makes the temporary file
+    (in the same folder), then it is synced and renamed over `path`. soundfile writes a 5-minute
+    WAV straight to a name in a fifth of the CPU time it takes to build it in memory first."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would follow the file to its name
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devices.paths import write_atomic
+from devices.paths import write_atomic_with
 from hybrid.audiofile import read_audio
 from hybrid.errors import ConfigError, HybridError
 from hybrid.progress import progress
@@ -100,9 +99,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:  # e.g. a loudness target for a silent file
             raise HybridError(f"{args.input}: {exc}") from exc
         bar.describe(f"Writing {out.name}")
-        buffer = io.BytesIO()
-        sf.write(buffer, result.pcm, result.rate_hz, format=file_format, subtype=_SUBTYPES[settings.bits])
-        write_atomic(out, buffer.getvalue())
+        write_atomic_with(out, lambda tmp: sf.write(str(tmp), result.pcm, result.rate_hz, format=file_format,
+                                                    subtype=_SUBTYPES[settings.bits]))
 
     report = {
         "input": str(args.input),

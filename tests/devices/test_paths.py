@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.paths import make_staging_dir, write_atomic, write_json_atomic, write_new
+from devices.paths import make_staging_dir, write_atomic, write_atomic_with, write_json_atomic, write_new
 
 
 def test_a_written_file_gets_the_umask_mode_not_a_private_one(tmp_path: Path) -> None:
@@ -29,6 +29,26 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path
         write_atomic(target, "not bytes")  # type: ignore[arg-type]
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"]
+
+
+def test_a_writer_by_name_replaces_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = write_atomic(tmp_path / "master.wav", b"old master")
+
+    def half_then_fail(tmp: Path) -> None:
+        tmp.write_bytes(b"half a mas")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic_with(target, half_then_fail)
+    assert target.read_bytes() == b"old master"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.wav"]
+    old = os.umask(0o022)
+    try:
+        write_atomic_with(target, lambda tmp: tmp.write_bytes(b"new master"))
+    finally:
+        os.umask(old)
+    assert target.read_bytes() == b"new master" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.wav"]
 
 
 def test_write_new_never_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
