@@ -80,7 +80,7 @@ def _limited(
     if gain_db != 0.0:
         audio = audio * scale
         peaks = None if peaks is None else peaks * scale
-    result = _limit(audio, rate, ceiling_dbtp=settings.ceiling_dbtp, peaks=peaks)
+    result = _limit(audio, rate, settings.ceiling_dbtp, peaks)
     # The reduction is worked out in the gain curve's own array (this result's, used nowhere
     # else): a fresh frame-long array costs page faults. +0.0, never -0.0, where there is none.
     reduction_db = np.negative(result.gain_db, out=result.gain_db)

@@ -77,14 +77,28 @@ def check_ceiling(ceiling_dbtp: float) -> None:
         raise ValueError(f"ceiling_dbtp {ceiling_dbtp!r} is not allowed; -60.0 to 0.0 dBTP is")
 
 
-def _check_times(lookahead_ms: float, attack_ms: float, release_ms: float, ceiling_dbtp: float) -> None:
-    check_ceiling(ceiling_dbtp)
+@dataclass(frozen=True)
+class _Times:
+    """The limiter's times, checked: look-ahead, attack, release after a transient and after held reduction."""
+
+    lookahead_ms: float = 5.0
+    attack_ms: float = 5.0
+    release_ms: float = 60.0
+    sustained_release_ms: float = 480.0
+
+
+def _checked_times(lookahead_ms: float, attack_ms: float, release_ms: float, sustained_release_ms: float | None) -> _Times:
+    """The times as _Times (sustained release 8x the release unless given), or ValueError naming the one not allowed."""
     if not 0.1 <= lookahead_ms <= 50.0:
         raise ValueError(f"lookahead_ms {lookahead_ms!r} is not allowed; 0.1 to 50 ms is")
     if not 0.1 <= attack_ms <= lookahead_ms:
         raise ValueError(f"attack_ms {attack_ms!r} is not allowed; 0.1 ms up to the look-ahead is")
     if not 1.0 <= release_ms <= 5000.0:
         raise ValueError(f"release_ms {release_ms!r} is not allowed; 1 to 5000 ms is")
+    slow_ms = 8.0 * release_ms if sustained_release_ms is None else float(sustained_release_ms)
+    if not release_ms <= slow_ms <= 20000.0:
+        raise ValueError(f"sustained_release_ms {slow_ms!r} is not allowed; release_ms to 20000 ms is")
+    return _Times(lookahead_ms, attack_ms, release_ms, slow_ms)
 
 
 def _remeasure(audio: np.ndarray, rate: int, peaks: np.ndarray, changed: np.ndarray) -> None:
@@ -122,26 +136,18 @@ def limit(
     `peaks`, if given, is `limiter_peaks(audio, rate)` already measured (a caller trying several
     gains scales one measurement instead of repeating it).
     """
-    return _limit(as_frames(audio, rate=rate), rate, ceiling_dbtp, lookahead_ms, attack_ms, release_ms,
-                  sustained_release_ms, peaks)
+    frames = as_frames(audio, rate=rate)
+    check_ceiling(ceiling_dbtp)
+    times = _checked_times(lookahead_ms, attack_ms, release_ms, sustained_release_ms)
+    return _limit(frames, rate, ceiling_dbtp, peaks, times)
 
 
 def _limit(
-    frames: np.ndarray,
-    rate: int,
-    ceiling_dbtp: float = -1.0,
-    lookahead_ms: float = 5.0,
-    attack_ms: float = 5.0,
-    release_ms: float = 60.0,
-    sustained_release_ms: float | None = None,
-    peaks: np.ndarray | None = None,
+    frames: np.ndarray, rate: int, ceiling_dbtp: float, peaks: np.ndarray | None = None, times: _Times = _Times()
 ) -> LimiterResult:
     """limit() of (frames, channels) float audio already checked (each check reads all of it)."""
     rate = int(rate)
-    _check_times(lookahead_ms, attack_ms, release_ms, ceiling_dbtp)
-    slow_ms = 8.0 * release_ms if sustained_release_ms is None else float(sustained_release_ms)
-    if not release_ms <= slow_ms <= 20000.0:
-        raise ValueError(f"sustained_release_ms {slow_ms!r} is not allowed; release_ms to 20000 ms is")
+    check_ceiling(ceiling_dbtp)
     source = np.asarray(frames, dtype=np.float64)  # read only: the caller's array is never touched
     length = source.shape[0]
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
@@ -156,11 +162,11 @@ def _limit(
 
     aim = ceiling * 10.0 ** (-_AIM_DB / 20.0)
     required = required_gain(np.ascontiguousarray(peaks, dtype=np.float64), aim)
-    lookahead = max(1, int(round(lookahead_ms * rate / 1000.0)))
-    attack = max(2, int(round(attack_ms * rate / 1000.0)))
-    fast = _coefficient(release_ms, rate)
-    slow = _coefficient(slow_ms, rate)
-    charge = _coefficient(5.0 * release_ms, rate)  # how long reduction must hold to count as sustained
+    lookahead = max(1, int(round(times.lookahead_ms * rate / 1000.0)))
+    attack = max(2, int(round(times.attack_ms * rate / 1000.0)))
+    fast = _coefficient(times.release_ms, rate)
+    slow = _coefficient(times.sustained_release_ms, rate)
+    charge = _coefficient(5.0 * times.release_ms, rate)  # how long reduction must hold to count as sustained
 
     gain = gain_curve(required, lookahead, attack, fast, slow, charge)
     output = apply_gain(source, gain)
