@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["add_nyquist_envelope", "apply_gain", "gain_curve", "push_down", "required_gain", "stretches"]
+__all__ = [
+    "add_nyquist_envelope", "apply_gain", "bound_output_peaks", "gain_curve", "push_down", "required_gain", "split_maximum",
+    "stretches",
+]
 
 
 @njit(cache=True, error_model="numpy")
@@ -363,3 +366,63 @@ def stretches(changed: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
                 count += 1
             last = i + 1
     return starts[:count], stops[:count]
+
+
+@njit(cache=True, error_model="numpy")
+def bound_output_peaks(
+    source: np.ndarray, gain: np.ndarray, reach: int, block: int, crest: float, spread: float,
+    peaks: np.ndarray, estimated: np.ndarray,
+) -> None:
+    """In place: peaks (the reading of `source`) becomes an upper bound of the reading of source * gain.
+
+    For frame n, with G and g the largest and smallest gain and X the largest |sample| within
+    `reach` frames: reading <= crest * G * peaks[n] + spread * (G - g) * X (see dsp.limiter's
+    _CREST_BOUND and _SPREAD_BOUND for why). Where every gain within reach is 1 the reading is
+    unchanged and left as it is; elsewhere estimated[n] is set. The windows are taken over whole
+    blocks of `block` frames (wider than needed, so still bounds) at the cost of one pass.
+    """
+    n, channels = source.shape
+    count = (n + block - 1) // block
+    top = np.ones(count)  # per block: largest and smallest gain, largest |sample|
+    bottom = np.ones(count)
+    loud = np.zeros(count)
+    for b in range(count):
+        hi = 0.0
+        lo = 1.0
+        x = 0.0
+        for i in range(b * block, min(n, (b + 1) * block)):
+            g = gain[i]
+            hi = g if g > hi else hi
+            lo = g if g < lo else lo
+            for c in range(channels):
+                v = abs(source[i, c])
+                x = v if v > x else x
+        top[b], bottom[b], loud[b] = hi, lo, x
+    span = (reach + block - 1) // block + 1  # blocks either side that frames within reach can lie in
+    for b in range(count):
+        hi = 0.0
+        lo = 1.0
+        x = 0.0
+        for k in range(max(0, b - span), min(count, b + span + 1)):
+            hi = top[k] if top[k] > hi else hi
+            lo = bottom[k] if bottom[k] < lo else lo
+            x = loud[k] if loud[k] > x else x
+        if lo == 1.0:
+            continue  # no gain within reach moved: the reading stands
+        for i in range(b * block, min(n, (b + 1) * block)):
+            peaks[i] = crest * hi * peaks[i] + spread * (hi - lo) * x
+            estimated[i] = True
+
+
+@njit(cache=True, error_model="numpy")
+def split_maximum(values: np.ndarray, estimated: np.ndarray) -> tuple[float, float]:
+    """(largest value where not estimated, largest where estimated); -1.0 where there is none."""
+    measured = -1.0
+    bounded = -1.0
+    for i in range(values.shape[0]):
+        v = values[i]
+        if estimated[i]:
+            bounded = v if v > bounded else bounded
+        else:
+            measured = v if v > measured else measured
+    return measured, bounded

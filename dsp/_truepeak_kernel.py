@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from scipy import signal
 
-__all__ = ["STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_2d", "max_interval_peak_2d"]
+__all__ = ["MAX_LIFT", "STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_2d", "max_interval_peak_2d"]
 
 
 def _halfband_unique_taps(numtaps: int, passband: float) -> np.ndarray:
@@ -32,6 +32,10 @@ def _halfband_unique_taps(numtaps: int, passband: float) -> np.ndarray:
 STAGE1_TAPS = _halfband_unique_taps(303, 0.49 / 2.0)
 STAGE2_TAPS = _halfband_unique_taps(19, 0.49 / 4.0)
 
+# The parabola's lift is clamped to this share of the 4x point it refines (it adds at most a few %
+# at 4x; the clamp guards against odd input). So a reading is never more than 1 + MAX_LIFT times
+# the largest 4x point of its interval (the limiter's output bound relies on it).
+MAX_LIFT = 0.05
 _BLOCK = 4096  # frames per block: the block's work arrays stay in L1/L2 cache
 _PAD = STAGE1_TAPS.shape[0] + 4  # context either side of a block: stage 1's reach, stage 2's, one more
 
@@ -78,8 +82,7 @@ def _crest(left: np.float32, centre: np.float32, right: np.float32) -> np.float3
     crest = np.float32((centre >= left) & (centre >= right) & (curvature < np.float32(-1e-30)))
     safe = curvature * crest - (np.float32(1.0) - crest)
     lift = -(left - right) * (left - right) / (np.float32(8.0) * safe)
-    # A parabola adds at most a few % at 4x; the clamp guards against odd input.
-    limit = centre * np.float32(0.05)
+    limit = centre * np.float32(MAX_LIFT)
     lift = lift if lift < limit else limit
     return centre + crest * lift
 

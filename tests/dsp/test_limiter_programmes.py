@@ -149,3 +149,65 @@ def test_limiter_detector_reads_steady_tones_near_nyquist_in_every_interval() ->
             worst_meter = min(worst_meter, float(np.min(_with_neighbours(interval_peaks(tone, 48000))[steady])))
     assert worst_limiter >= 0.995
     assert worst_meter < 0.5
+
+
+def _gain_curves(frames: int, seed: int) -> dict[str, np.ndarray]:
+    """Gains the limiter could apply and harsher ones: its own curve's shapes (ramps down over an
+    attack, exponential release), a 1 -> 0.2 step over 3 samples, and a fast random wobble."""
+    rng = np.random.default_rng(seed)
+    n = np.arange(frames)
+    ramp = np.ones(frames)
+    for start in rng.choice(frames - 400, 6, replace=False):
+        depth = rng.uniform(0.2, 0.95)
+        attack = int(rng.integers(3, 220))
+        ramp[start : start + attack] = np.minimum(ramp[start : start + attack], np.linspace(1.0, depth, attack))
+        tail = depth + (1.0 - depth) * (1.0 - np.exp(-np.arange(frames - start - attack) / rng.uniform(50, 3000)))
+        ramp[start + attack :] = np.minimum(ramp[start + attack :], tail)
+    step = np.ones(frames)
+    step[frames // 3 : frames // 3 + 3] = [0.7, 0.45, 0.2]
+    step[frames // 3 + 3 :] = 0.2
+    wobble = 0.6 + 0.4 * np.abs(np.sin(2.0 * np.pi * n / rng.uniform(40, 400)))
+    return {"ramps": ramp, "step": step, "wobble": wobble}
+
+
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("name", sorted(PROGRAMMES))
+def test_the_output_bound_is_never_under_the_reading(name: str, rate: int) -> None:
+    """Where its gain moved, the limiter bounds the output's reading from the input's instead of
+    measuring it, and measures only where the bound reaches its aim. That is only sound if the
+    bound is never under the reading: checked here on every programme, driven hot, under gains
+    steeper than the limiter makes (a 3-sample step from 1 to 0.2, a fast wobble)."""
+    from dsp._limiter_kernel import bound_output_peaks
+    from dsp.limiter import _BOUND_BLOCK, _CREST_BOUND, _REACH_SAMPLES, _SPREAD_BOUND, limiter_peaks
+
+    audio = _driven(PROGRAMMES[name](rate), 12.0)
+    before = limiter_peaks(audio, rate)
+    for shape, gain in _gain_curves(audio.shape[0], seed=rate).items():
+        bound = before.copy()
+        estimated = np.zeros(audio.shape[0], dtype=bool)
+        bound_output_peaks(audio, gain, _REACH_SAMPLES, _BOUND_BLOCK, _CREST_BOUND, _SPREAD_BOUND, bound, estimated)
+        reading = limiter_peaks(audio * gain[:, None], rate)
+        assert np.all(reading <= bound), (shape, float(np.max(reading / bound)))
+        assert np.array_equal(reading[~estimated], before[~estimated])  # untouched: the reading stands
+        assert estimated.any()
+
+
+def test_bounding_the_output_gives_the_same_master_as_measuring_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limiter with its output bound against the limiter measuring everything its gain touched:
+    the same audio to the bit, the same gain and the same reported true peak."""
+    import dsp.limiter as limiter
+    from dsp._limiter_kernel import bound_output_peaks
+
+    rate = 44100
+    audio = np.concatenate([_driven(PROGRAMMES[name](rate), 12.0) for name in sorted(PROGRAMMES)])
+    bounded = limiter.limit(audio, rate)
+
+    def measure_all(source, gain, reach, block, crest, spread, peaks, estimated):  # type: ignore[no-untyped-def]
+        bound_output_peaks(source, gain, reach, block, crest, spread, peaks, estimated)
+        peaks[estimated] = np.inf  # every estimate over the aim: all of it measured
+
+    monkeypatch.setattr(limiter, "bound_output_peaks", measure_all)
+    measured = limiter.limit(audio, rate)
+    assert np.array_equal(bounded.audio, measured.audio)
+    assert np.array_equal(bounded.gain_db, measured.gain_db)
+    assert bounded.true_peak_dbtp == measured.true_peak_dbtp
