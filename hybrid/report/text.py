@@ -164,11 +164,18 @@ def _calibration(data: dict[str, Any], out: list[str]) -> None:
         else:
             # a print stores the chain as it was; `hybrid verify` compares the gear against it later
             bands = fingerprint.get("bands")
+            bands = len(bands) if isinstance(bands, list) else bands
             thd = fingerprint.get("thd_pct_at_1khz")
-            parts = [f"{len(bands)} bands" if isinstance(bands, list) else "",
-                     f"THD at 1 kHz {thd:.3f} %" if isinstance(thd, (int, float)) else ""]
+            thd = [thd] if isinstance(thd, (int, float)) else thd  # one value per return channel
+            parts = [f"{bands} bands" if isinstance(bands, int) else "",
+                     "THD at 1 kHz " + " / ".join(f"{v:.3f} %" for v in thd) if isinstance(thd, list) and thd else ""]
             shown = ", ".join(p for p in parts if p)
             out.append("chain fingerprint stored for `hybrid verify`" + (f" ({shown})" if shown else ""))
+            tracks = fingerprint.get("tracks")
+            if isinstance(tracks, dict) and tracks:
+                # tracks printed with their own overrides: `hybrid verify --track ID` proves each
+                out.append("tracks with their own fingerprint: "
+                           + ", ".join(f"{track} ({name})" for track, name in tracks.items()))
 
 
 def _sheets(data: dict[str, Any], out: list[str]) -> None:

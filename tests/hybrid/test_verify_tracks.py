@@ -117,6 +117,9 @@ def test_the_print_stores_a_fingerprint_per_distinct_track_setting(printed: dict
     assert verify_manifest(folder) == []
     report = json.loads((folder / "report.json").read_text())
     assert report["fingerprint"]["tracks"] == {"two": "fingerprint-two.json", "three": "fingerprint-three.json"}
+    text = (folder / "report.txt").read_text()
+    assert "tracks with their own fingerprint: two (fingerprint-two.json), three (fingerprint-three.json)" in text
+    assert "chain fingerprint stored for `hybrid verify` (" in text and " bands, THD at 1 kHz " in text
 
 
 def test_verify_track_passes_with_the_gear_at_that_tracks_settings(printed: dict,
