@@ -124,7 +124,10 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
                 if settings != on_gear:
                     stage = "recall"
                     say(f"recalling the overrides of track {source.track.id}")
-                    recalls[source.track.id] = _reports(station.recall(settings))
+                    # only the units whose settings differ: a hand-set unit the track does not
+                    # touch is not put in front of the engineer again
+                    moved = {unit: values for unit, values in settings.items() if values != on_gear.get(unit)}
+                    recalls[source.track.id] = _reports(station.recall(moved))
                     on_gear = settings
                 share = 1.0  # of this track's progress step
                 if settings != revision.units:

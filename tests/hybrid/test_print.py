@@ -344,6 +344,32 @@ def test_a_track_printed_alone_is_the_track_printed_with_the_album(tmp_path: Pat
     assert residual_db < -60.0
 
 
+def test_a_track_override_recalls_only_the_units_it_changes(tmp_path: Path) -> None:
+    """Track 2 moves the EQ (a remote unit): the hand-set unit's sheet is not put in front of the
+    engineer again for it, only for the calibration (bypass) and the album recall."""
+    folder = tmp_path / "override"
+    new_session(folder, [_mix(tmp_path / "a.wav", 0.6, 8), _mix(tmp_path / "b.wav", 0.6, 9)],
+                album=AlbumFields(targets=["streaming"]))
+    assert main(["session", "set", str(folder), "eq.high_gain_db=2", "--track", "2", "--note", "brighter 2"]) == 0
+    shown: list[str] = []
+
+    def confirm(sheet: object) -> bool:
+        shown.append(sheet.unit)  # type: ignore[attr-defined]
+        return True
+
+    outcome = print_revision(PrintRequest(folder, confirm_manual=confirm))
+    manual = [unit.name for unit in load_rig().units if unit.wire.kind == "manual"]
+    assert manual and shown == manual * 2  # bypass for the calibration check, then the album's settings
+    recalled = json.loads((outcome.folder / "print.json").read_text())["recalled"]
+    assert set(recalled[_second_track_id(folder)]) == {"eq"}
+
+
+def _second_track_id(folder: Path) -> str:
+    from hybrid.session import open_session
+
+    return open_session(folder).info.tracks[1].id
+
+
 def test_a_mono_44k1_mix_is_played_at_the_interface_rate_on_both_sends(tmp_path: Path) -> None:
     rate_in = 44100
     t = np.arange(int(0.6 * rate_in)) / rate_in
