@@ -3,6 +3,8 @@ records never leak between tests or into the developer's home."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -19,6 +21,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(scope="module")
+def studio_day_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One state folder for a whole test module (see studio_day)."""
+    return tmp_path_factory.mktemp("studio-day")
+
+
+@pytest.fixture
+def studio_day(_own_state_dir: None, studio_day_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gear (the simulated panels) and its calibration shared by the tests of one module, as
+    they are by the commands of one studio day: `pytestmark = pytest.mark.usefixtures("studio_day")`.
+    A module-scoped fixture that prints sets XDG_STATE_HOME to studio_day_dir itself."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(studio_day_dir))
 
 
 # ---- a real audio stream: jackd with the dummy driver, a loop client, PortAudio on top ----

@@ -21,24 +21,16 @@ from hybrid.session import AlbumFields, new_session
 from hybrid.session.prints import latest_fingerprint
 
 
-@pytest.fixture(scope="module")
-def module_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("verify-state")
-
-
-@pytest.fixture(autouse=True)
-def _shared_state(_own_state_dir: None, module_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the gear (the simulated panels) and its calibration are shared by the tests of this module,
-    # as they are by the commands of one studio day
-    monkeypatch.setenv("XDG_STATE_HOME", str(module_state))
+# the gear (the simulated panels) and its calibration are shared by the tests of this module
+pytestmark = pytest.mark.usefixtures("studio_day")
 
 
 @pytest.fixture(scope="module")
-def session_dir(module_state: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def session_dir(studio_day_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Revision 1 at the defaults, printed (its fingerprint stored); revision 2 with +1 dB at 3.3 kHz."""
     base = tmp_path_factory.mktemp("verify")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_STATE_HOME", str(module_state))
+        mp.setenv("XDG_STATE_HOME", str(studio_day_dir))
         rng = np.random.default_rng(5)
         sf.write(base / "mix.wav", 0.05 * rng.standard_normal((24000, 2)), 48000, subtype="FLOAT")
         folder = base / "session"

@@ -19,27 +19,19 @@ from hybrid.session.prints import prints_of, verify_manifest
 AIR = "color.air_db=+1.5"  # the client's "a touch more air" on track 2 (and later on 3)
 
 
-@pytest.fixture(scope="module")
-def module_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("verify-tracks-state")
-
-
-@pytest.fixture(autouse=True)
-def _shared_state(_own_state_dir: None, module_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the gear (the simulated panels) and its calibration are shared by the tests of this module,
-    # as they are by the commands of one studio day
-    monkeypatch.setenv("XDG_STATE_HOME", str(module_state))
+# the gear (the simulated panels) and its calibration are shared by the tests of this module
+pytestmark = pytest.mark.usefixtures("studio_day")
 
 
 @pytest.fixture(scope="module")
-def printed(module_state: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def printed(studio_day_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Three tracks. Revision 2: the compressor working (its release outlasts what is played through
     it). Revision 3: more air on track 2, printed with track 1 only (so no print holds track 2's own
     fingerprint). Revision 4: the same air on track 3 too, printed whole, counting the fingerprints
     measured."""
     base = tmp_path_factory.mktemp("verify-tracks")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_STATE_HOME", str(module_state))
+        mp.setenv("XDG_STATE_HOME", str(studio_day_dir))
         rng = np.random.default_rng(7)
         mixes = []
         for name in ("one", "two", "three"):
