@@ -40,7 +40,7 @@ def analyze(audio: np.ndarray, rate: int) -> Analysis:
     """Integrated, maximum short-term and momentary loudness, LRA, true and sample peak.
 
     float32 audio is measured as it is (no float64 copy): it holds 16- and 24-bit samples
-    exactly, and its rounding elsewhere (-150 dB) is far below a meter's 0.01 dB."""
+    exactly, and its rounding elsewhere (2^-24, -144 dB relative) is far below a meter's 0.01 dB."""
     loudness = measure(audio, rate)  # each of the two checks the audio: shape, float, finite
     true_peak, sample_peak = peak_readings(audio, rate)
     shape = np.shape(audio)  # (frames,) or (frames, channels), as the readings accepted it
