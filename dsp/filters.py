@@ -48,6 +48,15 @@ def peaking(f0_hz: float, gain_db: float, q: float, rate: float) -> np.ndarray:
 
 def low_shelf(f0_hz: float, gain_db: float, rate: float, q: float = _BUTTERWORTH_Q) -> np.ndarray:
     """Second-order low shelf: gain_db at DC, 0 dB far above f0_hz, half the gain (in dB) at f0_hz."""
+    return _shelf(f0_hz, gain_db, rate, q, high=False)
+
+
+def high_shelf(f0_hz: float, gain_db: float, rate: float, q: float = _BUTTERWORTH_Q) -> np.ndarray:
+    """Second-order high shelf: 0 dB at DC, gain_db far above f0_hz, half the gain (in dB) at f0_hz."""
+    return _shelf(f0_hz, gain_db, rate, q, high=True)
+
+
+def _shelf(f0_hz: float, gain_db: float, rate: float, q: float, high: bool) -> np.ndarray:
     _check(f0_hz, rate, q)
     if gain_db == 0.0:
         return identity_sos()
@@ -55,18 +64,9 @@ def low_shelf(f0_hz: float, gain_db: float, rate: float, q: float = _BUTTERWORTH
     sa = math.sqrt(a)
     num = a * np.array([1.0, sa / q, a])
     den = np.array([a, sa / q, 1.0])
-    return _matched(num, den, f0_hz, rate)
-
-
-def high_shelf(f0_hz: float, gain_db: float, rate: float, q: float = _BUTTERWORTH_Q) -> np.ndarray:
-    """Second-order high shelf: 0 dB at DC, gain_db far above f0_hz, half the gain (in dB) at f0_hz."""
-    _check(f0_hz, rate, q)
-    if gain_db == 0.0:
-        return identity_sos()
-    a = 10.0 ** (gain_db / 40.0)
-    sa = math.sqrt(a)
-    num = a * np.array([a, sa / q, 1.0])
-    den = np.array([1.0, sa / q, a])
+    if high:
+        # s -> 1/s mirrors the low shelf about f0: the same polynomials, coefficients reversed
+        num, den = num[::-1], den[::-1]
     return _matched(num, den, f0_hz, rate)
 
 

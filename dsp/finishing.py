@@ -73,7 +73,7 @@ def _limited(
     """
     scale = 10.0 ** (gain_db / 20.0)
     if not settings.limiter:
-        peaks = _limiter_peaks(audio, rate) if peaks is None else peaks
+        peaks = _limiter_peaks(audio) if peaks is None else peaks
         top = float(np.max(peaks)) * scale if peaks.size else 0.0
         peak = db_or_none(top)
         return (audio * scale if gain_db != 0.0 else audio), np.zeros(audio.shape[0]), peak
@@ -113,7 +113,7 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
         if start is None:
             raise ValueError("the audio has no gated loudness (silent, or under 0.4 s), so a loudness target cannot be met")
         gain_db = settings.lufs_target - start
-        peaks = _limiter_peaks(converted, rate_out)
+        peaks = _limiter_peaks(converted)
         previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
         for _ in range(_LUFS_MAX_PASSES):
             finished, reduction_db, peak = _limited(converted, rate_out, peaks, gain_db, settings)

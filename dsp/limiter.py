@@ -80,10 +80,10 @@ def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
     _NYQUIST_AVERAGE) and held over the time its quadrature part needs to show (_NYQUIST_HOLD).
     Music carries little there, so this costs it next to nothing.
     """
-    return _limiter_peaks(as_frames(audio, rate=rate), rate)
+    return _limiter_peaks(as_frames(audio, rate=rate))
 
 
-def _limiter_peaks(frames: np.ndarray, rate: int) -> np.ndarray:
+def _limiter_peaks(frames: np.ndarray) -> np.ndarray:
     """limiter_peaks of (frames, channels) float audio already checked."""
     peaks = interval_peaks_2d(frames, STAGE1_TAPS, STAGE2_TAPS)  # a fresh float64 array: ours to add to
     add_nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD, peaks)
@@ -124,7 +124,7 @@ def _checked_times(lookahead_ms: float, attack_ms: float, release_ms: float, sus
     return _Times(lookahead_ms, attack_ms, release_ms, slow_ms)
 
 
-def _remeasure(audio: np.ndarray, rate: int, peaks: np.ndarray, changed: np.ndarray, estimated: np.ndarray) -> None:
+def _remeasure(audio: np.ndarray, peaks: np.ndarray, changed: np.ndarray, estimated: np.ndarray) -> None:
     """Update `peaks` in place wherever a change in `audio` can have moved the reading; what is
     measured there is no longer an estimate."""
     frames = audio.shape[0]
@@ -135,19 +135,19 @@ def _remeasure(audio: np.ndarray, rate: int, peaks: np.ndarray, changed: np.ndar
         keep_hi = min(frames, stop + _REACH_SAMPLES)
         lo = max(0, keep_lo - _REACH_SAMPLES)
         hi = min(frames, keep_hi + _REACH_SAMPLES)
-        fresh = _limiter_peaks(audio[lo:hi], rate)
+        fresh = _limiter_peaks(audio[lo:hi])
         peaks[keep_lo:keep_hi] = fresh[keep_lo - lo : keep_hi - lo]
         estimated[keep_lo:keep_hi] = False
 
 
-def _measured_top(audio: np.ndarray, rate: int, peaks: np.ndarray, estimated: np.ndarray) -> float:
+def _measured_top(audio: np.ndarray, peaks: np.ndarray, estimated: np.ndarray) -> float:
     """The largest reading of the output, every candidate measured: estimates (bounds) that reach
     the largest measured reading are measured too, so the true peak reported is a reading."""
     while True:
         top, bound = split_maximum(peaks, estimated)
         if bound < top:  # also when nothing is estimated (bound -1.0)
             return top
-        _remeasure(audio, rate, peaks, estimated & (peaks >= top), estimated)
+        _remeasure(audio, peaks, estimated & (peaks >= top), estimated)
 
 
 def limit(
@@ -188,7 +188,7 @@ def _limit(
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
     measured_here = peaks is None
     if peaks is None:
-        peaks = _limiter_peaks(source, rate)
+        peaks = _limiter_peaks(source)
     elif peaks.shape != (length,):
         raise ValueError(f"peaks must be shaped ({length},) like the audio's frames; got {peaks.shape}")
     if length == 0 or float(np.max(peaks)) <= ceiling:
@@ -214,7 +214,7 @@ def _limit(
     out_peaks = peaks if measured_here else np.array(peaks, dtype=np.float64)
     estimated = np.zeros(length, dtype=np.bool_)
     bound_output_peaks(source, gain, _REACH_SAMPLES, _BOUND_BLOCK, _CREST_BOUND, _SPREAD_BOUND, out_peaks, estimated)
-    _remeasure(output, rate, out_peaks, estimated & (out_peaks > aim), estimated)
+    _remeasure(output, out_peaks, estimated & (out_peaks > aim), estimated)
     for _ in range(_MAX_PASSES):
         # Push each interval still over down by what it misses, plus the aim.
         if not push_down(required, out_peaks, ceiling, aim):
@@ -223,12 +223,12 @@ def _limit(
         changed = new_gain != gain
         gain = new_gain
         np.multiply(source, gain[:, None], out=output, where=changed[:, None])
-        _remeasure(output, rate, out_peaks, changed, estimated)
+        _remeasure(output, out_peaks, changed, estimated)
     else:  # pragma: no cover - never seen; refuse to hand back output over the ceiling
         raise RuntimeError("limiter did not converge under its ceiling")
 
     # The gain's own array becomes the curve in dB (a fresh frame-long array costs page faults).
     gain_db = np.log10(gain, out=gain)  # exactly 0.0 where the gain is 1; gain is never 0
     gain_db *= 20.0
-    top = _measured_top(output, rate, out_peaks, estimated)
+    top = _measured_top(output, out_peaks, estimated)
     return LimiterResult(output, gain_db, float(max(0.0, -np.min(gain_db))), db_or_none(top))
