@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from devices.errors import ConfigError, DeliverableError
 from devices.paths import write_atomic
@@ -25,6 +24,7 @@ from hybrid.ddp.layout import (
     frames_to_msf,
     red_book_violations,
 )
+from hybrid.deliver.encode import write_audio
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
 __all__ = ["DdpImage", "DdpTrack", "extract_tracks", "read_ddp"]
@@ -330,7 +330,7 @@ def extract_tracks(image: DdpImage, out_dir: str | Path) -> list[Path]:
         stop = start + track.length_frames * SAMPLES_PER_FRAME
         path = out_dir / f"{track.number:02d}.wav"
         wav = io.BytesIO()
-        sf.write(wav, np.asarray(samples[start:stop]), 44100, subtype="PCM_16", format="WAV")
+        write_audio(wav, np.asarray(samples[start:stop]), 44100, format="WAV", subtype="PCM_16")
         write_atomic(path, wav.getvalue())
         written.append(path)
     return written

@@ -14,6 +14,7 @@ from devices.errors import DeliverableError
 from dsp.finishing import FinishResult, FinishSettings, finish
 from dsp.loudness import measure
 from dsp.truepeak import sample_peak_dbfs, true_peak_dbtp
+from hybrid.deliver.encode import write_audio
 from hybrid.deliver.compliance import Issue, check_clipping, check_file_format, check_true_peak, split
 from hybrid.deliver.job import RenderJob, TrackMaster
 from hybrid.deliver.tags import tag_file
@@ -102,7 +103,7 @@ class TargetBuilder:
         return f"{track.number:02d}-{slug(track.title or track.track_id)}.{self.extension}"
 
     def write(self, path: Path, pcm: np.ndarray, rate_hz: int, track: TrackMaster) -> None:
-        sf.write(str(path), pcm, rate_hz, subtype=_SUBTYPES[self.bits or 24], format="WAV")
+        write_audio(path, pcm, rate_hz, format="WAV", subtype=_SUBTYPES[self.bits or 24])
 
     def companions(self, path: Path, pcm: np.ndarray, rate_hz: int) -> list[Path]:
         """Further files of the same audio a target delivers beside the main one (hires: FLAC)."""

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.compliance import Issue
+from hybrid.deliver.encode import write_audio
 from hybrid.deliver.job import TrackMaster
 
 HIRES_MIN_RATE_HZ = 88200
@@ -35,7 +35,7 @@ class HiresBuilder(TargetBuilder):
     def companions(self, path: Path, pcm: np.ndarray, rate_hz: int) -> list[Path]:
         # the same samples, losslessly packed: what most hi-res stores take; level 5 is FLAC's default
         flac = path.with_suffix(".flac")
-        sf.write(str(flac), pcm, rate_hz, format="FLAC", subtype="PCM_24", compression_level=0.5)
+        write_audio(flac, pcm, rate_hz, format="FLAC", subtype="PCM_24", compression_level=0.5)
         return [flac]
 
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from hybrid.deliver.builder import TargetBuilder
+from hybrid.deliver.encode import write_audio
 from hybrid.deliver.job import TrackMaster
 
 PREVIEW_FORMATS = {"mp3": ("MP3", "MPEG_LAYER_III"), "ogg": ("OGG", "VORBIS")}
@@ -29,7 +29,7 @@ class PreviewBuilder(TargetBuilder):
         fmt, subtype = PREVIEW_FORMATS[self.extension]
         if fmt == "MP3":
             # constant bit rate at compression level 0 is libsndfile's 320 kb/s
-            sf.write(str(path), pcm, rate_hz, format=fmt, subtype=subtype,
-                     bitrate_mode="CONSTANT", compression_level=0)
+            write_audio(path, pcm, rate_hz, format=fmt, subtype=subtype, bitrate_mode="CONSTANT",
+                        compression_level=0)
         else:
-            sf.write(str(path), pcm, rate_hz, format=fmt, subtype=subtype, compression_level=0.2)
+            write_audio(path, pcm, rate_hz, format=fmt, subtype=subtype, compression_level=0.2)
