@@ -37,8 +37,10 @@ MAP_FIELDS: Record = (
     ("cd_mode", 2),  # CDM: "DA" for audio
     ("storage_mode", 1),  # SSM: 7 = complete 2352-byte sectors
     ("scrambled", 1),  # SCR
-    ("pregap1", 4),  # PRE1: pregap frames included in the stream (the 2 s before track 1)
-    ("pregap2", 4),  # PRE2
+    # PRE1 is left blank and PRE2 holds track 1's pregap sectors at the start of the D0 stream
+    # (150 for the 2 s): so cue2ddp, Sonoris and HOFA write it, and so plants' readers take it
+    ("pregap1", 4),  # PRE1: blank
+    ("pregap2", 4),  # PRE2: track 1's pregap sectors included in the stream
     ("postgap", 4),  # PST
     ("media_number", 1),  # MED
     ("track", 2),  # TRK

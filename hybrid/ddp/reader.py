@@ -63,7 +63,9 @@ class DdpImage:
     master_id: str = ""
     image_path: Path | None = None
     image_sectors: int = 0
+    pregap_sectors: int | None = None  # the D0 packet's PRE2: track 1's pregap at the start of the image
     leadout_frame: int = 0
+    leadout_packets: int = 0  # AA 01 packets in the PQ descriptor (the DDP tools write two)
     tracks: list[DdpTrack] = field(default_factory=list)
     cdtext: CdText | None = None
     checksums_ok: bool | None = None  # None: no checksum file
@@ -78,6 +80,7 @@ class DdpImage:
             "folder": str(self.folder), "ok": self.ok, "level": self.level, "upc_ean": self.upc_ean,
             "master_id": self.master_id, "image": str(self.image_path) if self.image_path else None,
             "total": frames_to_msf(self.leadout_frame), "total_frames": self.leadout_frame,
+            "pregap_sectors": self.pregap_sectors, "leadout_packets": self.leadout_packets,
             "checksums_ok": self.checksums_ok, "cdtext": None if self.cdtext is None else
             {"disc": self.cdtext.disc, "tracks": self.cdtext.tracks},
             "tracks": [t.to_dict() for t in self.tracks], "problems": self.problems,
@@ -140,6 +143,7 @@ def _read_map(image: DdpImage) -> dict[str, Path]:
                                       f"of {SECTOR_BYTES}")
             image.image_path, image.image_sectors = path, size // SECTOR_BYTES
             streams["audio"] = path
+            _read_pregap(image, packet, where)
         elif packet["stream_type"] == "S0":
             if length is not None and length != size:
                 image.problems.append(f"{where}: {name} is {size} bytes; the map says {length}")
@@ -155,6 +159,19 @@ def _read_map(image: DdpImage) -> dict[str, Path]:
         if needed not in streams:
             image.problems.append(f"DDPMS: no {'D0 audio' if needed == 'audio' else 'PQ DESCR'} stream")
     return streams
+
+
+def _read_pregap(image: DdpImage, packet: dict[str, str], where: str) -> None:
+    """PRE1 blank and PRE2 = track 1's pregap sectors, as cue2ddp, Sonoris and HOFA write the D0
+    packet; an image with the pregap in PRE1 (and PRE2 blank) is what some plants' tools misread."""
+    if packet["pregap1"].strip():
+        image.problems.append(f"{where}: PRE1 (bytes 42-45) holds {packet['pregap1'].strip()!r}; DDP tools "
+                              "leave it blank and give track 1's pregap in PRE2 (bytes 46-49)")
+    if not packet["pregap2"].strip():
+        image.problems.append(f"{where}: PRE2 (bytes 46-49) is blank; it gives track 1's pregap in sectors "
+                              "(150 for the 2 s)")
+        return
+    image.pregap_sectors = _number(packet["pregap2"], "PRE2", image.problems, where)
 
 
 def _read_pq(image: DdpImage, path: Path) -> None:
@@ -201,7 +218,14 @@ def _read_pq(image: DdpImage, path: Path) -> None:
             image.problems.append(f"{where}: {frames_to_msf(at)} comes before the previous index")
         last_frame = at
         if p["track"] == "AA":
+            image.leadout_packets += 1
+            if leadout is not None and at != leadout:
+                image.problems.append(f"{where}: a second lead-out at {frames_to_msf(at)}, the first at "
+                                      f"{frames_to_msf(leadout)}")
             leadout = at
+            continue
+        if leadout is not None:
+            image.problems.append(f"{where}: track {p['track']} after the lead-out")
             continue
         track_no = _number(p["track"], "track", image.problems, where)
         if track_no is None:
@@ -220,6 +244,9 @@ def _read_pq(image: DdpImage, path: Path) -> None:
         image.problems.append(f"{path.name}: no lead-out (track AA)")
         leadout = image.image_sectors
     image.leadout_frame = leadout
+    if image.leadout_packets > 2:
+        image.problems.append(f"{path.name}: {image.leadout_packets} lead-out packets; DDP tools write two "
+                              "(one is read too)")
     if image.image_sectors and leadout != image.image_sectors:
         image.problems.append(f"{path.name}: lead-out at {frames_to_msf(leadout)} but the audio ends at "
                               f"{frames_to_msf(image.image_sectors)}")
@@ -230,6 +257,10 @@ def _read_pq(image: DdpImage, path: Path) -> None:
         nxt = image.tracks[i + 1] if i + 1 < len(image.tracks) else None
         end = leadout if nxt is None else (nxt.index0_frame if nxt.index0_frame is not None else nxt.index1_frame)
         track.length_frames = max(0, end - track.index1_frame)
+    first = image.tracks[0].index1_frame if image.tracks else -1
+    if image.pregap_sectors is not None and first >= 0 and image.pregap_sectors != first:
+        image.problems.append(f"DDPMS: PRE2 gives a {image.pregap_sectors}-sector pregap but track 1 starts at "
+                              f"{frames_to_msf(first)} ({first} sectors) in {path.name}")
     _red_book(image, path.name)
 
 

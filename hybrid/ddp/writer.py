@@ -15,7 +15,7 @@ from hybrid.ddp.cdtext import CdText, encode_packs
 from hybrid.ddp.fields import DDPID_FIELDS, MAP_FIELDS, PQ_FIELDS, pack
 from hybrid.ddp.layout import FRAMES_PER_SECOND, SAMPLES_PER_FRAME, SECTOR_BYTES, CdLayout
 
-__all__ = ["IMAGE_NAME", "PQ_NAME", "CDTEXT_NAME", "CHECKSUM_NAME", "write_ddp"]
+__all__ = ["CDTEXT_NAME", "CHECKSUM_NAME", "IMAGE_NAME", "LEADOUT_PACKETS", "PQ_NAME", "write_ddp"]
 
 IMAGE_NAME = "IMAGE.DAT"
 PQ_NAME = "PQDESCR"
@@ -23,6 +23,7 @@ CDTEXT_NAME = "CDTEXT.BIN"
 CHECKSUM_NAME = "CHECKSUM.MD5"
 AUDIO_CONTROL = "01"  # Q-channel control 0 (2-channel audio, no pre-emphasis, copy not permitted), ADR 1
 _BLOCK_FRAMES = 75 * 30  # copy 30 s of audio at a time into IMAGE.DAT
+LEADOUT_PACKETS = 2  # the AA 01 packet, written twice as the DDP tools plants use write it
 
 
 def _pq_time(frames: int) -> dict[str, int]:
@@ -42,9 +43,11 @@ def pq_descriptor(layout: CdLayout, upc_ean: str) -> bytes:
                 "valid": "VVVS", "track": f"{track.number:02d}", "index": f"{index:02d}", **_pq_time(frame),
                 "control1": AUDIO_CONTROL, "control2": "00", "isrc": track.isrc,
             }))
-    packets.append(pack(PQ_FIELDS, {"valid": "VVVS", "track": "AA", "index": "01",
-                                    **_pq_time(layout.leadout_frame), "control1": AUDIO_CONTROL,
-                                    "control2": "00"}))
+    leadout = pack(PQ_FIELDS, {"valid": "VVVS", "track": "AA", "index": "01", **_pq_time(layout.leadout_frame),
+                               "control1": AUDIO_CONTROL, "control2": "00"})
+    # cue2ddp, Sonoris and HOFA all end the descriptor with the lead-out packet twice (why is not
+    # documented; a plant's reader may expect it), so this writer does too
+    packets += [leadout] * LEADOUT_PACKETS
     return b"".join(packets)
 
 
@@ -93,12 +96,12 @@ def write_ddp(folder: Path, layout: CdLayout, wav_paths: list[Path], *, upc_ean:
         text = encode_packs(cdtext) if cdtext is not None else b""
         sectors = layout.leadout_frame
         pregap = layout.tracks[0].gap_frames if layout.tracks else 0
-        maps = [_map_packet(stream_type="D0", stream_length=sectors, stream_start=0, cd_mode="DA",
-                            storage_mode="7", scrambled="0", pregap1=pregap, name=IMAGE_NAME),
-                _map_packet(stream_type="S0", stream_length=len(pq), subcode="PQ DESCR", name=PQ_NAME)]
-        if text:
-            maps.append(_map_packet(stream_type="S0", stream_length=len(text), subcode="CDTEXT",
-                                    name=CDTEXT_NAME))
+        # in the order cue2ddp and HOFA write them: CD-TEXT, PQ, audio (readers go by the packets' kinds)
+        maps = [_map_packet(stream_type="S0", stream_length=len(text), subcode="CDTEXT", track="00",
+                            name=CDTEXT_NAME)] if text else []
+        maps += [_map_packet(stream_type="S0", stream_length=len(pq), subcode="PQ DESCR", name=PQ_NAME),
+                 _map_packet(stream_type="D0", stream_length=sectors, stream_start=0, cd_mode="DA",
+                             storage_mode="7", scrambled="0", pregap2=pregap, name=IMAGE_NAME)]
         ascii_id = master_id.encode("ascii", "replace").decode()[:48]
         ddpid = pack(DDPID_FIELDS, {"level": "DDP 2.00", "upc_ean": upc_ean, "master_id": ascii_id,
                                     "disc_type": "CD"})

@@ -99,20 +99,22 @@ def test_field_layout_matches_ddp_2_00(image) -> None:
     assert ddpid[38:45] == b"CAT-001"
     ms = (folder / "DDPMS").read_bytes()
     assert len(ms) == 3 * 128
-    d0, pq, text = ms[:128], ms[128:256], ms[256:]
+    text, pq, d0 = ms[:128], ms[128:256], ms[256:]  # the order cue2ddp and HOFA write
     assert d0[0:6] == b"VVVMD0" and d0[14:22] == b"00001352" and d0[38:40] == b"DA"
-    assert d0[42:46] == b"0150"  # the pregap is in the image
+    # the 2 s pregap at the image's start: PRE2 (46-49) as cue2ddp, Sonoris and HOFA give it, PRE1 blank
+    assert d0[42:46] == b"    " and d0[46:50] == b"0150"
     assert d0[71:74] == b"017" and d0[74:91] == b"IMAGE.DAT".ljust(17)
+    assert text[55:57] == b"00"
     assert pq[30:38] == b"PQ DESCR" and pq[74:91].rstrip() == b"PQDESCR"
     assert int(pq[14:22]) == (folder / "PQDESCR").stat().st_size
     assert text[30:38] == b"CDTEXT  " and text[74:91].rstrip() == b"CDTEXT.BIN"
     packets = (folder / "PQDESCR").read_bytes()
     rows = [packets[i:i + 64] for i in range(0, len(packets), 64)]
-    # lead-in, 1/0, 1/1, 2/0, 2/1, 3/1 (no gap), lead-out
-    assert [r[4:8] for r in rows] == [b"0000", b"0100", b"0101", b"0200", b"0201", b"0301", b"AA01"]
+    # lead-in, 1/0, 1/1, 2/0, 2/1, 3/1 (no gap), the lead-out twice (as the DDP tools write it)
+    assert [r[4:8] for r in rows] == [b"0000", b"0100", b"0101", b"0200", b"0201", b"0301", b"AA01", b"AA01"]
     assert rows[0][32:45] == UPC.encode()
     assert rows[4][8:16] == b"00000801" and rows[4][20:32] == ISRCS[1].encode()
-    assert rows[-1][8:16] == b"00001802"
+    assert rows[-1] == rows[-2] and rows[-1][8:16] == b"00001802"
     assert all(r[0:4] == b"VVVS" and len(r) == 64 for r in rows)
 
 
@@ -139,14 +141,17 @@ def test_a_flipped_audio_byte_fails_the_checksum(image) -> None:
 
 @pytest.mark.parametrize(("file", "offset", "value", "expected"), [
     ("PQDESCR", 64 * 2 + 20, b"GB!YE2600001", "registrant code"),
-    ("PQDESCR", 64 * 6 + 8, b"00001803", "lead-out at 00:18:03 but the audio ends at 00:18:02"),
+    ("PQDESCR", 64 * 6 + 8, b"00001803", "a second lead-out at 00:18:02, the first at 00:18:03"),
+    ("PQDESCR", 64 * 7 + 8, b"00001803", "lead-out at 00:18:03 but the audio ends at 00:18:02"),
     ("PQDESCR", 64 * 3 + 0, b"XXXX", "not 'VVVS'"),
     ("PQDESCR", 64 * 4 + 12, b"61", "is not mm:ss:ff"),
     ("DDPID", 0, b"DDP 1.01", "level 'DDP 1.01'"),
     ("DDPID", 20, b"1", "check digit"),
-    ("DDPMS", 14, b"00001351", "the map says 1351 sectors"),
+    ("DDPMS", 256 + 14, b"00001351", "the map says 1351 sectors"),
     ("DDPMS", 128 + 74, b"MISSING  ", "not in the folder"),
-    ("DDPMS", 4, b"X9", "stream type 'X9'"),
+    ("DDPMS", 256 + 4, b"X9", "stream type 'X9'"),
+    ("DDPMS", 256 + 46, b"0075", "PRE2 gives a 75-sector pregap but track 1 starts at 00:02:00"),
+    ("DDPMS", 256 + 42, b"0150", "PRE1 (bytes 42-45) holds '0150'"),
     ("CDTEXT.BIN", 18 * 2 + 6, b"Z", "bad CRC"),
 ])
 def test_every_broken_field_is_reported(image, file: str, offset: int, value: bytes, expected: str) -> None:
@@ -207,7 +212,7 @@ def test_reader_takes_space_padded_numbers_blank_hours_and_bsd_checksums(image) 
 
     folder, _files, _pcms = image
     ms = bytearray((folder / "DDPMS").read_bytes())
-    ms[14:22] = b"    1352"  # right-aligned with spaces, as some writers do
+    ms[256 + 14:256 + 22] = b"    1352"  # right-aligned with spaces, as some writers do
     (folder / "DDPMS").write_bytes(bytes(ms))
     pq = bytearray((folder / "PQDESCR").read_bytes())
     for start in range(0, len(pq), 64):
@@ -228,3 +233,81 @@ def test_reader_applies_the_red_book_to_what_it_reads(tmp_path: Path) -> None:
     write_ddp(tmp_path / "DDP", layout, [tmp_path / "short.wav"])
     assert read_ddp(tmp_path / "DDP").problems == [
         "PQDESCR: track 1 lasts 00:03:00; a CD track must be at least 4 s"]
+
+
+# ---- the reader against filesets as the DDP tools plants use write them ----
+# Built here byte by byte at the offsets of "DDP 2.00 audio CD fileset" (an experiment-based public
+# description of what ddptools' cue2ddp, Sonoris DDP Creator and HOFA write), not by our writer:
+# numbers right-aligned with spaces (cue2ddp) or zeros (Sonoris, HOFA), the packets in the order
+# CDTEXT/PQ/audio, the pregap in PRE2 with PRE1 blank, the lead-out packet written twice.
+
+def _record(width: int, fields: dict[int, str]) -> bytes:
+    out = bytearray(b" " * width)
+    for offset, text in fields.items():
+        out[offset:offset + len(text)] = text.encode("ascii")
+    return bytes(out)
+
+
+def _tool_fileset(folder: Path, *, pad: str = " ", pre1: str = "", pre2: str = "150",
+                  leadouts: int = 2, leadout: str = "002200") -> None:
+    """Two tracks: 1 at 00:02:00 after its index 0 at 0, 2 with a 2 s gap at 00:10:00, lead-out 00:22:00."""
+    folder.mkdir()
+    num = lambda value, width: str(value).rjust(width, pad)  # noqa: E731
+    sectors = 22 * 75
+    rng = np.random.default_rng(3)
+    audio = rng.integers(-9000, 9000, size=(sectors * SAMPLES_PER_FRAME, 2), dtype="<i2")
+    audio[:150 * SAMPLES_PER_FRAME] = 0
+    (folder / "IMAGE.DAT").write_bytes(audio.tobytes())
+    times = [("00", "00", "000000", "", UPC), ("01", "00", "000000", ISRCS[0], ""), ("01", "01", "000200", "", ""),
+             ("02", "00", "001000", ISRCS[1], ""), ("02", "01", "001200", "", "")]
+    times += [("AA", "01", leadout, "", "")] * leadouts
+    sd = b"".join(_record(64, {0: "VVVS", 4: trk, 6: idx, 8: num(at, 8), 16: "01", 20: isrc, 32: upc})
+                  for trk, idx, at, isrc, upc in times)
+    (folder / "SD").write_bytes(sd)
+    ms = _record(128, {0: "VVVMS0", 14: num(len(sd), 8), 30: "PQ DESCR", 71: "17".rjust(3, pad), 74: "SD"})
+    ms += _record(128, {0: "VVVMD0", 14: num(sectors, 8), 38: "DA70", 42: pre1.rjust(4) if pre1 else "",
+                        46: num(pre2, 4) if pre2 else "", 71: "17".rjust(3, pad), 74: "IMAGE.DAT"})
+    (folder / "DDPMS").write_bytes(ms)
+    (folder / "DDPID").write_bytes(_record(128, {0: "DDP 2.00", 8: UPC, 38: "CAT-9", 87: "CD"}))
+
+
+@pytest.mark.parametrize("pad", [" ", "0"], ids=["cue2ddp-spaces", "sonoris-hofa-zeros"])
+def test_reader_takes_a_fileset_as_the_ddp_tools_write_it(tmp_path: Path, pad: str) -> None:
+    _tool_fileset(tmp_path / "DDP", pad=pad)
+    ddp = read_ddp(tmp_path / "DDP")
+    assert ddp.problems == []
+    assert ddp.pregap_sectors == 150 and ddp.leadout_packets == 2 and ddp.leadout_frame == 1650
+    assert [(t.index0_frame, t.index1_frame, t.length_frames) for t in ddp.tracks] == [(0, 150, 600), (750, 900, 750)]
+    assert [t.isrc for t in ddp.tracks] == ISRCS[:2] and ddp.upc_ean == UPC
+
+
+def test_reader_takes_one_lead_out_packet_too(tmp_path: Path) -> None:
+    _tool_fileset(tmp_path / "DDP", leadouts=1)
+    ddp = read_ddp(tmp_path / "DDP")
+    assert ddp.problems == [] and ddp.leadout_packets == 1
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"pre1": "150", "pre2": ""}, ["DDPMS packet 2: PRE1 (bytes 42-45) holds '150'; DDP tools leave it blank and "
+                                   "give track 1's pregap in PRE2 (bytes 46-49)",
+                                   "DDPMS packet 2: PRE2 (bytes 46-49) is blank; it gives track 1's pregap in "
+                                   "sectors (150 for the 2 s)"]),
+    ({"pre2": "75"}, ["DDPMS: PRE2 gives a 75-sector pregap but track 1 starts at 00:02:00 (150 sectors) in SD"]),
+    ({"leadouts": 3}, ["SD: 3 lead-out packets; DDP tools write two (one is read too)"]),
+])
+def test_reader_names_a_pregap_or_lead_out_the_tools_would_not_write(tmp_path: Path, fields: dict,
+                                                                     expected: list[str]) -> None:
+    _tool_fileset(tmp_path / "DDP", **fields)
+    assert read_ddp(tmp_path / "DDP").problems == expected
+
+
+def test_our_writer_agrees_with_the_tools_fileset_field_by_field(tmp_path: Path, image) -> None:
+    """PRE1/PRE2 and the doubled lead-out where the tools put them, read back by the same checks."""
+    folder, _files, _pcms = image
+    d0 = next(p for p in ((folder / "DDPMS").read_bytes()[i:i + 128] for i in range(0, 384, 128)) if p[4:6] == b"D0")
+    _tool_fileset(tmp_path / "tool")
+    tool_d0 = (tmp_path / "tool" / "DDPMS").read_bytes()[128:256]
+    assert d0[42:46] == tool_d0[42:46] == b"    "
+    assert int(d0[46:50]) == int(tool_d0[46:50]) == 150
+    ours = read_ddp(folder)
+    assert ours.pregap_sectors == 150 and ours.leadout_packets == 2 and ours.problems == []
