@@ -4,33 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from scipy import signal
+
+from dsp._halfband_taps import STAGE1_TAPS, STAGE2_TAPS
 
 __all__ = ["MAX_LIFT", "STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_2d", "max_interval_peak_2d"]
 
 
-def _halfband_unique_taps(numtaps: int, passband: float) -> np.ndarray:
-    """The distinct odd-phase taps of an equiripple half-band interpolator (x2 gain included).
-
-    `passband` is the edge relative to the *output* rate (Nyquist = 0.5). The even phase of a
-    half-band filter is the input sample itself, so only the odd phase costs anything, and it is
-    symmetric: y(n + 1/2) = sum_k taps[k] * (x[n - k] + x[n + 1 + k]).
-    """
-    h = signal.remez(numtaps, [0.0, passband, 0.5 - passband, 0.5], [1.0, 0.0], fs=1.0)
-    centre = (numtaps - 1) // 2
-    odd = 2.0 * h[centre + 1 :: 2]  # taps at centre+1, centre+3, ...: the half-sample phase
-    return np.ascontiguousarray(odd, dtype=np.float32)
-
-
-# Stage 1 (x2) must be sharp: flat to 0.49 fs and rejecting images from 0.51 fs, because a true
-# peak is what an ideal reconstruction reaches, and dense programme (cymbals, noise, clipped
-# material) has real energy between 0.45 and 0.5 fs: a detector flat only to 0.45 fs read a
-# limited noise burst 0.5 dB low against an FFT reference, this one within 0.06 dB. Stage 2 (x2
-# again) only rejects images that stage 1 already pushed far away, so it is short. Tones swept
-# over frequency and phase to 0.45 fs read within +-0.03 dB of the analytic peak (see tests).
+# Stage 1 (x2) flat to 0.49 fs, stage 2 short (dsp/_halfband_taps.py says why). Tones swept over
+# frequency and phase to 0.45 fs read within +-0.03 dB of the analytic peak (see tests).
 # float32 arithmetic: its 1e-7 relative error is 1e-5 dB, and it halves the time (wider SIMD).
-STAGE1_TAPS = _halfband_unique_taps(303, 0.49 / 2.0)
-STAGE2_TAPS = _halfband_unique_taps(19, 0.49 / 4.0)
 
 # The parabola's lift is clamped to this share of the 4x point it refines (it adds at most a few %
 # at 4x; the clamp guards against odd input). So a reading is never more than 1 + MAX_LIFT times

@@ -14,8 +14,11 @@ from hybrid import __version__
 from hybrid.errors import HybridError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser: every module of hybrid.cli that has register(subparsers) adds its commands."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser: every module of hybrid.cli that has register(subparsers) adds its commands.
+
+    Given the command the user typed, and a module of that name that registers it, only that
+    module is imported: `hybrid analyze` need not load the rig and session models to start."""
     parser = argparse.ArgumentParser(
         prog="hybrid",
         description="Hybrid analog mastering: recall the gear, print through it, finish, deliver.",
@@ -23,20 +26,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hybrid {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and the wire traffic log")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(subparsers)
+    names = sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+    if command in names and _register(subparsers, command) and command in subparsers.choices:
+        return parser
+    for name in names:
+        if name != command:
+            _register(subparsers, name)
     return parser
+
+
+def _register(subparsers: argparse._SubParsersAction, name: str) -> bool:
+    register = getattr(importlib.import_module(f"{__name__}.{name}"), "register", None)
+    if register is not None:
+        register(subparsers)
+    return register is not None
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The first word that is not an option (the sub-command, if the user typed one)."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; HybridError becomes one line on stderr and exit status 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(words))
+    args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -6,7 +6,6 @@ import argparse
 import json
 from pathlib import Path
 
-from hybrid.audiofile import read_audio
 
 __all__ = ["register", "run"]
 
@@ -47,9 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dsp.meter import analyze  # scipy and numba load only when a command measures
+    from hybrid.audiofile import read_audio  # numpy loads only when a command reads audio
 
     audio, rate = read_audio(args.file, dtype="float32")  # a meter needs no more, and reads 4x faster
+    from dsp.meter import analyze  # the kernels load only once there is audio to measure
+
     values = analyze(audio, rate).to_dict()
     if args.json:
         print(json.dumps(values))

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.paths import write_atomic
-from devices.rig import load_rig
 from hybrid.cli._support import confirm_manual, narrator
 from hybrid.errors import ConfigError
 
@@ -30,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from calibration import measure, store  # loads the audio stack only when the command runs
     from devices.station import open_station
+    from devices.rig import load_rig  # pydantic and YAML load only when a command runs
 
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise ConfigError(None, "--plot", str(args.plot), "the plot is a PNG: give a file name ending in .png")

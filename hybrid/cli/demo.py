@@ -10,9 +10,6 @@ from pathlib import Path
 from devices.errors import SessionError
 from hybrid.cli._support import narrator, sigterm_as_interrupt
 from hybrid.progress import progress
-from hybrid.session import AlbumFields, UnitCatalog, diff_revisions, new_session, open_session, session_rig
-from hybrid.session.revisions import next_revision, parse_assignment, parse_finish
-from hybrid.session.store import update_track
 
 # What the client asked for, in the engineer's moves: revision 2 for the record, revision 3 for one song
 ALBUM_MOVES = ["eq.low_gain_db=+1", "eq.highmid_gain_db=-0.5", "eq.high_gain_db=+1", "comp.threshold_db=-18",
@@ -32,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hybrid.demo import SONGS, write_demo_mixes  # loads the audio stack only when the command runs
     from hybrid.pipeline import PrintRequest, print_revision, steps
+    from hybrid.session import AlbumFields, UnitCatalog, diff_revisions, new_session, open_session, session_rig
+    from hybrid.session.store import update_track
 
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
@@ -86,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _revise(session, catalog, moves, finish, note, track=None) -> None:  # type: ignore[no-untyped-def]
+    from hybrid.session.revisions import next_revision, parse_assignment, parse_finish
+
     made = next_revision(session, catalog, assignments=[parse_assignment(m) for m in moves],
                          finish=parse_finish(finish), note=note, author="demo", track_id=track)
     session.append_revision(made.data)

@@ -6,7 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from devices.rig import load_rig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -136,6 +135,8 @@ def run_profiles(args: argparse.Namespace) -> int:
 
 def run_read(args: argparse.Namespace) -> int:
     from devices.station import open_station
+
+    from devices.rig import load_rig  # pydantic and YAML load only when a command runs
 
     rig = load_rig(args.rig)
     out: dict[str, Any] = {}

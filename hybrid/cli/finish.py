@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.paths import write_atomic_with
-from hybrid.audiofile import read_audio
 from hybrid.errors import ConfigError, HybridError
 from hybrid.progress import progress
 
@@ -88,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     out = Path(args.output)
     file_format = _file_format(out, settings.bits)
+    from hybrid.audiofile import read_audio  # numpy loads only when a command reads audio
+
     with progress(f"Finishing {Path(args.input).name}", total=None, quiet=args.json) as bar:
         audio, rate = read_audio(args.input)
         import soundfile as sf  # with the dsp stack, loaded only when the command runs

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from hybrid.cli._support import confirm_manual, narrator, sigterm_as_interrupt
 from hybrid.progress import progress
-from hybrid.session import open_session
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hybrid.pipeline import PrintRequest, print_revision, steps  # loads the audio stack only when the command runs
+    from hybrid.session import open_session
 
     session = open_session(args.dir)
     count = len(session.resolve_tracks(args.track))

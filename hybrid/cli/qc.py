@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hybrid.audiofile import read_audio
 from hybrid.progress import progress
-from hybrid.report.fmt import clock, num
 
 if TYPE_CHECKING:
     from hybrid.qc import MixEvaluation
@@ -30,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hybrid.audiofile import read_audio  # numpy loads only when a command reads audio
+
     reference = read_audio(args.reference, "--reference") if args.reference else None
     # Read every file first: a typo in the last name should not cost the time of the first ones.
     for path in args.files:
@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
 def render(result: MixEvaluation) -> str:
     """The evaluation of one mix as the text `hybrid qc` prints."""
+    from hybrid.report.fmt import clock, num  # the report package loads only to print
+
     loud = result.measurements.get("loudness", {})
     lines = [
         f"{result.name}  ({result.sample_rate} Hz, {result.channels} ch, {clock(result.duration_s)})",

@@ -7,11 +7,13 @@ import json
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devices.errors import ConfigError
 from devices.paths import state_dir
-from devices.rig import Rig, load_rig
+
+if TYPE_CHECKING:
+    from devices.rig import Rig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _rig(args: argparse.Namespace) -> Rig:
+    from devices.rig import load_rig  # pydantic and YAML load only when a command runs
+
     rig = load_rig(args.rig)
     if not any(u.simulated for u in rig.units):
         raise ConfigError(args.rig, "units", [u.name for u in rig.units], "no unit is marked simulated: true")
