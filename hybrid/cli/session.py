@@ -15,13 +15,11 @@ from hybrid.session import (
     UnitCatalog,
     diff_revisions,
     new_session,
-    next_revision,
     open_session,
-    parse_assignment,
-    parse_finish,
     session_lock,
     session_rig,
 )
+from hybrid.session.commit import set_revision
 from hybrid.session.diff import show_finishing
 from hybrid.session.model import TARGETS, Delivery, Finishing, check_vinyl_sides
 from hybrid.session.prints import prints_of
@@ -125,29 +123,19 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    session = open_session(args.dir)
-    catalog = UnitCatalog(session_rig(session))
-    assignments = [parse_assignment(text) for text in args.settings]
-    finish = parse_finish(args.finish)
-    note_only = not assignments and not finish and not args.reset_track
-    with session_lock(session.folder, "session set"):
-        made = next_revision(session, catalog, assignments=assignments, finish=finish, note=args.note,
-                             author=args.author, track_id=args.track, reset_track=args.reset_track,
-                             parent=args.parent)
-        number = made.data["number"]
-        session.append_revision(made.data)
-    parent = session.revision(made.data["parent"])
-    changes = diff_revisions(parent, session.revision(number), catalog.show)
+    note_only = not args.settings and not args.finish and not args.reset_track
+    made = set_revision(args.dir, args.settings, note=args.note, finish=args.finish, track=args.track,
+                        reset_track=args.reset_track, parent=args.parent, author=args.author)
     if args.json:
-        _print_json({"revision": number, "parent": parent.number, "notes": made.notes,
-                     "changes": [str(c) for c in changes]})
+        _print_json({"revision": made.number, "parent": made.parent, "notes": made.notes,
+                     "changes": [str(c) for c in made.changes]})
         return 0
     for note in made.notes:
         print(f"note: {note}")
-    print(f"revision {number} (from {parent.number}): {args.note}")
-    for change in changes:
+    print(f"revision {made.number} (from {made.parent}): {args.note}")
+    for change in made.changes:
         print(f"  {change}")
-    if note_only or not changes:
+    if note_only or not made.changes:
         print("  no setting changed (a note-only revision)")
     return 0
 

@@ -16,7 +16,7 @@ def test_every_documented_command_is_there() -> None:
 
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert set(commands) == {"analyze", "finish", "calibrate", "session", "print", "recall", "verify",
-                             "render", "ddp", "qc", "report", "demo", "sim", "devices"}
+                             "render", "ddp", "qc", "report", "demo", "sim", "devices", "desk"}
 
 
 def test_no_command_prints_help_and_exits_2() -> None:
