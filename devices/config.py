@@ -9,9 +9,20 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from devices.errors import ConfigError
+from devices.errors import ConfigError, Described
+from devices.userfiles import NotARegularFile, read_bounded
 
 M = TypeVar("M", bound=BaseModel)
+
+# A rig, profile, session.yaml or revision is a few KiB (the largest shipped is under 10 KiB):
+# 1 MiB is far past any real one and still read and parsed in well under a second.
+MAX_YAML_BYTES = 1 << 20
+# Aliases may repeat a part of the document, not multiply it: 1.4 KB of nested aliases ("billion
+# laughs") stands for 10^9 nodes. Past this many nodes added by aliases the file is refused before
+# anything is built from it.
+MAX_ALIAS_NODES = 10_000
+# The deepest shipped file nests 5 levels; PyYAML composes recursively, so depth is bounded first.
+MAX_NESTING = 64
 
 _TYPE_LABEL = re.compile(r"^(constrained-\w+|literal\[.*\]|function-\w+.*|int|float|str|bool|list\[.*\]|dict\[.*\])$")
 
@@ -22,26 +33,132 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
 
 
+class _Refused(yaml.YAMLError):
+    """A document that parses but is not allowed (a duplicate key, aliases past the bound)."""
+
+    def __init__(self, line: int, value: Any, allowed: str) -> None:
+        super().__init__(allowed)
+        self.line, self.value, self.allowed = line, value, allowed
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader (no tags that run code) that also refuses duplicate keys (PyYAML keeps the
+    last one silently) and bounds what aliases expand to before constructing anything."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                mark = self.peek_event().start_mark
+                raise _Refused(mark.line + 1, Described(f"nesting deeper than {MAX_NESTING} levels"),
+                               f"a file may nest at most {MAX_NESTING} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _check_alias_growth(node)
+        return self.construct_document(node)
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[Any, int] = {}
+            for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base` then a key of its own is an override, not a duplicate
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    seen = first_line.get(key)
+                except TypeError:
+                    continue  # an unhashable key: SafeLoader refuses it with its own message
+                line = key_node.start_mark.line + 1
+                if seen is not None:
+                    raise _Refused(line, key, f"the key appears twice in one mapping (first at line {seen}); "
+                                              "each key may appear once")
+                first_line[key] = line
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return, arg-type]
+
+
+def _check_alias_growth(root: yaml.Node) -> None:
+    """Refuse a node graph whose aliases add more than MAX_ALIAS_NODES nodes, or that refers to itself.
+
+    Each distinct node's expanded size is computed once (iteratively: no recursion to overflow), so
+    the check costs the size of the file, not of the expansion."""
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    distinct = 0
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise _Refused(node.start_mark.line + 1, Described("an alias"),
+                           "an alias may not refer to the node that holds it")
+        on_path.add(key)
+        distinct += 1
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    added = size[id(root)] - distinct
+    if added > MAX_ALIAS_NODES:
+        raise _Refused(1, Described(f"aliases standing for {added:,} nodes"),
+                       f"aliases may add at most {MAX_ALIAS_NODES:,} nodes to a document")
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Load one YAML document safely; a missing, unreadable or malformed file is a ConfigError."""
+    """Load one YAML document safely; a missing, unreadable, oversized or malformed file, a duplicate
+    key or aliases past the bound is a ConfigError. Only a regular file is opened (a FIFO or a device
+    named as a rig would block or never end), and the error never quotes the file's content."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, "", str(path), "the file does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "", str(path), f"the file must be readable UTF-8 text ({exc})") from exc
+        raw = read_bounded(path, MAX_YAML_BYTES)
+    except NotARegularFile as exc:
+        raise ConfigError(path, "", Described(exc.found), exc.allowed) from None
     try:
-        return yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "", Described(f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"),
+                          "the file must be UTF-8 text") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 -- a SafeLoader subclass
+    except _Refused as exc:
+        raise ConfigError(path, f"line {exc.line}", exc.value, exc.allowed) from None
+    except RecursionError:
+        raise ConfigError(path, "", Described("the nesting"), "the file nests deeper than a YAML file here may") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(path, where, problem, "the file must be valid YAML") from exc
+        raise ConfigError(path, where, Described(problem), "the file must be valid YAML") from None
+
+
+_KIND_OF = {"str": "plain text", "list": "a list", "int": "a number", "float": "a number", "bool": "a yes/no"}
 
 
 def parse(model: type[M], data: Any, file: str | Path | None) -> M:
     """Validate data against a strict model; the first problem becomes one ConfigError."""
+    if not isinstance(data, dict):
+        # Whatever the file held instead (a line of /etc/passwd read as one string) is not echoed.
+        kind = "nothing" if data is None else _KIND_OF.get(type(data).__name__, "a single value")
+        raise ConfigError(file, "", Described(kind), "the file must hold a mapping of keys (`key: value` lines)")
     try:
         return model.model_validate(data)
     except ValidationError as exc:

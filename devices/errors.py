@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,21 @@ class MissingDependencyError(HybridError):
         super().__init__(f"{what} is not available on this machine; install it with: {install}")
 
 
+class Described(str):
+    """A description standing where a value would be ("a YAML list"): shown as it is, not quoted."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
+_SHOWN.maxlevel = 3
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    # reprlib stops at its bounds while it builds the text: a value that stands for a billion nodes,
+    # or a 64 MB string, costs as little to show as a short one (repr() then cut would build it all).
+    text = str(value)[:80] if isinstance(value, Described) else _SHOWN.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

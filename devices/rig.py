@@ -9,6 +9,8 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, ValidationInfo, field_validator
 
 from devices.config import Strict, load
+from devices.text import check_line
+from devices.wireaddr import check_host, check_serial_port, parse_midi_port
 
 RIG_SPEC = 1
 
@@ -90,6 +92,11 @@ class OscWire(Strict):
     timeout_s: float = Field(0.5, gt=0, le=30)
     retries: int = Field(2, ge=0, le=10)
 
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        return check_host(value)
+
 
 class SerialWire(Strict):
     """RS-232 through pyserial. port 'auto' means a pty pair opened by the simulated twin."""
@@ -97,6 +104,12 @@ class SerialWire(Strict):
     kind: Literal["serial"]
     port: str = "auto"
     baud: int = Field(38400, ge=300, le=4_000_000)
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: str) -> str:
+        return check_serial_port(value)
+
     bytesize: Literal[7, 8] = 8
     parity: Literal["none", "even", "odd"] = "none"
     stopbits: Literal[1, 2] = 1
@@ -113,6 +126,12 @@ class MidiWire(Strict):
     timeout_s: float = Field(0.5, gt=0, le=30)
     retries: int = Field(2, ge=0, le=10)
 
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: str) -> str:
+        parse_midi_port(value)
+        return value
+
 
 class ManualWire(Strict):
     """No remote control: recall produces a recall sheet for the operator."""
@@ -126,8 +145,13 @@ Wire = Annotated[Union[OscWire, SerialWire, MidiWire, ManualWire], Field(discrim
 class UnitConfig(Strict):
     """One unit in the chain: its name in this rig, its profile and the wire it listens on."""
 
-    name: str = Field(..., pattern=r"^[a-z][a-z0-9_]*$")
-    profile: str = Field(..., description="a shipped profile name or a path to a profile YAML")
+    name: str = Field(..., pattern=r"^[a-z][a-z0-9_]*$", max_length=32)
+    profile: str = Field(..., description="a shipped profile name or a path to a profile YAML", max_length=4096)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str) -> str:
+        return check_line(value)
     wire: Wire
     simulated: bool = Field(True, description="run the simulated twin of this unit on its wire")
 
@@ -144,11 +168,17 @@ class Rig(Strict):
     """A whole studio: interface, routing, units in chain order, calibration policy."""
 
     spec: int = RIG_SPEC
-    name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
+    # the name keys the calibration record and names folders: short enough for any file system
+    name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+    description: str = Field("", max_length=1000)
     interface: InterfaceConfig
     units: list[UnitConfig] = []
     calibration: CalibrationPolicy = CalibrationPolicy()
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return check_line(value)
 
     @field_validator("spec")
     @classmethod
