@@ -25,6 +25,8 @@ class _InterfaceRouting(Strict):
     channels_in: int = Field(..., ge=1, le=64)
     send_channels: list[int]
     return_channels: list[int]
+    monitor_channels: list[int] = Field(
+        default_factory=list, description="outputs that feed the monitor controller (what `hybrid listen` plays)")
 
     @field_validator("send_channels")
     @classmethod
@@ -38,6 +40,17 @@ class _InterfaceRouting(Strict):
         sends = info.data.get("send_channels")
         if sends is not None and len(sends) != len(value):
             raise ValueError(f"give one return per send ({len(sends)} send channels)")
+        return value
+
+    @field_validator("monitor_channels")
+    @classmethod
+    def _monitors(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        if not value:
+            return value
+        value = _check_routing(value, info.data.get("channels_out"))
+        clash = sorted(set(value) & set(info.data.get("send_channels") or []))
+        if clash:
+            raise ValueError(f"channel(s) {clash} are send channels; the monitors need outputs of their own")
         return value
 
 
