@@ -112,7 +112,7 @@ def play_blocks(stream: DuplexStream, sends: Iterable[np.ndarray], *, tail_frame
     incoming: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=queue_blocks)
     stop_feeding = threading.Event()
     problems: list[str] = []
-    state = {"sent_all": False, "tail_left": int(tail_frames), "end": None}
+    state = _Progress(tail_left=int(tail_frames))
 
     def feed() -> None:
         pending = np.zeros((0, channels), dtype=np.float32)
@@ -135,7 +135,7 @@ def play_blocks(stream: DuplexStream, sends: Iterable[np.ndarray], *, tail_frame
 
     def callback(block: Block) -> bool:
         n = block.frames
-        if not state["sent_all"]:
+        if not state.sent_all:
             try:
                 data = outgoing.get_nowait()
             except queue.Empty:
@@ -143,23 +143,23 @@ def play_blocks(stream: DuplexStream, sends: Iterable[np.ndarray], *, tail_frame
                 incoming.put_nowait(None) if not incoming.full() else None
                 return False
             if data is None:
-                state["sent_all"] = True
-                state["tail_left"] -= n
+                state.sent_all = True
+                state.tail_left -= n
             else:
                 # a short last block: the rest of it is silence, and counts against the tail
                 m = min(n, data.shape[0])
                 block.sends[:m] = data[:m]
                 if m < n:
-                    state["sent_all"] = True
-                    state["tail_left"] -= n - m
+                    state.sent_all = True
+                    state.tail_left -= n - m
         else:
-            state["tail_left"] -= n
+            state.tail_left -= n
         try:
             incoming.put_nowait(block.returns.copy())
         except queue.Full:
             problems.append(f"the returns were not taken in time at frame {block.frame} (the consumer fell behind)")
             return False
-        if state["sent_all"] and state["tail_left"] <= 0:
+        if state.sent_all and state.tail_left <= 0:
             incoming.put(None)
             return False
         return True
@@ -193,6 +193,14 @@ def play_blocks(stream: DuplexStream, sends: Iterable[np.ndarray], *, tail_frame
         stop_feeding.set()
         stream.stop()
         feeder.join(timeout=timeout_s)
+
+
+@dataclass
+class _Progress:
+    """How far play_blocks has come (touched by the audio thread only)."""
+
+    tail_left: int
+    sent_all: bool = False
 
 
 def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
