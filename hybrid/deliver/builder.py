@@ -14,6 +14,7 @@ from devices.errors import DeliverableError
 from dsp.finishing import FinishResult, FinishSettings, finish
 from dsp.loudness import measure
 from dsp.truepeak import sample_peak_dbfs, true_peak_dbtp
+from hybrid.deliver.charset import to_ascii
 from hybrid.deliver.encode import write_audio
 from hybrid.deliver.compliance import Issue, check_clipping, check_file_format, check_true_peak, split
 from hybrid.deliver.job import RenderJob, TrackMaster
@@ -26,8 +27,8 @@ _SUBTYPES = {16: "PCM_16", 24: "PCM_24"}
 
 
 def slug(text: str) -> str:
-    """A file-name-safe form of a title: lower case, letters, digits and hyphens."""
-    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """A file-name-safe form of a title: lower case, letters, digits and hyphens (Über -> uber)."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", to_ascii(text).text.lower()).strip("-")
     return cleaned[:48] or "track"
 
 
@@ -165,6 +166,8 @@ class TargetBuilder:
             "audio_samples": int(result.pcm.shape[0]),  # before shape() padded it (the CD's frame fill)
             "integrated_lufs": _round(loudness.integrated_lufs),
             "lra_lu": _round(loudness.lra_lu),
+            "momentary_max_lufs": _round(loudness.momentary_max_lufs),  # for bext v2, as the meter reads it
+            "short_term_max_lufs": _round(loudness.short_term_max_lufs),
             "true_peak_dbtp": _round(peak_dbtp),
             "sample_peak_dbfs": _round(sample_peak_dbfs(written)),
             "ceiling_dbtp": ceiling,

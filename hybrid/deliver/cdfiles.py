@@ -7,31 +7,45 @@ from pathlib import Path
 
 from hybrid.ddp.cdtext import CdText
 from hybrid.ddp.writer import write_ddp
-from hybrid.ddp.layout import CdLayout, frames_to_msf
+from hybrid.ddp.layout import CdLayout, CdTrack, frames_to_msf
+from hybrid.deliver.charset import to_latin1
 from hybrid.deliver.job import AlbumInfo, TrackMaster
 
-__all__ = ["cd_text_for", "cue_sheet", "pq_rows", "pq_sheet_html", "pq_sheet_text", "write_album_files"]
+__all__ = ["cd_text_for", "cue_sheet", "image_cue_sheet", "latin1_changes", "pq_rows", "pq_sheet_html", "pq_sheet_text",
+           "write_album_files"]
 
 TWO_SECONDS = 150
 
 
+def latin1_changes(album: AlbumInfo, tracks: list[TrackMaster]) -> list[str]:
+    """What the CUE sheets and CD-TEXT (ISO 8859-1 only) write in place of characters Latin-1
+    lacks, one line per field that changed ("track 2 title: Ł -> L, ☃ -> ?")."""
+    fields = [("album title", album.title), ("album artist", album.artist)]
+    for t in tracks:
+        fields += [(f"track {t.number} {name}", value) for name, value in
+                   (("title", t.title), ("artist", t.artist), ("composer", t.composer))]
+    return [f"{where}: {note}" for where, value in fields if (note := to_latin1(value).note())]
+
+
 def cd_text_for(album: AlbumInfo, tracks: list[TrackMaster]) -> CdText | None:
-    """CD-TEXT block 0 from the session's words; None when there is nothing to say."""
+    """CD-TEXT block 0 from the session's words (ISO 8859-1, as to_latin1 spells them); None when
+    there is nothing to say. The composer goes in the songwriter packs (0x82), where cue2ddp puts a
+    CUE sheet's SONGWRITER, so the CUE and the disc name them the same way."""
     if not album.title and not any(t.title for t in tracks):
         return None
+    text = lambda value: to_latin1(value).text  # noqa: E731
     return CdText(
-        disc={"title": album.title, "performer": album.artist, "code": album.upc_ean},
-        tracks=[{"title": t.title, "performer": t.artist or album.artist, "composer": t.composer,
-                 "code": t.isrc} for t in tracks],
+        disc={"title": text(album.title), "performer": text(album.artist), "code": album.upc_ean},
+        tracks=[{"title": text(t.title), "performer": text(t.artist or album.artist),
+                 "songwriter": text(t.composer), "code": t.isrc} for t in tracks],
     )
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.replace('"', "'") + '"'
+    return '"' + to_latin1(text).text.replace('"', "'") + '"'
 
 
-def cue_sheet(layout: CdLayout, wav_names: list[str], album: AlbumInfo, tracks: list[TrackMaster]) -> str:
-    """A CUE sheet over the per-track WAVs; gaps are PREGAP silence the burner makes, not audio."""
+def _disc_lines(album: AlbumInfo) -> list[str]:
     lines = ["REM COMMENT \"hybrid\""]
     if album.upc_ean:
         lines.append(f"CATALOG {album.upc_ean}")
@@ -39,22 +53,47 @@ def cue_sheet(layout: CdLayout, wav_names: list[str], album: AlbumInfo, tracks: 
         lines.append(f"PERFORMER {_quoted(album.artist)}")
     if album.title:
         lines.append(f"TITLE {_quoted(album.title)}")
+    return lines
+
+
+def _track_lines(cd_track: CdTrack, track: TrackMaster, album: AlbumInfo) -> list[str]:
+    lines = [f"  TRACK {cd_track.number:02d} AUDIO"]
+    if track.title:
+        lines.append(f"    TITLE {_quoted(track.title)}")
+    if track.artist or album.artist:
+        lines.append(f"    PERFORMER {_quoted(track.artist or album.artist)}")
+    if track.composer:
+        lines.append(f"    SONGWRITER {_quoted(track.composer)}")
+    if cd_track.isrc:
+        lines.append(f"    ISRC {cd_track.isrc}")
+    return lines
+
+
+def cue_sheet(layout: CdLayout, wav_names: list[str], album: AlbumInfo, tracks: list[TrackMaster]) -> str:
+    """A CUE sheet over the per-track WAVs (for burners that take one FILE per track); gaps are
+    PREGAP silence the burner makes, not audio. Text is ISO 8859-1 (write it with latin-1)."""
+    lines = _disc_lines(album)
     for cd_track, name, track in zip(layout.tracks, wav_names, tracks):
         lines.append(f"FILE {_quoted(name)} WAVE")
-        lines.append(f"  TRACK {cd_track.number:02d} AUDIO")
-        if track.title:
-            lines.append(f"    TITLE {_quoted(track.title)}")
-        if track.artist or album.artist:
-            lines.append(f"    PERFORMER {_quoted(track.artist or album.artist)}")
-        if track.composer:
-            lines.append(f"    SONGWRITER {_quoted(track.composer)}")
-        if cd_track.isrc:
-            lines.append(f"    ISRC {cd_track.isrc}")
+        lines += _track_lines(cd_track, track, album)
         # track 1's first 2 s of pregap are implied by every CUE reader; only extra gap is written
         gap = cd_track.gap_frames - (TWO_SECONDS if cd_track.number == 1 else 0)
         if gap > 0:
             lines.append(f"    PREGAP {frames_to_msf(gap)}")
         lines.append("    INDEX 01 00:00:00")
+    return "\n".join(lines) + "\n"
+
+
+def image_cue_sheet(layout: CdLayout, image_name: str, album: AlbumInfo, tracks: list[TrackMaster]) -> str:
+    """A CUE sheet over the DDP's IMAGE.DAT as cue2ddp takes it: one FILE (BINARY, the raw 16-bit
+    little-endian audio), absolute INDEX 00/01 times with the gaps in the audio, no PREGAP/POSTGAP
+    (cue2ddp refuses them), no byte-order mark, ISO 8859-1 text."""
+    lines = _disc_lines(album) + [f"FILE {_quoted(image_name)} BINARY"]
+    for cd_track, track in zip(layout.tracks, tracks):
+        lines += _track_lines(cd_track, track, album)
+        if cd_track.gap_frames:
+            lines.append(f"    INDEX 00 {frames_to_msf(cd_track.index0_frame)}")
+        lines.append(f"    INDEX 01 {frames_to_msf(cd_track.index1_frame)}")
     return "\n".join(lines) + "\n"
 
 
@@ -109,7 +148,7 @@ def pq_sheet_html(layout: CdLayout, album: AlbumInfo, tracks: list[TrackMaster])
 
 def write_album_files(folder: Path, layout: CdLayout, wav_paths: list[Path], album: AlbumInfo,
                       tracks: list[TrackMaster], cdtext: CdText | None) -> dict[str, Path]:
-    """DDP/ (the image, with `cdtext` when given), album.cue, pq-sheet.txt and pq-sheet.html."""
+    """DDP/ (the image, with `cdtext` when given), album.cue, image.cue, pq-sheet.txt and pq-sheet.html."""
     master_id = album.catalog or album.upc_ean or album.title
     ddp_files = write_ddp(folder / "DDP", layout, wav_paths, upc_ean=album.upc_ean,
                           master_id=master_id, cdtext=cdtext)
@@ -117,10 +156,12 @@ def write_album_files(folder: Path, layout: CdLayout, wav_paths: list[Path], alb
     written.update({f"ddp_{key}": path for key, path in ddp_files.items()})
     texts = {
         "cue": ("album.cue", cue_sheet(layout, [p.name for p in wav_paths], album, tracks)),
+        "image_cue": ("image.cue", image_cue_sheet(layout, f"DDP/{ddp_files['image_dat'].name}", album, tracks)),
         "pq_sheet_txt": ("pq-sheet.txt", pq_sheet_text(layout, album, tracks)),
         "pq_sheet_html": ("pq-sheet.html", pq_sheet_html(layout, album, tracks)),
     }
     for key, (name, text) in texts.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        # the CUE sheets are ISO 8859-1 as cue2ddp and CD-TEXT take them; the PQ sheets are UTF-8
+        (folder / name).write_text(text, encoding="latin-1" if name.endswith(".cue") else "utf-8")
         written[key] = folder / name
     return written

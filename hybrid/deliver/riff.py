@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["Bext", "info_chunk", "insert_chunks", "parse_bext", "parse_info", "read_chunks"]
+from hybrid.deliver.charset import to_ascii, to_latin1
+
+__all__ = ["Bext", "INFO_CODE_PAGE", "cset_chunk", "info_chunk", "insert_chunks", "parse_bext", "parse_info",
+           "read_chunks"]
 
 _COPY_BLOCK = 1 << 20
 _NO_LOUDNESS = 0x7FFF  # EBU Tech 3285 v2: "not set"
+INFO_CODE_PAGE = 28591  # ISO 8859-1, in the CSET chunk
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,9 @@ class Bext:
 
     def to_bytes(self) -> bytes:
         def text(value: str, size: int) -> bytes:
-            return value.encode("ascii", "replace")[:size].ljust(size, b"\0")
+            # Tech 3285 sets ASCII here: accented letters lose their accent (Müller -> Muller)
+            # rather than all becoming "?"; the full text travels in LIST/INFO and the id3 chunk
+            return to_ascii(value).text.encode("ascii")[:size].ljust(size, b"\0")
 
         def centi(value: float | None) -> int:
             return _NO_LOUDNESS if value is None else max(-32768, min(32767, round(value * 100)))
@@ -54,7 +60,7 @@ class Bext:
         history = self.coding_history.replace("\n", "\r\n")
         if history and not history.endswith("\r\n"):
             history += "\r\n"
-        return body + history.encode("ascii", "replace")
+        return body + "\r\n".join(to_ascii(line).text for line in history.split("\r\n")).encode("ascii")
 
 
 def parse_bext(data: bytes) -> dict[str, object]:
@@ -76,13 +82,28 @@ def parse_bext(data: bytes) -> dict[str, object]:
     return out
 
 
+def cset_chunk() -> bytes:
+    """The RIFF CSET chunk body saying INFO text is ISO 8859-1 (code page 28591).
+
+    RIFF's INFO text has no encoding of its own: the CSET chunk names it, and without one readers
+    take the Windows ANSI code page, as mediainfo and the studio tools do (UTF-8 INFO showed "Ã¼" in
+    mediainfo; with this chunk it reports "CharacterSet: ISO-8859-1" and reads every letter).
+    mediainfo 23.04 names a CSET of 65001 (UTF-8) but still decodes the text as Latin-1, so UTF-8 is
+    not an option yet. ffmpeg 5.1 ignores CSET and reads INFO as UTF-8 (and prefers it to the id3
+    chunk whenever bext or INFO is present): it shows non-ASCII INFO letters as U+FFFD, a limit of
+    that reader; the same words are in the id3 chunk in UTF-8 for players that read it.
+    """
+    return struct.pack("<4H", INFO_CODE_PAGE, 0, 0, 0)  # code page, country, language, dialect
+
+
 def info_chunk(fields: dict[str, str]) -> bytes:
-    """A LIST/INFO chunk body from four-letter ids (INAM, IART, IPRD, ICRD, ...) to text."""
+    """A LIST/INFO chunk body from four-letter ids (INAM, IART, IPRD, ICRD, ...) to text, in
+    ISO 8859-1 (see cset_chunk): letters Latin-1 lacks are spelled without their accents."""
     body = b"INFO"
     for key, value in fields.items():
         if not value:
             continue
-        data = value.encode("utf-8") + b"\0"
+        data = to_latin1(value).text.encode("latin-1") + b"\0"
         body += key.encode("ascii") + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
     return body
 
@@ -96,7 +117,7 @@ def parse_info(body: bytes) -> dict[str, str]:
     while pos + 8 <= len(body):
         key = body[pos:pos + 4].decode("ascii", "replace")
         (size,) = struct.unpack_from("<I", body, pos + 4)
-        out[key] = body[pos + 8:pos + 8 + size].split(b"\0", 1)[0].decode("utf-8", "replace")
+        out[key] = body[pos + 8:pos + 8 + size].split(b"\0", 1)[0].decode("latin-1")
         pos += 8 + size + (size % 2)
     return out
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hybrid.deliver.job import AlbumInfo, TrackMaster
-from hybrid.deliver.riff import Bext, info_chunk, insert_chunks
+from hybrid.deliver.riff import Bext, cset_chunk, info_chunk, insert_chunks
 
 __all__ = ["tag_file", "text_fields"]
 
@@ -86,13 +86,12 @@ def _tag_wav(path: Path, fields: dict[str, str], measured: dict[str, Any]) -> No
         loudness_value_lufs=measured.get("integrated_lufs"),
         loudness_range_lu=measured.get("lra_lu"),
         max_true_peak_dbtp=measured.get("true_peak_dbtp"),
+        max_momentary_lufs=measured.get("momentary_max_lufs"),
+        max_short_term_lufs=measured.get("short_term_max_lufs"),
         coding_history=_coding_history(measured),
     )
-    info = info_chunk({
-        "INAM": fields["title"], "IART": fields["artist"], "IPRD": fields["album"], "ICRD": fields["year"],
-        "ITRK": fields["track"], "IMUS": fields["composer"], "ICMT": f"ISRC {fields['isrc']}" if fields["isrc"] else "",
-    })
-    insert_chunks(path, [(b"bext", bext.to_bytes()), (b"LIST", info)])
+    info = info_chunk(_info_fields(fields))
+    insert_chunks(path, [(b"bext", bext.to_bytes()), (b"CSET", cset_chunk()), (b"LIST", info)])
     from mutagen.wave import WAVE
 
     wave = WAVE(str(path))
@@ -101,6 +100,14 @@ def _tag_wav(path: Path, fields: dict[str, str], measured: dict[str, Any]) -> No
     for frame in _id3_frames(fields):
         wave.tags.add(frame)
     wave.save()
+
+
+def _info_fields(fields: dict[str, str]) -> dict[str, str]:
+    """LIST/INFO's fields, in ISO 8859-1 as the CSET chunk beside them says (see riff.cset_chunk)."""
+    return {
+        "INAM": fields["title"], "IART": fields["artist"], "IPRD": fields["album"], "ICRD": fields["year"],
+        "ITRK": fields["track"], "IMUS": fields["composer"], "ICMT": f"ISRC {fields['isrc']}" if fields["isrc"] else "",
+    }
 
 
 def _coding_history(measured: dict[str, Any]) -> str:
