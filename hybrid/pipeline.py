@@ -21,6 +21,7 @@ from devices.rig import Rig
 from dsp.meter import analyze
 from dsp.resample import resample
 from hybrid.audiofile import read_audio
+from hybrid.interrupts import Interrupted, checkpoint
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
 from hybrid.session.model import RevisionFile, Track
@@ -84,11 +85,14 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         say(f"note: {note}")
 
     final = next_print_dir(session.prints_dir, revision.number)
-    staging = staging_dir(session.prints_dir, final)
+    staging: Path | None = None
     done: list[str] = []
     stage = "recall"
     started_at = now_utc()
     try:
+        # made inside the try that removes it: an interrupt cannot fall between the two
+        staging = staging_dir(session.prints_dir, final)
+        checkpoint()
         say(f"printing revision {revision.number} ({revision.note or 'no note'}) into {final.name}")
         from devices.station import open_station
 
@@ -144,6 +148,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
                     track_fingerprints[source.track.id] = _store_fingerprint(
                         staging, revision.number, settings, record, measured[key], source.track.id)
                 stage = f"capture of track {source.track.id}"
+                checkpoint()
                 say(f"track {source.position} {source.track.title}: playing through the chain")
                 captures[source.track.id] = _capture(station.interface, source, record, rig, staging)
                 done.append(source.track.id)
@@ -165,25 +170,30 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         stage = "seal"
         say("sealing: manifest of SHA-256 hashes, then the folder moves into place")
         folder = seal(staging, final)
-    except KeyboardInterrupt:
-        discard(staging)
+    except KeyboardInterrupt as exc:
+        if staging is not None:
+            discard(staging)
+        signal_name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
         missing = [s.track.id for s in sources if s.track.id not in done]
         raise PrintInterrupted(
-            f"print of revision {revision.number} interrupted during the {stage}: captured "
+            f"print of revision {revision.number} interrupted ({signal_name}) during the {stage}: captured "
             f"{len(done)} of {len(sources)} track(s)" + (f" ({', '.join(done)})" if done else "")
             + "; not finished: " + ", ".join(([f"capture of {', '.join(missing)}"] if missing else [])
                                              + ["deliverables", "report", "manifest"])
             + "; nothing of this print was kept, the session and its earlier prints are intact") from None
     except BaseException:
-        discard(staging)
+        if staging is not None:
+            discard(staging)
         raise
     paths = sorted(p for p in folder.rglob("*") if p.is_file())
     return PrintOutcome(folder, revision.number, [s.track.id for s in sources], paths, notes)
 
 
 def _advance(bar: Progress | None, amount: float = 1.0) -> None:
+    """A step is done: show it, then stop here if Ctrl-C or SIGTERM came during it."""
     if bar is not None:
         bar.advance(amount)
+    checkpoint()
 
 
 def steps(track_count: int) -> int:

@@ -10,7 +10,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from hybrid import __version__
+from hybrid import __version__, interrupts
 from hybrid.errors import HybridError
 
 
@@ -58,20 +58,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
-        status = args.func(args)
+        with interrupts.deferred():  # Ctrl-C and SIGTERM act between steps only (hybrid/interrupts.py)
+            try:
+                interrupts.checkpoint()  # a signal during start-up stops the command before it begins
+                status = args.func(args)
+            except HybridError:
+                raise
+            except Exception:
+                if interrupts.pending() is None:
+                    raise
+                # a signal forced through (the third) broke a step mid-way: that is the interrupt
+                raise interrupts.Interrupted(interrupts.pending() or "SIGINT", forced=True) from None
+            late = interrupts.pending()
+            interrupts.clear()
     except HybridError as exc:
         if args.debug:
             raise
         print(f"hybrid: {exc}", file=sys.stderr)
         return exc.exit_status
-    except KeyboardInterrupt:
-        print("hybrid: interrupted; nothing half-written was kept", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        interrupts.clear()
+        name = exc.signal_name if isinstance(exc, interrupts.Interrupted) else "SIGINT"
+        print(f"hybrid: interrupted ({name}); nothing half-written was kept", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader went away (`hybrid ... --json | head`): not an error of ours; keep
         # Python from complaining again when it flushes stdout at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    if late is not None:  # the stop came after the last step: the result is whole, and kept
+        print(f"hybrid: interrupted ({late}) as the command finished; what it wrote is complete and kept",
+              file=sys.stderr)
+        return 130
     return int(status or 0)
 
 

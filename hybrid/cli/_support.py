@@ -1,12 +1,12 @@
-"""What several commands share: narration on stderr, confirming recall sheets, SIGTERM as Ctrl-C."""
+"""What several commands share: narration on stderr, confirming recall sheets."""
 
 from __future__ import annotations
 
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from hybrid.interrupts import interruptible
 
 if TYPE_CHECKING:
     from devices.recall_sheet import RecallSheet
@@ -32,18 +32,7 @@ def confirm_manual(yes: bool, say: Callable[[str], None]) -> Callable[[RecallShe
 
     def ask(sheet: RecallSheet) -> bool:
         print(sheet.text(), file=sys.stderr)
-        answer = input(f"Set {sheet.unit} by hand as on the sheet, then type 'yes': ")
+        with interruptible():  # a person thinking at a prompt: Ctrl-C may stop it at once
+            answer = input(f"Set {sheet.unit} by hand as on the sheet, then type 'yes': ")
         return answer.strip().lower() in ("y", "yes")
     return ask
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a print the way Ctrl-C does: cleanly, saying what was not finished."""
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from devices.errors import SessionError
-from hybrid.cli._support import narrator, sigterm_as_interrupt
+from hybrid.cli._support import narrator
 from hybrid.progress import progress
 
 # What the client asked for, in the engineer's moves: revision 2 for the record, revision 3 for one song
@@ -55,14 +55,13 @@ def run(args: argparse.Namespace) -> int:
 
     written = []
     confirm = _operator(say)
-    with sigterm_as_interrupt():
-        with progress("Printing revision 2", total=steps(len(mixes)), quiet=quiet) as bar:
-            whole = print_revision(PrintRequest(folder, revision=2, confirm_manual=confirm), say=say, bar=bar)
-        written.append(whole)
-        with progress("Printing revision 3, track 2", total=steps(1), quiet=quiet) as bar:
-            again = print_revision(PrintRequest(folder, revision=3, tracks=[second], confirm_manual=confirm),
-                                   say=say, bar=bar)
-        written.append(again)
+    with progress("Printing revision 2", total=steps(len(mixes)), quiet=quiet) as bar:
+        whole = print_revision(PrintRequest(folder, revision=2, confirm_manual=confirm), say=say, bar=bar)
+    written.append(whole)
+    with progress("Printing revision 3, track 2", total=steps(1), quiet=quiet) as bar:
+        again = print_revision(PrintRequest(folder, revision=3, tracks=[second], confirm_manual=confirm),
+                               say=say, bar=bar)
+    written.append(again)
     changes = diff_revisions(session.revision(2), session.revision(3), catalog.show)
     if args.json:
         print(json.dumps({"session": str(folder), "prints": [str(p.folder) for p in written],

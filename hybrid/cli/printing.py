@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hybrid.cli._support import confirm_manual, narrator, sigterm_as_interrupt
+from hybrid.cli._support import confirm_manual, narrator
 from hybrid.progress import progress
 
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     request = PrintRequest(args.dir, revision=args.revision, tracks=args.track,
                            allow_changed_sources=args.allow_changed_sources,
                            confirm_manual=confirm_manual(args.yes, say))
-    with sigterm_as_interrupt(), progress("Printing", total=steps(count), quiet=args.json) as bar:
+    with progress("Printing", total=steps(count), quiet=args.json) as bar:
         outcome = print_revision(request, say=say, bar=bar)
     if args.json:
         print(json.dumps({"print": str(outcome.folder), "revision": outcome.revision, "tracks": outcome.track_ids,

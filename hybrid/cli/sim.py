@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from devices.errors import ConfigError
 from devices.paths import state_dir
+from hybrid.interrupts import interruptible
 
 if TYPE_CHECKING:
     from devices.rig import Rig
@@ -63,8 +64,9 @@ def run_serve(args: argparse.Namespace) -> int:
                         print(f"  {'':<8} {'':<7} try: {row['example']}")
                 print(f"panels saved in {listing['panels']}", flush=True)
             try:
-                while not stop.wait(0.2):
-                    pass
+                with interruptible():  # idle: Ctrl-C stops the twins at once
+                    while not stop.wait(0.2):
+                        pass
             except KeyboardInterrupt:
                 pass
     finally:

@@ -21,6 +21,7 @@ from hybrid.metadata import normalize_isrc, normalize_upc_ean
 from hybrid.deliver.preview import PREVIEW_FORMATS, PreviewBuilder
 from hybrid.deliver.streaming import STREAMING_RATES_HZ, StreamingBuilder
 from hybrid.deliver.vinyl import VinylBuilder
+from hybrid.interrupts import checkpoint
 
 __all__ = ["TARGETS", "render"]
 
@@ -52,6 +53,7 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
     try:
         builders = [TARGETS[name](job, staging / name) for name in names]
         for track in job.tracks:
+            checkpoint()  # Ctrl-C or SIGTERM stops a render between tracks (hybrid/interrupts.py)
             audio, rate_hz = _read_capture(track)
             for builder in builders:
                 builder.add_track(track, audio, rate_hz)

@@ -309,7 +309,7 @@ def test_sigterm_stops_a_running_print_cleanly(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "interrupted during the" in err and "nothing of this print was kept" in err
+    assert "interrupted (SIGTERM) during the" in err and "nothing of this print was kept" in err
     assert list((folder / "prints").iterdir()) == []
 
 
