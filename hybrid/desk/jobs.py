@@ -62,14 +62,14 @@ class _PipeBar:
 
 def _child(kind: str, params: dict[str, Any], conn: Any) -> None:
     """Run one job in the child process; every HybridError comes back as the CLI's one line."""
-    from hybrid.cli._support import sigterm_as_interrupt
     from hybrid.errors import HybridError
+    from hybrid.interrupts import deferred
 
     def say(text: str) -> None:
         conn.send(("say", text))
 
     try:
-        with sigterm_as_interrupt():
+        with deferred():  # SIGTERM from the runner stops the job between steps, as in the CLI
             result = _run(kind, params, conn, say)
         conn.send(("done", result))
     except HybridError as exc:
