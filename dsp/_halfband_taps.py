@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STAGE1_DESIGN", "STAGE1_TAPS", "STAGE2_DESIGN", "STAGE2_TAPS", "halfband_unique_taps"]
+__all__ = ["CONTEXT_FRAMES", "STAGE1_DESIGN", "STAGE1_TAPS", "STAGE2_DESIGN", "STAGE2_TAPS", "halfband_unique_taps"]
 
 # (numtaps, passband edge relative to the output rate). Stage 1 (x2) must be sharp: flat to 0.49 fs
 # and rejecting images from 0.51 fs, because a true peak is what an ideal reconstruction reaches,
@@ -61,3 +61,6 @@ STAGE2_TAPS = np.array([
     0.6151513457298279, -0.15503984689712524, 0.051568835973739624, -0.01376660168170929,
     0.0021147297229617834,
 ], dtype=np.float32)
+
+# Frames of context a reading needs either side: stage 1's reach, stage 2's, one more.
+CONTEXT_FRAMES = STAGE1_TAPS.shape[0] + 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["cumulative_weighted_power", "loudness_sums"]
+__all__ = ["cumulative_weighted_power", "loudness_block"]
 
 _BLOCK = 4096  # frames per block: the block's power stays in cache
 
@@ -89,37 +89,41 @@ def cumulative_weighted_power(audio: np.ndarray, sos: np.ndarray, weights: np.nd
     return out
 
 
-@njit(cache=True, error_model="numpy")
-def loudness_sums(
-    audio: np.ndarray, sos: np.ndarray, weights: np.ndarray, hop: int, momentary: int, short: int
-) -> tuple[np.ndarray, float, float]:
-    """What a loudness meter needs, without a frame-long array: (grid, momentary max, short max).
+# Slots of a loudness stream's carried state (LoudnessState.counters): ring slot of the newest
+# running sum, of the sum `momentary` and `short` frames back, frames to the next grid point.
+_AT, _BACK_M, _BACK_S, _TO_GRID = 0, 1, 2, 3
+# Slots of LoudnessState.sums: the running power sum, the best momentary and short-term sums.
+_TOTAL, _BEST_M, _BEST_S = 0, 1, 2
 
-    grid[k] is the running power sum (as cumulative_weighted_power) at frame k * hop, from which
-    the gating blocks and the loudness-range windows (whole multiples of hop) follow. The two
-    maxima are the largest power sums of a `momentary`- and a `short`-frame window at any sample
-    position (-1.0 if the audio is shorter than the window); a ring of the last `short` running
-    sums (about 1 MB at 48 kHz: it stays in cache) stands in for the whole running sum.
+
+@njit(cache=True, error_model="numpy")
+def loudness_block(
+    audio: np.ndarray, sos: np.ndarray, weights: np.ndarray, hop: int, momentary: int, short: int,
+    frames_before: int, filters: np.ndarray, ring: np.ndarray, counters: np.ndarray, sums: np.ndarray,
+    grid_out: np.ndarray,
+) -> int:
+    """Carry a loudness meter over one more block of audio; the number of grid points written.
+
+    The meter's state lives in the arrays passed in (filters (channels, 4), ring, counters, sums),
+    so a programme fed in blocks of any size gives, bit for bit, what one call over all of it gives:
+    the arithmetic is the same sample by sample, in the same order. `frames_before` is how many
+    frames earlier blocks held. grid_out receives the running sum at each multiple of `hop` passed
+    in this block (at least len(audio) // hop + 1 slots). Sums are -1.0 while the programme is
+    shorter than the window. A ring of the last `short` running sums (about 1 MB at 48 kHz: it
+    stays in cache) stands in for the whole running sum.
     """
-    frames, channels = audio.shape
-    grid = np.zeros(frames // hop + 1)
-    ring_size = max(short, momentary) + 1
-    ring = np.zeros(ring_size)  # ring[n % ring_size] = running sum at frame n; frame 0 holds 0.0
-    at = 0  # ring slot of frame n
-    back_m = ring_size - momentary  # ring slot of frame n - momentary, modulo ring_size
-    back_s = ring_size - short
-    state = np.zeros((channels, 4))
+    frames = audio.shape[0]
+    ring_size = ring.shape[0]
+    at, back_m, back_s, to_grid = counters[_AT], counters[_BACK_M], counters[_BACK_S], counters[_TO_GRID]
+    total, best_m, best_s = sums[_TOTAL], sums[_BEST_M], sums[_BEST_S]
     power = np.empty(_BLOCK)
-    total = 0.0
-    best_m = -1.0
-    best_s = -1.0
-    to_grid = hop  # frames until the next grid point (a counter: a division per frame costs more than the filters)
+    written = 0
     for start in range(0, frames, _BLOCK):
         count = min(_BLOCK, frames - start)
-        _block_power(audio, start, count, sos, weights, state, power)
+        _block_power(audio, start, count, sos, weights, filters, power)
         for i in range(count):
             total += power[i]
-            n = start + i + 1  # the running sum now covers frames < n
+            n = frames_before + start + i + 1  # the running sum now covers frames < n
             at = at + 1 if at + 1 < ring_size else 0
             back_m = back_m + 1 if back_m + 1 < ring_size else 0
             back_s = back_s + 1 if back_s + 1 < ring_size else 0
@@ -128,8 +132,11 @@ def loudness_sums(
                 best_m = max(best_m, total - ring[back_m])
             if n >= short:
                 best_s = max(best_s, total - ring[back_s])
-            to_grid -= 1
+            to_grid -= 1  # a counter: a division per frame costs more than the filters
             if to_grid == 0:
-                grid[n // hop] = total
+                grid_out[written] = total
+                written += 1
                 to_grid = hop
-    return grid, best_m, best_s
+    counters[_AT], counters[_BACK_M], counters[_BACK_S], counters[_TO_GRID] = at, back_m, back_s, to_grid
+    sums[_TOTAL], sums[_BEST_M], sums[_BEST_S] = total, best_m, best_s
+    return written

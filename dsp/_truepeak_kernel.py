@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from dsp._halfband_taps import STAGE1_TAPS, STAGE2_TAPS
+from dsp._halfband_taps import CONTEXT_FRAMES, STAGE1_TAPS, STAGE2_TAPS
 
-__all__ = ["MAX_LIFT", "STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_2d", "max_interval_peak_2d"]
+__all__ = ["MAX_LIFT", "STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_2d", "max_interval_peak_2d", "max_peak_between"]
 
 
 # Stage 1 (x2) flat to 0.49 fs, stage 2 short (dsp/_halfband_taps.py says why). Tones swept over
@@ -19,7 +19,7 @@ __all__ = ["MAX_LIFT", "STAGE1_TAPS", "STAGE2_TAPS", "interval_peaks_2d", "max_i
 # the largest 4x point of its interval (the limiter's output bound relies on it).
 MAX_LIFT = 0.05
 _BLOCK = 4096  # frames per block: the block's work arrays stay in L1/L2 cache
-_PAD = STAGE1_TAPS.shape[0] + 4  # context either side of a block: stage 1's reach, stage 2's, one more
+_PAD = CONTEXT_FRAMES
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -187,6 +187,22 @@ def max_interval_peak_2d(audio: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> f
     for start in range(0, n, _BLOCK):
         length = min(_BLOCK, n - start)
         _block_peaks(audio, start, length, h1, h2, xb, half, q1, q3, best)
+        for i in range(length):
+            top = max(top, best[i])
+    return float(top)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def max_peak_between(audio: np.ndarray, start: int, stop: int, h1: np.ndarray, h2: np.ndarray) -> float:
+    """The largest interval peak of frames start <= n < stop of `audio` (0.0 for none).
+
+    Each reading looks CONTEXT_FRAMES either side and reads zeros beyond the array, so a stream
+    that keeps that much context around a block reads every frame as the whole programme would."""
+    top = np.float32(0.0)
+    xb, half, q1, q3, best = _work_arrays()
+    for first in range(start, stop, _BLOCK):
+        length = min(_BLOCK, stop - first)
+        _block_peaks(audio, first, length, h1, h2, xb, half, q1, q3, best)
         for i in range(length):
             top = max(top, best[i])
     return float(top)

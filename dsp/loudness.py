@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp._audio import as_frames, check_rate
-from dsp._loudness_kernel import cumulative_weighted_power, loudness_sums
+from dsp._kernels import loudness_block
 
 __all__ = [
     "Loudness",
+    "LoudnessMeter",
     "channel_weights",
     "gated_lufs",
     "k_weighting_sos",
@@ -91,6 +92,8 @@ def _cumulative_power(audio: np.ndarray, rate: int) -> np.ndarray:
     """Running sum of channel-weighted K-weighted power with a leading 0, shape (frames + 1,).
 
     float32 or float64 samples as they are (no float64 copy): the arithmetic is float64 either way."""
+    from dsp._loudness_kernel import cumulative_weighted_power  # numba's JIT: only the series need it
+
     return cumulative_weighted_power(audio, k_weighting_sos(rate), channel_weights(audio.shape[1]))
 
 
@@ -164,19 +167,69 @@ def measure_with_blocks(audio: np.ndarray, rate: int) -> tuple[Loudness, np.ndar
 
 def _measure_with_blocks(frames: np.ndarray, rate: int) -> tuple[Loudness, np.ndarray]:
     """measure_with_blocks() of (frames, channels) float audio already checked (each check reads all of it)."""
-    hop = _hop(rate)
-    # The running power sum every 100 ms: gating blocks (4 hops) and LRA windows (30 hops) are
-    # differences on this grid; the sliding maxima come from the kernel at every sample.
-    grid, momentary_sum, short_sum = loudness_sums(
-        frames, k_weighting_sos(rate), channel_weights(frames.shape[1]), hop, 4 * hop, 30 * hop
-    )
-    blocks = _grid_powers(grid, 4, hop)
-    return Loudness(
-        integrated_lufs=gated_lufs(blocks),
-        momentary_max_lufs=_window_lufs(momentary_sum, 4 * hop),
-        short_term_max_lufs=_window_lufs(short_sum, 30 * hop),
-        lra_lu=_loudness_range(grid, hop),
-    ), blocks
+    meter = LoudnessMeter(rate, frames.shape[1])
+    meter.process_checked(frames)
+    return meter.finish(), meter.block_powers()
+
+
+class LoudnessMeter:
+    """A loudness meter fed block by block: process(block) as the audio arrives, then finish().
+
+    Any split of the programme into blocks gives exactly the readings of the whole programme in one
+    block (the K-weighting, the running sum and the sliding maxima carry their state across, sample
+    by sample in the same order). Memory is flat: a 3 s ring and the 100 ms grid (80 bytes a second).
+    """
+
+    def __init__(self, rate: int, channels: int) -> None:
+        self.rate = check_rate(rate)
+        self.channels = int(channels)
+        self._hop = _hop(self.rate)
+        self._momentary = 4 * self._hop  # the 400 ms gating block
+        self._short = 30 * self._hop  # the 3 s short-term window
+        self._sos = k_weighting_sos(self.rate)
+        self._weights = channel_weights(self.channels)
+        self._filters = np.zeros((self.channels, 4))
+        ring_size = self._short + 1
+        self._ring = np.zeros(ring_size)  # running sums of the last 3 s; frame 0's is 0.0
+        self._counters = np.array([0, ring_size - self._momentary, ring_size - self._short, self._hop], dtype=np.int64)
+        self._sums = np.array([0.0, -1.0, -1.0])  # running sum, best momentary and short-term sums
+        self._grid = [np.zeros(1)]  # running sums at every 100 ms, frame 0 first
+        self.frames = 0
+
+    def process(self, block: np.ndarray) -> None:
+        """Meter the next block: (frames, channels) float (or 1-D for one channel), finite."""
+        frames = as_frames(block)
+        if frames.shape[1] != self.channels:
+            raise ValueError(f"block has {frames.shape[1]} channels; this meter measures {self.channels}")
+        self.process_checked(frames)
+
+    def process_checked(self, frames: np.ndarray) -> None:
+        """process() of a (frames, channels) float block already checked."""
+        grid = np.empty(frames.shape[0] // self._hop + 1)
+        written = loudness_block(frames, self._sos, self._weights, self._hop, self._momentary, self._short,
+                                 self.frames, self._filters, self._ring, self._counters, self._sums, grid)
+        if written:
+            self._grid.append(grid[:written])
+        self.frames += frames.shape[0]
+
+    def block_powers(self) -> np.ndarray:
+        """The gating-block powers so far (400 ms every 100 ms), as measure_with_blocks returns them."""
+        return _grid_powers(self._whole_grid(), 4, self._hop)
+
+    def _whole_grid(self) -> np.ndarray:
+        if len(self._grid) > 1:
+            self._grid = [np.concatenate(self._grid)]
+        return self._grid[0]
+
+    def finish(self) -> Loudness:
+        """The readings of everything processed (the meter can go on after)."""
+        grid = self._whole_grid()
+        return Loudness(
+            integrated_lufs=gated_lufs(_grid_powers(grid, 4, self._hop)),
+            momentary_max_lufs=_window_lufs(float(self._sums[1]), self._momentary),
+            short_term_max_lufs=_window_lufs(float(self._sums[2]), self._short),
+            lra_lu=_loudness_range(grid, self._hop),
+        )
 
 
 def _series(audio: np.ndarray, rate: int, window_s: float, step_s: float) -> tuple[np.ndarray, np.ndarray]:
