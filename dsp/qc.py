@@ -505,7 +505,8 @@ class NoiseFloor:
 
 
 def noise_floor(audio: np.ndarray, rate: float, window_s: float = 0.05) -> NoiseFloor | None:
-    """Measure the floor under the music in the quietest passages; None for digital silence."""
+    """Measure the floor under the music in the quietest passages; None for digital silence or
+    audio of fewer than 16 samples."""
     x = _check(audio, rate)
     starts, levels = level_over_time_dbfs(x, rate, window_s)
     live = levels > _SILENCE_DB + 1.0
@@ -513,7 +514,11 @@ def noise_floor(audio: np.ndarray, rate: float, window_s: float = 0.05) -> Noise
         return None
     quiet_level = np.percentile(levels[live], 5.0)
     quiet = np.flatnonzero(live & (levels <= quiet_level))
-    n = max(16, int(round(window_s * rate)))
+    # audio shorter than one window is measured as one window of its own length (level_over_time
+    # gave it one level); under 16 samples there is no spectrum to speak of
+    n = min(max(16, int(round(window_s * rate))), x.shape[0])
+    if n < 16:
+        return None
     # Each quiet window of each channel on its own (Hann): glued together they would click at the
     # seams. The median over them, per bin, ignores the odd window of music among the quiet ones;
     # for noise the median of a periodogram bin is ln 2 of its mean, hence the correction.

@@ -20,7 +20,7 @@ from devices.recall_sheet import RecallSheet
 from devices.rig import Rig
 from dsp.meter import analyze
 from dsp.resample import resample
-from hybrid.audiofile import read_audio
+from hybrid.audiofile import read_audio, scan_audio
 from hybrid.interrupts import Interrupted, checkpoint
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
@@ -288,16 +288,14 @@ def _load_sources(session: Session, tracks: list[Track], rig: Rig, found: dict[s
     out = []
     for track in tracks:
         path = session.source_path(track)
-        try:
-            info = sf.info(str(path))
-        except (RuntimeError, sf.LibsndfileError, OSError) as exc:
-            raise ConfigError(path, f"tracks.{track.id}.source", str(path),
-                              f"it must be an audio file soundfile can read (WAV, AIFF, FLAC): {exc}") from None
+        # the whole mix through the door before the gear is touched (a session made before the door
+        # was this strict may hold a mix it refuses now)
+        info = scan_audio(path, f"tracks.{track.id}.source")
         if info.channels not in (1, sends):
             raise ConfigError(path, f"tracks.{track.id}.channels", info.channels,
                               f"the rig sends {sends} channel(s); a mix must be mono or {sends} channels")
-        out.append(Source(track, positions[track.id], path, track.sha256, int(info.samplerate), int(info.frames),
-                          int(info.channels), found[track.id]))
+        out.append(Source(track, positions[track.id], path, track.sha256, info.rate_hz, info.frames,
+                          info.channels, found[track.id]))
     return out
 
 

@@ -125,20 +125,15 @@ def _rig(rig_path: str | Path | None) -> tuple[Rig, Path]:
 
 
 def _track_entry(path: Path) -> dict[str, Any]:
-    """Check that a mix is readable audio the rig can play, and describe it for session.yaml."""
-    import soundfile as sf  # keeps `hybrid --help` from loading libsndfile
+    """Check that a mix is audio the rig can play, read whole through the door (so a NaN, a cut
+    file or an absurd rate is refused now, not mid-print), and describe it for session.yaml."""
+    from hybrid.audiofile import scan_audio  # keeps `hybrid --help` from loading libsndfile
 
     if not path.exists():
         raise ConfigError(path, "track", str(path), "the file does not exist; give the path of a WAV, AIFF or FLAC mix")
-    try:
-        info = sf.info(str(path))
-    except (RuntimeError, sf.LibsndfileError, OSError) as exc:
-        raise ConfigError(path, "track", str(path),
-                          f"it must be an audio file soundfile can read (WAV, AIFF, FLAC): {exc}") from None
+    info = scan_audio(path, "track")
     if info.channels > MAX_SOURCE_CHANNELS:
         raise ConfigError(path, "track.channels", info.channels, "a mix must be mono or stereo")
-    if info.frames == 0:
-        raise ConfigError(path, "track.frames", 0, "the file holds no audio")
     return {
         "id": slug(path.stem),
         "title": title_from(path.stem),
