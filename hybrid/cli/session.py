@@ -262,6 +262,10 @@ def _delivery_lines(delivery: Delivery, finishing: Finishing) -> list[str]:
 
     hires_rate = "at the print's rate (88.2/96 kHz when lower)" if delivery.hires.rate_hz is None \
         else f"{delivery.hires.rate_hz} Hz"
+    vinyl_level = ("level: each track's loudness decision" if delivery.vinyl.lufs_target is None
+                   else f"level {delivery.vinyl.lufs_target:.1f} LUFS")
+    if not delivery.vinyl.limiter:
+        vinyl_level += " (the album lowered as one where its peaks need room)"
     sides = delivery.vinyl.sides
     side_text = "sides: the album in halves" if sides is None else "sides " + "  ".join(
         f"{chr(ord('A') + n)}: {', '.join(side)}" for n, side in enumerate(sides))
@@ -269,7 +273,7 @@ def _delivery_lines(delivery: Delivery, finishing: Finishing) -> list[str]:
         f"streaming: 24-bit {delivery.streaming.rate_hz} Hz, {ceiling('streaming')}",
         f"cd: 16-bit 44100 Hz, {ceiling('cd')}",
         f"hires: 24-bit {hires_rate}, {ceiling('hires')}",
-        f"vinyl: 24-bit at the print's rate, {ceiling('vinyl')}, {side_text}",
+        f"vinyl: 24-bit at the print's rate, {ceiling('vinyl')}, {vinyl_level}, {side_text}",
         f"preview: {delivery.preview.format} at {delivery.streaming.rate_hz} Hz, {ceiling('preview')}",
     ]
 

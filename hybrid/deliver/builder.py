@@ -56,7 +56,11 @@ class TargetBuilder:
         self.files: list[Path] = []
         self.source_rate_hz = 0  # the capture's rate, of the track being added
 
+    needs_survey = False  # True: survey() sees every track before the first add_track()
+
     # --- what a target decides -------------------------------------------------------------
+    def survey(self, track: TrackMaster, audio: np.ndarray, rate_hz: int) -> None:
+        """An album-wide decision's first look at one track (the vinyl level); nothing is written."""
     def rate_for(self, source_rate_hz: int) -> int:
         raise NotImplementedError
 

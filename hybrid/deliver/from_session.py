@@ -113,6 +113,7 @@ def delivery_choices(delivery: Delivery) -> dict[str, Any]:
         "hires_rate_hz": delivery.hires.rate_hz,
         "vinyl_sides": None if delivery.vinyl.sides is None else [list(side) for side in delivery.vinyl.sides],
         "vinyl_limiter": delivery.vinyl.limiter,
+        "vinyl_lufs_target": delivery.vinyl.lufs_target,
         "preview_format": delivery.preview.format,
     }
 

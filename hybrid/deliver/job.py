@@ -53,6 +53,8 @@ class RenderJob:
     ceilings_dbtp: dict[str, float] = field(default_factory=dict)
     hires_rate_hz: int | None = None  # None: the print's rate when >= 88.2 kHz, else 88.2/96 kHz
     vinyl_limiter: bool = False  # the vinyl pre-masters are unlimited unless the session asks
+    # the vinyl level: None = each track's loudness decision (finishing lufs_target), as streaming gets
+    vinyl_lufs_target: float | None = None
 
 
 @dataclass

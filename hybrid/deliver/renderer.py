@@ -52,6 +52,11 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
         raise DeliverableError(f"{out_dir}: cannot write deliverables there ({exc.strerror or exc})") from exc
     try:
         builders = [TARGETS[name](job, staging / name) for name in names]
+        surveying = [b for b in builders if b.needs_survey]
+        for track in job.tracks if surveying else []:  # an album-wide decision reads every track first
+            audio, rate_hz = _read_capture(track)
+            for builder in surveying:
+                builder.survey(track, audio, rate_hz)
         for track in job.tracks:
             checkpoint()  # Ctrl-C or SIGTERM stops a render between tracks (hybrid/interrupts.py)
             audio, rate_hz = _read_capture(track)
@@ -104,6 +109,8 @@ def _check_choices(job: RenderJob, names: list[str]) -> None:
         raise ConfigError(None, "streaming_rate_hz", job.streaming_rate_hz, "allowed: 44100 or 48000")
     if "preview" in names and job.preview_format not in PREVIEW_FORMATS:
         raise ConfigError(None, "preview_format", job.preview_format, f"allowed: {', '.join(PREVIEW_FORMATS)}")
+    if "vinyl" in names and job.vinyl_lufs_target is not None and not -60.0 <= job.vinyl_lufs_target <= 0.0:
+        raise ConfigError(None, "vinyl_lufs_target", job.vinyl_lufs_target, "allowed: -60.0 to 0.0 LUFS or None")
     if "hires" in names and job.hires_rate_hz is not None and job.hires_rate_hz not in HIRES_RATES_HZ:
         raise ConfigError(None, "hires_rate_hz", job.hires_rate_hz,
                           f"allowed: {', '.join(map(str, HIRES_RATES_HZ))} or None (the print's rate)")

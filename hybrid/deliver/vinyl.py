@@ -1,18 +1,22 @@
-"""The `vinyl` target: 24-bit pre-masters at the print's rate, unlimited, with a cutting engineer's checks."""
+"""The `vinyl` target: 24-bit pre-masters at the print's rate at the album's loudness decisions,
+unlimited unless asked, with a cutting engineer's checks."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from devices.errors import ConfigError
 from dsp.finishing import FinishSettings
+from dsp.loudness import measure
+from dsp.truepeak import true_peak_dbtp
 from dsp.qc import power_db
 from hybrid.ddp.layout import FRAMES_PER_SECOND
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.compliance import Issue
-from hybrid.deliver.job import TrackMaster
+from hybrid.deliver.job import RenderJob, TrackMaster
 
 __all__ = ["VinylBuilder", "side_lengths", "vinyl_measurements"]
 
@@ -26,6 +30,7 @@ SIBILANCE_WARN_DB = -3.0  # 4-10 kHz holding over half of a loud 50 ms block: es
 SIBILANCE_BLOCK_S = 0.05
 LOUD_BLOCK_DB = -20.0  # only blocks within 20 dB of the track's mean level count (not hiss in a fade)
 PEAK_WARN_DBFS = -0.5  # a cutting engineer wants a little headroom
+UNLIMITED_PEAK_DBTP = -1.0  # where an unlimited album's hottest true peak is put when no vinyl ceiling is set
 SIDE_WARN_MIN = 18.0  # a 12-inch side at 33 1/3 past this has to be cut quieter
 SIDE_MAX_MIN = 28.0  # past this it does not fit at all
 
@@ -109,28 +114,82 @@ def side_lengths(durations_s: dict[str, float], gaps_s: dict[str, float], order:
 
 
 class VinylBuilder(TargetBuilder):
+    """Vinyl follows the loudness decisions: each track's lufs_target (or the session's vinyl level,
+    `delivery.vinyl.lufs_target`), so the sides sit as the streaming files do. With the limiter on
+    (`delivery.vinyl.limiter`) the level is reached under the vinyl ceiling as streaming's is; with
+    it off (the default: a cutting engineer wants the transients) every track gets its gain to the
+    level less one album-wide amount that keeps the hottest true peak at the ceiling, so nothing is
+    limited and the tracks keep the levels' relations (no spread of their own)."""
+
     name = "vinyl"
     bits = 24
     default_ceiling_dbtp = None  # no final limiting unless asked (job.vinyl_limiter, finishing.vinyl_limiter)
+    needs_survey = True
+
+    def __init__(self, job: RenderJob, folder: Path) -> None:
+        super().__init__(job, folder)
+        self.headroom_db: dict[str, float] = {}  # track -> ceiling minus its true peak after its gain
+        self.gain_db: dict[str, float] = {}  # track -> gain to its level (unlimited vinyl only)
 
     def rate_for(self, source_rate_hz: int) -> int:
         return source_rate_hz
 
+    def limited(self, track: TrackMaster) -> bool:
+        return self.job.vinyl_limiter or bool(track.finishing.get("vinyl_limiter", False))
+
+    def level_lufs(self, track: TrackMaster) -> float | None:
+        """The loudness this track's vinyl file is set to: the session's vinyl level, else the
+        revision's decision for the track; None = as printed."""
+        if self.job.vinyl_lufs_target is not None:
+            return self.job.vinyl_lufs_target
+        return track.finishing.get("lufs_target")
+
+    def unlimited_ceiling(self, track: TrackMaster) -> float:
+        ceiling = self.ceiling_for(track)
+        return UNLIMITED_PEAK_DBTP if ceiling is None else float(ceiling)
+
+    def survey(self, track: TrackMaster, audio: np.ndarray, rate_hz: int) -> None:
+        level = self.level_lufs(track)
+        if self.limited(track) or level is None:
+            return
+        integrated = measure(audio, rate_hz).integrated_lufs
+        if integrated is None:
+            return  # silence: finish() says so for a target that asks a level of it
+        self.gain_db[track.track_id] = level - integrated
+        peak = true_peak_dbtp(audio, rate_hz)
+        if np.isfinite(peak):
+            self.headroom_db[track.track_id] = self.unlimited_ceiling(track) - (peak + self.gain_db[track.track_id])
+
+    @property
+    def album_offset_db(self) -> float:
+        """How far under the loudness decisions the unlimited album sits so its peaks fit (<= 0)."""
+        return min([0.0, *self.headroom_db.values()])
+
     def settings_for(self, track: TrackMaster, source_rate_hz: int) -> FinishSettings:
-        finishing = track.finishing
-        limiter = self.job.vinyl_limiter or bool(finishing.get("vinyl_limiter", False))
+        limiter = self.limited(track)
         ceiling = self.ceiling_for(track)
         return FinishSettings(
             ceiling_dbtp=float(-1.0 if ceiling is None else ceiling),
-            lufs_target=None,  # a cut is set by the cutting engineer's level, not a loudness target
+            lufs_target=self.level_lufs(track) if limiter else None,  # unlimited: the gain is set in prepare()
             rate_hz=source_rate_hz,
             bits=24,
-            dither=str(finishing.get("dither", "tpdf")),
+            dither=str(track.finishing.get("dither", "tpdf")),
             limiter=limiter,
         )
 
+    def prepare(self, track: TrackMaster, audio: np.ndarray) -> np.ndarray:
+        gain = self.gain_db.get(track.track_id)
+        if gain is None:
+            return audio
+        return audio * 10.0 ** ((gain + self.album_offset_db) / 20.0)
+
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
         label = self.label(track)
+        level = self.level_lufs(track)
+        entry["level_lufs"] = level
+        if track.track_id in self.gain_db:
+            entry["gain_db"] = round(self.gain_db[track.track_id] + self.album_offset_db, 2)
+            entry["level_offset_db"] = round(self.album_offset_db, 2)
         if rate_hz < 44100:
             self.issues.append(Issue("error", "vinyl.sample_rate",
                                      f"{label}: {rate_hz} Hz; a vinyl pre-master needs at least 44100 Hz",
@@ -161,6 +220,12 @@ class VinylBuilder(TargetBuilder):
                                      f"{-PEAK_WARN_DBFS:.1f} dB", track.number))
 
     def complete(self) -> dict[str, Any]:
+        if self.album_offset_db < -0.005:
+            hottest = min(self.headroom_db, key=self.headroom_db.__getitem__)
+            self.issues.append(Issue("warning", "vinyl.level",
+                                     f"vinyl: every track {-self.album_offset_db:.1f} dB under its loudness decision, "
+                                     f"so the unlimited pre-masters keep their true peaks under the ceiling "
+                                     f"({hottest} the hottest); vinyl.limiter=on reaches the levels instead"))
         order = [e["track_id"] for e in self.entries]
         durations = {e["track_id"]: e["duration_s"] for e in self.entries}
         gaps = {t.track_id: t.gap_before_frames / FRAMES_PER_SECOND for t in self.job.tracks}

@@ -93,6 +93,9 @@ class VinylDelivery(Strict):
     ceiling_dbtp: float | None = Field(None, ge=-20.0, le=0.0,
                                        description="held by the limiter when on, checked when off; "
                                                    "None = the revision's ceiling with the limiter on")
+    lufs_target: float | None = Field(None, ge=-60.0, le=0.0,
+                                      description="the vinyl level: one loudness for every track; None = "
+                                                  "each track's loudness decision (the revision's lufs_target)")
 
     @field_validator("sides")
     @classmethod

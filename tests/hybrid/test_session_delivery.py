@@ -235,3 +235,13 @@ def test_a_target_ceiling_is_checked_even_with_no_limiter_to_hold_it(session_dir
     status, out, err = _run(capsys, "render", session_dir, "--target", "vinyl")
     assert status == 2 and "over the -6.0 dBTP ceiling" in err and err.count("\n") == 1
     assert not (session_dir / "deliverables" / "r0001" / "vinyl").exists()
+
+
+def test_the_vinyl_level_is_a_session_setting(session_dir: Path, capsys) -> None:
+    status, out, _ = _run(capsys, "session", "delivery", session_dir, "vinyl.lufs_target=-16")
+    assert status == 0 and "level -16.0 LUFS" in out
+    assert job_from_session(open_session(session_dir)).vinyl_lufs_target == -16.0
+    vinyl = _render(capsys, session_dir, "vinyl")["vinyl"]
+    assert [e["level_lufs"] for e in vinyl["tracks"]] == [-16.0] * 3
+    status, _, err = _run(capsys, "session", "delivery", session_dir, "vinyl.lufs_target=+3")
+    assert status == 2 and "vinyl.lufs_target" in err and err.count("\n") == 1
