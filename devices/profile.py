@@ -267,8 +267,18 @@ class Parameter:
         nearest = min(numbers, key=lambda d: (abs(d - number), d))
         if abs(nearest - number) <= tol:
             return nearest, None
-        return nearest, (f"unit {unit!r}, parameter {self.name!r}: {_num(number)} is between detents; "
-                         f"snapped to {self.marking(nearest)}")
+        return nearest, self._snap_note(unit, number, nearest, numbers)
+
+    def _snap_note(self, unit: str, number: float, nearest: float, numbers: list[float]) -> str:
+        """What a value between detents became, the detents either side, and (when few) every step."""
+        below = max((d for d in numbers if d < number), default=None)
+        above = min((d for d in numbers if d > number), default=None)
+        sides = " and ".join(self.marking(d) for d in (below, above) if d is not None)
+        why = ("the lower of the two, equally near" if below is not None and above is not None
+               and math.isclose(number - below, above - number) else "the nearer")
+        steps = f"; its steps: {', '.join(self.marking(d) for d in sorted(numbers))}" if len(numbers) <= 12 else ""
+        return (f"unit {unit!r}, parameter {self.name!r}: {_num(number)} is between the detents {sides}; "
+                f"snapped to {self.marking(nearest)} ({why}{steps})")
 
     def index(self, value: Value) -> int:
         """The detent number (0-based) of an already coerced value."""

@@ -125,7 +125,7 @@ def test_a_manual_unit_needs_a_confirmation() -> None:
 def test_values_between_detents_are_snapped_and_noted(station: Station) -> None:
     report = station.recall({"eq": {**APPROVED["eq"], "high_freq_hz": 11000}})["eq"]
     assert report.sent["high_freq_hz"] == 10000.0
-    assert any("11000 is between detents; snapped to 10 kHz" in note for note in report.notes)
+    assert any("11000 is between the detents 10 kHz and 12 kHz; snapped to 10 kHz" in note for note in report.notes)
 
 
 def test_an_interrupted_recall_puts_the_unit_back_where_it_was(station: Station, monkeypatch) -> None:

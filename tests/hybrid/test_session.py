@@ -97,6 +97,26 @@ def test_set_makes_a_new_revision_and_never_touches_the_old_one(session_dir: Pat
     assert open_session(session_dir).revision(3).units["eq"]["high_gain_db"] == 1.5
 
 
+def test_a_value_snapped_onto_the_current_setting_writes_no_revision(session_dir: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # comp.ratio=3 said "snapped to 2:1", then wrote "revision 2 ... no setting changed".
+    status, out, err = _run(capsys, "session", "set", session_dir, "comp.ratio=3", "--note", "a bit more ratio")
+    assert status == 2 and out == ""
+    assert "3 is between the detents 2:1 and 4:1; snapped to 2:1" in err
+    assert "its steps: 1.5:1, 2:1, 4:1, 10:1" in err and "revision 1 already has that; no revision written" in err
+    assert len(err.strip().splitlines()) == 1
+    assert open_session(session_dir).latest() == 1
+    # a snap that does move the control is said with its neighbours and written
+    status, out, _ = _run(capsys, "session", "set", session_dir, "comp.ratio=3.5", "--note", "more")
+    assert status == 0 and "between the detents 2:1 and 4:1; snapped to 4:1 (the nearer" in out
+    assert open_session(session_dir).revision(2).units["comp"]["ratio"] == 4.0
+    # the same value again changes nothing either; a note alone is a note-only revision, as asked
+    assert _run(capsys, "session", "set", session_dir, "comp.ratio=4", "--note", "again")[0] == 2
+    status, out, _ = _run(capsys, "session", "set", session_dir, "--note", "client approved")
+    assert status == 0 and "no setting changed (a note-only revision)" in out
+    assert open_session(session_dir).latest() == 3
+
+
 def test_set_from_an_older_revision(session_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _run(capsys, "session", "set", session_dir, "eq.low_gain_db=-2", "--note", "less low")
     _run(capsys, "session", "set", session_dir, "color.mode=warm", "--from", "1", "--note", "back to 1, warm")
