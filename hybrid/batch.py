@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,15 +72,25 @@ def _chunk(job: Callable[..., Any], paths: list[str], args: tuple[Any, ...]) -> 
 
 
 def run_per_file(job: Callable[..., Any], paths: Sequence[str | Path], executor: Executor | None = None,
-                 args: tuple[Any, ...] = (), workers: int | None = None) -> list[FileOutcome]:
+                 args: tuple[Any, ...] = (), done: Callable[[list[FileOutcome]], None] | None = None,
+                 ) -> list[FileOutcome]:
     """job(path, *args) for every path, outcomes in the order given; HybridError becomes the outcome's
-    error line. `job` must be importable by name (a module-level function) to run in other processes."""
+    error line. `job` must be importable by name (a module-level function) to run in other processes.
+    `done`, if given, hears each group of outcomes as it completes (a progress bar)."""
     names = [str(p) for p in paths]
     if executor is None or len(names) <= 1:
-        return _chunk(job, names, args)
-    share = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+        outcomes = []
+        for name in names:
+            outcomes.append(_one(job, name, args))
+            if done is not None:
+                done(outcomes[-1:])
+        return outcomes
+    share = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     size = max(1, -(-len(names) // (share * _TASKS_PER_WORKER)))
     futures = [executor.submit(_chunk, job, names[i : i + size], args) for i in range(0, len(names), size)]
+    if done is not None:
+        for future in as_completed(futures):
+            done(future.result())
     return [outcome for future in futures for outcome in future.result()]
 
 
@@ -101,7 +111,7 @@ def analyze_files(paths: Sequence[str | Path], executor: Executor | None = None)
     return run_per_file(_analyze, paths, executor)
 
 
-def qc_files(paths: Sequence[str | Path], reference: str | Path | None = None,
-             executor: Executor | None = None) -> list[FileOutcome]:
+def qc_files(paths: Sequence[str | Path], reference: str | Path | None = None, executor: Executor | None = None,
+             done: Callable[[list[FileOutcome]], None] | None = None) -> list[FileOutcome]:
     """`hybrid qc`'s evaluation (hybrid.qc.MixEvaluation) of every mix, in the order given."""
-    return run_per_file(_evaluate, paths, executor, args=(str(reference) if reference else None,))
+    return run_per_file(_evaluate, paths, executor, args=(str(reference) if reference else None,), done=done)

@@ -24,35 +24,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reference", type=Path, default=None, metavar="FILE",
                         help="a reference track to compare the tonal balance with")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on the Dask distributed cluster whose scheduler is at ADDRESS (tcp://HOST:PORT)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="local worker processes (default: every core; 1 evaluates in this process)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from hybrid.audiofile import read_audio  # numpy loads only when a command reads audio
+    from hybrid.batch import batch_executor, qc_files
+    from hybrid.blockfile import audio_info
 
-    reference = read_audio(args.reference, "--reference") if args.reference else None
-    # Read every file first: a typo in the last name should not cost the time of the first ones.
+    if args.jobs is not None and args.jobs < 1:
+        from hybrid.errors import ConfigError
+
+        raise ConfigError(None, "--jobs", str(args.jobs), "a whole number of worker processes from 1 is allowed")
+    # Every header first: a typo in the last name should not cost the time of the first ones.
+    if args.reference:
+        audio_info(args.reference, "--reference")
     for path in args.files:
-        if not path.is_file():
-            read_audio(path)
-    from hybrid.qc import evaluate  # the dsp stack loads only when a command runs
-
-    results: list[MixEvaluation] = []
-    with progress("Evaluating mixes", total=len(args.files), quiet=args.json) as bar:
-        for path in args.files:
-            bar.describe(f"Evaluating {path.name}")
-            audio, rate = read_audio(path)
-            results.append(evaluate(audio, rate, reference=reference, name=str(path)))
-            bar.advance()
+        audio_info(path)
+    with progress("Evaluating mixes", total=len(args.files), quiet=args.json) as bar, \
+            batch_executor(args.scheduler, args.jobs if len(args.files) > 1 else 1) as executor:
+        outcomes = qc_files(args.files, args.reference, executor, done=lambda group: bar.advance(len(group)))
+    for outcome in outcomes:
+        if not outcome.ok:  # read past its header and failed (e.g. NaN samples): one line, others still evaluated
+            print(f"hybrid: {outcome.error}", file=sys.stderr)
+    results: list[MixEvaluation] = [o.value for o in outcomes if o.ok]
     if args.json:
         doc: dict[str, Any] = {"reference": str(args.reference) if args.reference else None,
-                               "ready": all(r.ready for r in results),
+                               "ready": all(r.ready for r in results) and len(results) == len(outcomes),
                                "files": [r.to_dict() for r in results]}
         json.dump(doc, sys.stdout, indent=2, allow_nan=False)  # to_dict() gives plain, finite JSON
         sys.stdout.write("\n")
     else:
         for result in results:
             sys.stdout.write(render(result) + "\n")
+    if len(results) < len(outcomes):
+        return 2
     return 0 if all(r.ready for r in results) else 1
 
 

@@ -1,5 +1,5 @@
-"""`hybrid analyze A B C...`: one process, one JSON list in the order given, a bad file is one line;
-the same on local cores and on a Dask cluster."""
+"""`hybrid analyze A B C...` and `hybrid qc A B C...`: one process, results in the order given, a bad
+file is one line; the same in this process, on local cores and on a Dask cluster."""
 
 from __future__ import annotations
 
@@ -98,3 +98,28 @@ def test_a_scheduler_that_does_not_answer_is_one_line(mixes: list[Path], capsys:
     assert status == 2
     err = capsys.readouterr().err
     assert err.startswith("hybrid: --scheduler tcp://127.0.0.1:9: no Dask scheduler answered") and err.count("\n") == 1
+
+
+def test_qc_of_many_mixes_the_same_in_process_on_local_cores_and_on_dask(
+        mixes: list[Path], scheduler: str, capsys: pytest.CaptureFixture[str]) -> None:
+    names = [str(mixes[2]), str(mixes[0]), str(mixes[1])]
+    runs = []
+    for where in (["--jobs", "1"], ["--jobs", "2"], ["--scheduler", scheduler]):
+        status = main(["qc", *names, "--reference", str(mixes[3]), "--json", *where])
+        captured = capsys.readouterr()
+        runs.append((status, json.loads(captured.out), captured.err))
+    assert runs[0] == runs[1] == runs[2]
+    assert [entry["file"] for entry in runs[0][1]["files"]] == names
+
+
+def test_qc_a_mix_that_fails_past_its_header_is_one_line_and_the_others_are_evaluated(
+        mixes: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    poisoned = tmp_path / "nan.wav"
+    audio = np.zeros((48000, 2), dtype=np.float32)
+    audio[1000] = np.nan
+    sf.write(str(poisoned), audio, 48000, subtype="FLOAT")
+    status = main(["qc", str(mixes[0]), str(poisoned), "--json", "--jobs", "2"])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.count("\n") == 1 and f"{poisoned}: the audio contains NaN" in captured.err
+    assert [entry["file"] for entry in json.loads(captured.out)["files"]] == [str(mixes[0])]
