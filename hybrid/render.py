@@ -11,32 +11,60 @@ from hybrid.progress import Progress
 
 def render_session(session_dir: str | Path, revision: int | None = None, targets: list[str] | None = None,
                    out_dir: Path | None = None, bar: Progress | None = None) -> dict[str, Any]:
-    """Render the targets (default: the session's) from the newest prints of a revision into out_dir
-    (default DIR/deliverables/rNNNN), with render.json and render.txt beside them; the document."""
+    """Render the targets (default: the session's) from the newest prints of a revision into a folder
+    of its own (default DIR/deliverables/rNNNN-KK, the next unused; `out_dir` must not exist yet),
+    with render.json, render.txt and a SHA-256 manifest.json; the document (render.json's content).
+
+    The folder is built hidden beside its final name and sealed (manifest, then rename) as a print
+    is, so an earlier render is never touched and a failed one leaves nothing."""
     from hybrid.deliver import render
     from hybrid.deliver.from_session import job_from_session
+    from hybrid.deliver.renders import RENDER_FILE, next_render_dir, release_metadata, renders_dir
+    from hybrid.errors import ConfigError
     from hybrid.paths import write_json_atomic, write_text_atomic
     from hybrid.qc import json_safe
     from hybrid.session import open_session
+    from hybrid.session.prints import discard, seal, staging_dir
 
     session = open_session(session_dir)
     job = job_from_session(session, revision)
     targets = targets or list(session.info.targets)
-    out_dir = out_dir or session.folder / "deliverables" / f"r{job.revision:04d}"
+    if out_dir is not None and Path(out_dir).exists() and any(Path(out_dir).iterdir()):
+        raise ConfigError(None, "--out", str(out_dir), "a folder that does not exist yet (renders are never "
+                                                      "overwritten; leave --out out for the next deliverables/rNNNN-KK)")
+    final = Path(out_dir) if out_dir is not None else next_render_dir(renders_dir(session), job.revision)
+    final.parent.mkdir(parents=True, exist_ok=True)
     if bar is not None:
-        bar.describe(f"Rendering {', '.join(targets)} for revision {job.revision}")
-    result = render(job, targets, out_dir)
-    # what was rendered and checked, kept beside the files so it travels with them
-    summary_json, summary_txt = out_dir / "render.json", out_dir / "render.txt"
-    paths = [str(p) for p in result.paths] + [str(summary_json), str(summary_txt)]
-    document = {"revision": job.revision, "session": str(session.folder), "out_dir": str(out_dir),
-                "captures": {t.track_id: str(t.capture_path) for t in job.tracks},  # which print each track came from
-                "paths": paths, "targets": json_safe(result.per_target)}
-    write_json_atomic(summary_json, document)
-    write_text_atomic(summary_txt, summary(document) + "\n")
+        bar.describe(f"Rendering {', '.join(targets)} for revision {job.revision} into {final.name}")
+    staging = staging_dir(final.parent, final)
+    try:
+        result = render(job, targets, staging)
+        # what was rendered and checked, kept beside the files so it travels with them
+        moved = lambda path: str(final / Path(path).relative_to(staging))  # noqa: E731
+        paths = [moved(p) for p in result.paths] + [str(final / RENDER_FILE), str(final / "render.txt")]
+        document = {"revision": job.revision, "session": str(session.folder), "out_dir": str(final),
+                    "captures": {t.track_id: str(t.capture_path) for t in job.tracks},  # which print each came from
+                    "paths": paths, "targets": _relocated(json_safe(result.per_target), staging, final),
+                    "made_from": release_metadata(session)}  # what `session show` checks for staleness
+        write_json_atomic(staging / RENDER_FILE, document)
+        write_text_atomic(staging / "render.txt", summary(document) + "\n")
+        seal(staging, final)
+    finally:
+        discard(staging)
     if bar is not None:
         bar.advance()
     return document
+
+
+def _relocated(value: Any, staging: Path, final: Path) -> Any:
+    """The per-target details with their paths as they are once the staging folder is sealed."""
+    if isinstance(value, str) and value.startswith(str(staging)):
+        return str(final) + value[len(str(staging)):]
+    if isinstance(value, dict):
+        return {k: _relocated(v, staging, final) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relocated(v, staging, final) for v in value]
+    return value
 
 
 def summary(document: dict[str, Any]) -> str:

@@ -11,14 +11,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "render", help="render deliverables from stored prints",
         description="Render the session's targets (or --target ...) from the newest prints of a revision, "
-                    "check them, and write them under DIR/deliverables/rNNNN/TARGET/ with render.json and "
-                    "render.txt (measurements and compliance). Nothing is written if a target breaks a "
-                    "hard rule.")
+                    "check them, and write them into a folder of their own, DIR/deliverables/rNNNN-KK/TARGET/, "
+                    "with render.json, render.txt (measurements and compliance) and manifest.json (SHA-256 of "
+                    "every file); an earlier render is never touched. Nothing is written if a target breaks "
+                    "a hard rule. `hybrid session show` names renders made before a metadata change as stale.")
     parser.add_argument("session", type=Path, metavar="DIR", help="the session folder")
     parser.add_argument("--revision", type=int, metavar="N", help="revision to render (default: newest printed)")
     parser.add_argument("--target", action="append", metavar="T", dest="targets",
                         help="streaming, cd, hires, vinyl or preview; repeat for several (default: the session's)")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: DIR/deliverables/rNNNN)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="a new folder to write (default: the next DIR/deliverables/rNNNN-KK)")
     parser.add_argument("--json", action="store_true", help="print one JSON document with every path written")
     parser.set_defaults(func=run)
 

@@ -21,6 +21,7 @@ from hybrid.session import (
 )
 from hybrid.session.commit import set_revision
 from hybrid.session.diff import show_finishing
+from hybrid.deliver.renders import RENDERS_DIR, render_folders
 from hybrid.session.model import TARGETS, Delivery, Finishing, check_vinyl_sides
 from hybrid.session.prints import prints_of
 from hybrid.session.store import update_delivery, update_track
@@ -319,6 +320,7 @@ def run_show(args: argparse.Namespace) -> int:
                            "rig": session.info.rig.name, "tracks": [t.id for t in session.info.tracks]}
         data["delivery"] = session.info.delivery.model_dump(mode="json")
         data["target_ceilings_dbtp"] = _target_ceilings(session.info.delivery, revision.finishing)
+        data["renders"] = [r.to_dict() for r in render_folders(session)]
         _print_json(data)
         return 0
     catalog = _catalog_or_none(session)
@@ -338,6 +340,11 @@ def run_show(args: argparse.Namespace) -> int:
         parts = [f"{u}.{p} {catalog.show(u, p, v) if catalog else v}" for u, ps in override.units.items() for p, v in ps.items()]
         parts += [f"{k} {show_finishing(k, v)}" for k, v in override.finishing.model_dump(exclude_none=True).items()]
         print(f"  track {track_id}: {', '.join(parts)}")
+    renders = render_folders(session)
+    if renders:
+        print(f"  renders ({RENDERS_DIR}/):")
+        for folder in renders:
+            print(f"    {folder.line()}")
     return 0
 
 

@@ -46,11 +46,11 @@ def test_render_json_lists_every_path_and_uses_the_newest_print(session_dir: Pat
     status = main(["render", str(session_dir), "--json"])
     document = json.loads(capsys.readouterr().out)
     assert status == 0 and document["revision"] == 1
-    out = session_dir / "deliverables" / "r0001"
+    out = session_dir / "deliverables" / "r0001-01"
     assert document["out_dir"] == str(out)
     paths = [Path(p) for p in document["paths"]]
     assert all(p.is_file() for p in paths)
-    written = sorted(p for p in out.rglob("*") if p.is_file())
+    written = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json")
     assert sorted(paths) == written  # every file written is listed, nothing else
     assert set(document["targets"]) == {"cd", "streaming"}
     # the newest print (r0001-02, hot) needed the limiter; the older quiet one would not have
@@ -65,7 +65,7 @@ def test_render_one_target_and_text_output(session_dir: Path, capsys) -> None:
     status = main(["render", str(session_dir), "--target", "streaming", "--revision", "1"])
     out = capsys.readouterr().out
     assert status == 0 and "streaming:" in out and "files written" in out
-    assert not (session_dir / "deliverables" / "r0001" / "cd").exists()
+    assert not (session_dir / "deliverables" / "r0001-01" / "cd").exists()
 
 
 def test_render_without_prints_is_one_clear_line(tmp_path: Path, session_dir: Path, capsys) -> None:
@@ -177,3 +177,62 @@ def test_an_earlier_capture_of_a_different_mix_is_not_reused(session_dir: Path) 
     _fake_print(session_dir, "r0002-01", {f"02-{second}": second})
     with pytest.raises(SessionError, match="track 1 'Opener'"):
         job_from_session(open_session(session_dir))
+
+
+def _manifest_matches(folder: Path) -> bool:
+    import hashlib
+
+    listed = json.loads((folder / "manifest.json").read_text())["files"]
+    files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    return set(listed) == set(files) and all(
+        hashlib.sha256(files[name].read_bytes()).hexdigest() == entry["sha256"] for name, entry in listed.items())
+
+
+def test_each_render_has_its_own_sealed_folder_and_never_touches_an_earlier_one(session_dir: Path, capsys) -> None:
+    assert main(["render", str(session_dir), "--json"]) == 0
+    first = Path(json.loads(capsys.readouterr().out)["out_dir"])
+    before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    assert main(["render", str(session_dir), "--target", "streaming", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert [first.name, Path(second["out_dir"]).name] == ["r0001-01", "r0001-02"]
+    assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before  # not a byte changed
+    assert _manifest_matches(first) and _manifest_matches(Path(second["out_dir"]))
+    # render.json names exactly the targets its folder holds
+    for folder in (first, Path(second["out_dir"])):
+        listed = set(json.loads((folder / "render.json").read_text())["targets"])
+        present = {p.name for p in folder.iterdir() if p.is_dir()}
+        assert listed == present
+    assert set(second["targets"]) == {"streaming"}
+    assert not [p for p in (session_dir / "deliverables").iterdir() if p.name.startswith(".")]
+
+
+def test_render_out_refuses_a_folder_that_holds_something(session_dir: Path, tmp_path: Path, capsys) -> None:
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    assert main(["render", str(session_dir), "--out", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "never overwritten" in err and err.count("\n") == 1
+    assert [p.name for p in taken.iterdir()] == ["keep.txt"]
+    assert main(["render", str(session_dir), "--out", str(tmp_path / "fresh"), "--json"]) == 0
+    assert _manifest_matches(tmp_path / "fresh")
+
+
+def test_session_show_marks_a_render_made_before_an_isrc_was_set_as_stale(session_dir: Path, capsys) -> None:
+    assert main(["render", str(session_dir), "--target", "streaming"]) == 0
+    capsys.readouterr()
+    assert main(["session", "show", str(session_dir)]) == 0
+    assert "r0001-01 (streaming): current" in capsys.readouterr().out
+    assert main(["session", "track", str(session_dir), "2", "--isrc", "GB-AYE-26-00002"]) == 0
+    capsys.readouterr()
+    assert main(["session", "show", str(session_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "r0001-01 (streaming): STALE (track 2 'Closer' isrc: (none) -> GBAYE2600002): render again" in out
+    assert main(["session", "show", str(session_dir), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["renders"]
+    assert shown == [{"name": "r0001-01", "revision": 1, "targets": ["streaming"], "current": False,
+                      "stale": ["track 2 'Closer' isrc: (none) -> GBAYE2600002"], "manifest_problems": []}]
+    assert main(["render", str(session_dir), "--target", "streaming"]) == 0
+    capsys.readouterr()
+    assert main(["session", "show", str(session_dir)]) == 0
+    assert "r0001-02 (streaming): current" in capsys.readouterr().out
