@@ -138,6 +138,31 @@ class Unit:
         return RecallReport(self.name, full, read_back, notes, read_back is not None,
                             time.monotonic() - started)
 
+    def move(self, name: str, value: Any, *, verify: bool = True) -> RecallReport:
+        """One control moved while the audio plays: checked as a recall checks it, sent alone, and read
+        back where the wire can (RecallError on a mismatch). A manual unit gets a one-row recall sheet
+        for the operator to turn and confirm. The other controls are not touched."""
+        if name not in self.profile.parameters:
+            raise ConfigError(None, f"{self.name}.{name}", name, f"unit {self.name!r} has the controls: "
+                              + ", ".join(self.profile.parameters))
+        coerced, notes = self.profile.validate({name: value}, self.name)
+        started = time.monotonic()
+        with self._lock:
+            if isinstance(self.remote, ManualRemote):
+                sheet = self.remote.recall(coerced, notes)
+                self._last_recalled = {**(self._last_recalled or {}), **coerced}
+                return RecallReport(self.name, coerced, None, notes, False, time.monotonic() - started, sheet)
+            self._dirty = True
+            try:
+                self._send_all(coerced)
+                read_back = self._verify(coerced) if verify and self.can_read else None
+            except KeyboardInterrupt:
+                self.safe_state()
+                raise
+            self._last_recalled = {**(self._last_recalled or self.profile.neutral()), **coerced}
+            self._dirty = False
+        return RecallReport(self.name, coerced, read_back, notes, read_back is not None, time.monotonic() - started)
+
     def read(self) -> dict[str, Value]:
         """The unit's settings as it reports them; RecallError when the wire cannot be read."""
         if not self.can_read:
