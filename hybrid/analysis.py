@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hybrid.blockfile import audio_blocks, audio_info
+from hybrid.audiofile import audio_blocks, probe_audio
 
 if TYPE_CHECKING:
     from dsp.meter import Analysis
@@ -18,7 +18,7 @@ def analyze_file(path: str | Path) -> Analysis:
 
     The same readings as dsp.meter.analyze of the whole file read as float32 (the meter's blocks
     carry their state: tests compare), in memory that does not grow with the programme."""
-    info = audio_info(path)  # refused before the kernels load
+    info = probe_audio(path)  # refused at the door before the kernels load
     from dsp.meter import ProgrammeMeter
 
     meter = ProgrammeMeter(info.rate_hz, info.channels)

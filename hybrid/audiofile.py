@@ -5,6 +5,7 @@ finite and within PEAK_LIMIT; anything else is one AudioFileError, said once, at
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -78,24 +79,34 @@ def probe_audio(path: str | Path, what: str = "") -> AudioInfo:
 def scan_audio(path: str | Path, what: str = "") -> AudioInfo:
     """probe_audio, then every sample read in blocks (memory stays flat) and checked as read_audio
     checks it: the door `session new` and `print` use before anything is recalled or calibrated."""
+    info = probe_audio(path, what)
+    for _ in audio_blocks(info, what):
+        pass
+    return info
+
+
+def audio_blocks(info: AudioInfo, what: str = "", dtype: str = "float32",
+                 block_frames: int = _SCAN_FRAMES) -> Iterator[np.ndarray]:
+    """The audio of a file probe_audio let in, as (frames, channels) blocks of `dtype`, each checked
+    as read_audio checks the whole (finite, within PEAK_LIMIT) and the length against the header at
+    the end: a stream through the door in flat memory (analyze, qc of any length)."""
     import soundfile as sf
 
-    info = probe_audio(path, what)
     label = f"{what}: " if what else ""
     frames = 0
     try:
         with sf.SoundFile(str(info.path)) as handle:
             while True:
-                block = handle.read(_SCAN_FRAMES, dtype="float32", always_2d=True)
+                block = handle.read(block_frames, dtype=dtype, always_2d=True)
                 if block.shape[0] == 0:
                     break
                 _check_samples(block, info.path, label, info.rate_hz, frames / info.rate_hz)
                 frames += block.shape[0]
+                yield block
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise AudioFileError(info.path, f"{label}cannot decode the audio past {frames / info.rate_hz:.2f} s "
                              f"({_reason(exc)})", "a complete, undamaged file is allowed") from None
     _check_length(info, frames, label)
-    return info
 
 
 def read_audio(path: str | Path, what: str = "", dtype: str = "float64") -> tuple[np.ndarray, int]:

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hybrid.batch import batch_executor, qc_files
-    from hybrid.blockfile import audio_info
+    from hybrid.audiofile import probe_audio
 
     if args.jobs is not None and args.jobs < 1:
         from hybrid.errors import ConfigError
@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(None, "--jobs", str(args.jobs), "a whole number of worker processes from 1 is allowed")
     # Every header first: a typo in the last name should not cost the time of the first ones.
     if args.reference:
-        audio_info(args.reference, "--reference")
+        probe_audio(args.reference, "--reference")
     for path in args.files:
-        audio_info(path)
+        probe_audio(path)
     with progress("Evaluating mixes", total=len(args.files), quiet=args.json) as bar, \
             batch_executor(args.scheduler, args.jobs if len(args.files) > 1 else 1) as executor:
         outcomes = qc_files(args.files, args.reference, executor, done=lambda group: bar.advance(len(group)))
