@@ -52,6 +52,7 @@ class PrintRequest:
     tracks: list[str] | None = None
     allow_changed_sources: bool = False
     confirm_manual: Callable[[RecallSheet], bool] | None = None
+    strict: bool = False  # refuse a mix whose evaluation finds a problem (clipping, clicks...) before it plays
 
 
 @dataclass
@@ -83,6 +84,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
     sources = _load_sources(session, tracks, rig, found)
     for note in notes:  # said once every input is known to be usable
         say(f"note: {note}")
+    evaluations = _evaluate_mixes(sources, say, request.strict)
 
     final = next_print_dir(session.prints_dir, revision.number)
     staging: Path | None = None
@@ -161,6 +163,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         say("writing the report (measurements, album view, plots)")
         data = report_data(session, revision, rig, record, readiness, recalls, album_reports, sources,
                             captures, rendered, fingerprint, staging, track_fingerprints)
+        data["qc"] = evaluations  # measured before the print played; the report shows the same findings
         from hybrid.report import write_report
 
         write_report(staging, data)
@@ -297,6 +300,34 @@ def _load_sources(session: Session, tracks: list[Track], rig: Rig, found: dict[s
         out.append(Source(track, positions[track.id], path, track.sha256, info.rate_hz, info.frames,
                           info.channels, found[track.id]))
     return out
+
+
+def _evaluate_mixes(sources: list[Source], say: Say, strict: bool) -> dict[str, Any]:
+    """The mix evaluation of every source, said before anything plays: a clipped or clicking mix is
+    news for the client before the gear's time is spent on it. With strict, a problem refuses the print.
+    Keyed by the report's track label (the report shows these findings, measured once)."""
+    from hybrid.qc import evaluate
+    from hybrid.report.summary import track_label
+
+    found: dict[str, Any] = {}
+    refused = []
+    for source in sources:
+        audio, rate = read_audio(source.path, f"track {source.track.id}")
+        evaluation = evaluate(audio, rate, name=source.track.title)
+        label = track_label({"track_id": source.track.id, "title": source.track.title, "position": source.position})
+        found[label] = evaluation.to_dict()
+        problems = [f for f in evaluation.findings if f.severity == "problem"]
+        for finding in problems:
+            say(f"mix check: track {source.position} {source.track.title}: [problem] {finding.message}")
+        if problems:
+            refused.append(f"track {source.position} {source.track.title} ({', '.join(f.code for f in problems)})")
+            if not strict:
+                say(f"mix check: track {source.position} {source.track.title}: {evaluation.verdict} "
+                    "Printing it as it is (--strict refuses).")
+    if strict and refused:
+        raise SessionError(f"the mix check found problems in {'; '.join(refused)}: not printed (--strict); "
+                           "run `hybrid qc` on the mix for the details, or print without --strict")
+    return found
 
 
 def _read_mix(source: Source, rate: int, sends: int) -> tuple[np.ndarray, np.ndarray]:

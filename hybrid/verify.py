@@ -351,10 +351,11 @@ class VerifyResult:
         }
 
 
-def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.1,
+def verify_revision(session_dir: Any, revision: int | None = None, *, tolerance_db: float = 0.1,
                     track: str | None = None) -> VerifyResult:
-    """Measure the chain as it stands (nothing is recalled) and compare with revision N's print: its
-    album settings, or with track (an id or album position) the settings that track was printed with."""
+    """Measure the chain as it stands (nothing is recalled) and compare with revision N's print (the
+    newest printed revision when N is None, as render takes it): its album settings, or with track
+    (an id or album position) the settings that track was printed with."""
     from calibration import store
     from devices.errors import CalibrationError, ConfigError
     from devices.station import open_station
@@ -365,6 +366,9 @@ def verify_revision(session_dir: Any, revision: int, *, tolerance_db: float = 0.
         raise ConfigError("command line", "tolerance", tolerance_db, "a tolerance in dB above 0 and at most 10")
     session = open_session(session_dir)
     with session_lock(session.folder, "verify"):
+        if revision is None:
+            from hybrid.deliver.from_session import latest_printed_revision
+            revision = latest_printed_revision(session)
         chosen = session.revision(revision)
         track_id = session.resolve_tracks([track])[0].id if track else None
         path, data = stored_fingerprint(session, chosen, track_id)

@@ -14,11 +14,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("print", help="print a revision through the chain: capture, deliverables, report")
     parser.add_argument("dir", type=Path, help="the session folder")
     parser.add_argument("--revision", type=int, default=None, help="revision number (default: the latest)")
-    parser.add_argument("--track", action="append", default=None, metavar="K",
-                        help="print only this track (id or album position; repeat)")
+    parser.add_argument("--track", action="extend", nargs="+", default=None, metavar="K",
+                        help="print only these tracks (ids or album positions; several, or repeat)")
     parser.add_argument("--yes", action="store_true", help="confirm recall sheets of manual units without asking")
     parser.add_argument("--allow-changed-sources", action="store_true",
                         help="print even if a mix changed since the session was made (said in print.json)")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse to print a mix whose check finds a problem (clipping, clicks, a cut ending...)")
     parser.add_argument("--json", action="store_true", help="print the paths written as JSON")
     parser.set_defaults(func=run)
 
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     count = len(session.resolve_tracks(args.track))
     say = narrator(quiet=args.json)
     request = PrintRequest(args.dir, revision=args.revision, tracks=args.track,
-                           allow_changed_sources=args.allow_changed_sources,
+                           allow_changed_sources=args.allow_changed_sources, strict=args.strict,
                            confirm_manual=confirm_manual(args.yes, say))
     with progress("Printing", total=steps(count), quiet=args.json) as bar:
         outcome = print_revision(request, say=say, bar=bar)

@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     new = sub.add_parser("new", help="a new session folder from mixes and a rig (revision 1 = profile defaults)")
     new.add_argument("dir", type=Path)
     new.add_argument("--rig", default=None, help="rig YAML (default: the embedded sim-studio)")
-    new.add_argument("--track", action="append", required=True, metavar="FILE", help="a mix, in album order (repeat)")
+    new.add_argument("--track", action="extend", nargs="+", required=True, metavar="FILE",
+                     help="the mixes, in album order (several after one --track, e.g. a shell glob, or repeat)")
     new.add_argument("--copy", action="store_true", help="copy the mixes into the session's sources/ folder")
     new.add_argument("--title", default="", help="album title (default: the folder name)")
     new.add_argument("--artist", default="")

@@ -1,4 +1,4 @@
-"""`hybrid verify DIR --revision N [--track K]`: is the chain on the gear now the one that printed
+"""`hybrid verify DIR [--revision N] [--track K]`: is the chain on the gear now the one that printed
 revision N (with track K's overrides)?"""
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ FAILED = 1  # a chain that moved is an answer, not a usage error (those exit 2)
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("verify", help="measure the chain now and compare with a revision's print")
     parser.add_argument("dir", type=Path, help="the session folder")
-    parser.add_argument("--revision", type=int, required=True, help="the revision whose print to compare with")
+    parser.add_argument("--revision", type=int, default=None,
+                        help="the revision whose print to compare with (default: the newest printed)")
     parser.add_argument("--track", default=None, metavar="K",
                         help="compare with the settings this track was printed with (id or album position)")
     parser.add_argument("--tolerance", type=float, default=0.1, metavar="DB",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hybrid.report.fmt import get
@@ -11,12 +12,18 @@ _FIRST_STAGES = ("source", "capture")
 
 
 def track_label(track: dict[str, Any]) -> str:
-    """'01 Opening' style label: the track id and its title when they differ."""
+    """A track as a heading: its position and title ('2. Ballad'), the id only where the title does
+    not already say it ('2. Night Drive (nd-final)'); a track with no title goes by its id."""
     track_id = str(track.get("track_id", "?"))
     title = str(track.get("title") or "")
-    if not title or title.startswith(track_id):  # "song.wav" needs no "song" in front
-        return title or track_id
-    return f"{track_id} {title}"
+    position = track.get("position")
+    number = f"{position}. " if isinstance(position, int) and not isinstance(position, bool) else ""
+    if not title:
+        return number + track_id
+    said = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")
+    if said == track_id.casefold() or said.startswith(track_id.casefold()):
+        return number + title
+    return f"{number}{title} ({track_id})"
 
 
 def deliverable_entry(data: dict[str, Any], target: str, track_id: str) -> dict[str, Any]:

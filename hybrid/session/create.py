@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: 
     catalog = UnitCatalog(rig)
     if not track_files:
         raise ConfigError("command line", "track", [], "give at least one --track FILE (a WAV, AIFF or FLAC mix)")
+    _no_file_twice([Path(f) for f in track_files])
     tracks = [_track_entry(Path(f)) for f in track_files]
     _unique_ids(tracks)
 
@@ -145,6 +147,15 @@ def _track_entry(path: Path) -> dict[str, Any]:
         "gap_before_frames": 150,
         "_path": path,
     }
+
+
+def _no_file_twice(paths: list[Path]) -> None:
+    """The same mix twice on one album is a slip of the shell (a glob and a name), not two tracks."""
+    for i, path in enumerate(paths):
+        for n, earlier in enumerate(paths[:i], 1):
+            if path.exists() and earlier.exists() and os.path.samefile(path, earlier):
+                raise ConfigError(path, "track", str(path),
+                                  f"this file is already track {n} ({earlier}); give each mix once")
 
 
 def _unique_ids(tracks: list[dict[str, Any]]) -> None:

@@ -1,4 +1,4 @@
-"""What changed between two revisions, in the studio's words ("eq.air: +0.5 dB -> +1.0 dB")."""
+"""What changed between two revisions, in the studio's words ("eq.high_gain_db: +0.5 dB -> +1 dB")."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ _FINISH_UNITS = {"ceiling_dbtp": "dBTP", "lufs_target": "LUFS"}
 
 @dataclass(frozen=True)
 class Change:
-    """One difference: where (eq.air, finishing.lufs_target, track 02 eq.air), before and after."""
+    """One difference: where (eq.high_gain_db, finishing.lufs_target, track 02 eq.high_gain_db), before and after."""
 
     where: str
     before: str

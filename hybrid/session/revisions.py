@@ -40,7 +40,7 @@ def parse_assignment(text: str) -> Assignment:
     """Read one UNIT.PARAM=VALUE from the command line."""
     match = _ASSIGNMENT.match(text.strip())
     if not match:
-        raise ConfigError(COMMAND_LINE, "setting", text, "write UNIT.PARAM=VALUE (or += / -= a number), e.g. eq.air=+1.0")
+        raise ConfigError(COMMAND_LINE, "setting", text, "write UNIT.PARAM=VALUE (or += / -= a number), e.g. eq.high_gain_db=+1.0")
     op, raw = match["op"], match["value"].strip()
     value = _number_or_text(raw)
     if op != "=" and not isinstance(value, float):

@@ -174,10 +174,11 @@ class Session:
         if not wanted:
             return list(self.info.tracks)
         ids = [t.id for t in self.info.tracks]
+        by_case = {i.casefold(): i for i in ids}  # `--track Ballad` is the track the title calls Ballad
         chosen: set[str] = set()
         for item in wanted:
-            if item in ids:
-                chosen.add(item)
+            if item.casefold() in by_case:
+                chosen.add(by_case[item.casefold()])
             elif item.isdigit() and 1 <= int(item) <= len(ids):
                 chosen.add(ids[int(item) - 1])
             else:

@@ -400,3 +400,26 @@ def test_a_rig_file_edited_since_the_session_was_made_is_said(tmp_path: Path) ->
     data = json.loads((outcome.folder / "print.json").read_text())
     assert data["rig"]["changed_since_session"] is True and data["rig"]["sha256"] != data["rig"]["sha256_at_session"]
     assert any(f"the rig file {rig}" in note for note in data["notes"])
+
+
+def test_a_clipped_mix_is_said_before_it_plays_and_refused_with_strict(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # A mix at +2.5 dBTP with 1266 clipped runs printed with nothing said on the console.
+    t = np.arange(int(RATE * 1.0)) / RATE
+    tone = 1.6 * np.sin(2 * np.pi * 220 * t) * np.minimum(1, t / 0.05) * np.minimum(1, (1.0 - t) / 0.3)
+    clipped = np.clip(tone, -1.0, 1.0)
+    sf.write(tmp_path / "hot.wav", np.column_stack([clipped, clipped]), RATE, subtype="PCM_24")
+    folder = tmp_path / "hot"
+    new_session(folder, [tmp_path / "hot.wav"], album=AlbumFields(targets=["streaming"]))
+    assert main(["print", str(folder), "--yes", "--strict"]) == 2
+    err = capsys.readouterr().err
+    assert "[problem] Clipping:" in err and "playing through the chain" not in err
+    assert "the mix check found problems in track 1 Hot (" in err and "not printed (--strict)" in err
+    assert list((folder / "prints").iterdir()) == []
+    assert main(["print", str(folder), "--yes"]) == 0
+    err = capsys.readouterr().err
+    said = err.index("mix check: track 1 Hot: [problem] Clipping:")
+    assert said < err.index("printing revision 1") < err.index("playing through the chain")
+    assert "Printing it as it is (--strict refuses)." in err
+    report = json.loads((folder / "prints/r0001-01/report.json").read_text())
+    assert "clipping" in {f["code"] for f in report["qc"]["1. Hot"]["findings"]}

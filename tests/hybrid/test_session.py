@@ -227,6 +227,40 @@ def test_tracks_are_named_by_id_or_album_position(session_dir: Path) -> None:
     session = open_session(session_dir)
     assert [t.id for t in session.resolve_tracks(["2"])] == ["night-drive"]
     assert [t.id for t in session.resolve_tracks(["night-drive", "1"])] == ["intro", "night-drive"]
+    # `--track Intro` was refused: ids are made lower case from file names, people type titles
+    assert [t.id for t in session.resolve_tracks(["Intro", "NIGHT-Drive"])] == ["intro", "night-drive"]
+
+
+def test_several_mixes_after_one_track_option(tmp_path: Path, mixes: list[Path],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # `--track mixes/*.wav`: the shell hands over several files after one --track
+    status, out, err = _run(capsys, "session", "new", tmp_path / "globbed", "--track", *mixes, "--title", "G")
+    assert status == 0, err
+    assert [t.id for t in open_session(tmp_path / "globbed").info.tracks] == ["intro", "night-drive"]
+
+
+def test_the_same_mix_twice_is_refused_in_one_line(tmp_path: Path, mixes: list[Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # it was taken silently as a second track "intro-2"
+    again = tmp_path / "sub" / ".." / mixes[0].name  # the same file by another spelling
+    (tmp_path / "sub").mkdir()
+    status, out, err = _run(capsys, "session", "new", tmp_path / "twice", "--track", mixes[0], mixes[1], again)
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"{again}: track: " in err and f"this file is already track 1 ({mixes[0]}); give each mix once" in err
+    assert not (tmp_path / "twice").exists()
+
+
+def test_the_setting_example_names_a_parameter_the_shipped_rig_has(session_dir: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from hybrid.session import UnitCatalog, session_rig
+
+    status, _, err = _run(capsys, "session", "set", session_dir, "nonsense", "--note", "x")
+    assert status == 2
+    unit, param = re.search(r"e\.g\. ([a-z_]+)\.([a-z_]+)=", err).groups()  # type: ignore[union-attr]
+    catalog = UnitCatalog(session_rig(open_session(session_dir)))
+    catalog.coerce(unit, param, 1.0)  # eq.air (the old example) raised: no shipped unit has it
 
 
 def test_a_changed_source_is_found(session_dir: Path, mixes: list[Path]) -> None:

@@ -69,6 +69,15 @@ def test_recalled_revision_verifies_against_its_own_print(session_dir: Path, cap
     assert data["max_response_deviation_db"] < 0.1
 
 
+def test_verify_takes_the_newest_printed_revision_by_default(session_dir: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # print, recall and render default to the latest; verify required --revision. Revision 2 has no
+    # print, so the newest printed is 1 (render's rule), and the answer says which it compared with.
+    _recall(session_dir, 1, capsys)
+    assert main(["verify", str(session_dir)]) == 0
+    assert capsys.readouterr().out.startswith("PASS: the chain matches revision 1 as printed in r0001-01")
+
+
 def test_another_revision_on_the_gear_fails_naming_the_unit_and_band(session_dir: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     _recall(session_dir, 2, capsys)
