@@ -19,6 +19,7 @@ from hybrid.session import (
     session_lock,
     session_rig,
 )
+from hybrid.session.changelog import read_changes
 from hybrid.session.commit import set_revision
 from hybrid.session.diff import show_finishing
 from hybrid.deliver.renders import RENDERS_DIR, render_folders
@@ -288,10 +289,17 @@ def run_log(args: argparse.Namespace) -> int:
         _print_json([{"number": r.number, "created_at": r.created_at, "author": r.author, "note": r.note,
                       "parent": r.parent, "prints": prints.get(r.number, [])} for r in revisions])
         return 0
+    # Delivery and track-metadata changes (session.yaml, rewritten in place) in time order among the revisions.
+    lines: list[tuple[str, int, str]] = []
     for r in revisions:
         parent = f" (from {r.parent})" if r.parent and r.parent != r.number - 1 else ""
         printed = f"  printed: {', '.join(prints[r.number])}" if r.number in prints else ""
-        print(f"{r.number:4d}  {r.created_at}  {r.author}{parent}  {r.note}{printed}")
+        lines.append((r.created_at, 0, f"{r.number:4d}  {r.created_at}  {r.author}{parent}  {r.note}{printed}"))
+    for change in read_changes(session.folder):
+        said = ", ".join(str(c) for c in change.changes)
+        lines.append((change.at, 1, f"{'':4}  {change.at}  {change.author}  {change.command}: {said}"))
+    for _, _, line in sorted(lines, key=lambda item: (item[0], item[1])):
+        print(line)
     return 0
 
 

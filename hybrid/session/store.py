@@ -196,6 +196,8 @@ def update_track(session: Session, wanted: str, changes: dict[str, Any]) -> Trac
             entry.update(changes)
     checked = parse(SessionFile, data, session.file)  # a bad value is refused before anything is written
     write_session_file(session.folder, checked.file_data())
+    _log_changes(session, "session track", session.info.track(track.id).model_dump(mode="json"),
+                 checked.track(track.id).model_dump(mode="json"), f"tracks.{track.id}")
     session.info = checked
     return session.info.track(track.id)
 
@@ -211,8 +213,17 @@ def update_delivery(session: Session, changes: dict[str, dict[str, Any]]) -> Del
             del delivery[target][name]  # None = back to the default, whatever that default is
     checked = parse(SessionFile, data, session.file)
     write_session_file(session.folder, checked.file_data())
+    _log_changes(session, "session delivery", session.info.delivery.model_dump(mode="json"),
+                 checked.delivery.model_dump(mode="json"), "delivery")
     session.info = checked
     return checked.delivery
+
+
+def _log_changes(session: Session, command: str, before: dict[str, Any], after: dict[str, Any], where: str) -> None:
+    """session.yaml is rewritten in place: what it was is kept in the append-only changes log."""
+    from hybrid.session.changelog import field_changes, record_changes
+
+    record_changes(session.folder, command, field_changes(before, after, where), now_utc(), default_author())
 
 
 def open_session(folder: str | Path) -> Session:

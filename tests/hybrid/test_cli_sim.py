@@ -70,3 +70,29 @@ def test_a_rig_without_simulated_units_is_refused(tmp_path, capsys: pytest.Captu
                    "units:\n  - {name: eq, profile: stepped-eq-4band, wire: {kind: osc, port: 9000}, simulated: false}\n")
     assert main(["sim", "serve", "--rig", str(rig)]) == 2
     assert "no unit is marked simulated: true" in capsys.readouterr().err
+
+
+def test_serve_started_in_the_background_by_a_script_stops_on_sigint(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A non-interactive shell starts background jobs with SIGINT ignored; Python then installs no
+    # handler of its own, and `hybrid sim serve &` ignored `kill -INT` (issue 12). The console
+    # script (hybrid.cli:main, not `python -m hybrid`) is what such a script runs; main() installs
+    # the handlers itself (hybrid/interrupts.py).
+    script = tmp_path / "serve.sh"
+    script.write_text(f'{sys.executable} -c "import sys; from hybrid.cli import main; sys.exit(main())" '
+                      f'sim serve --json > {tmp_path}/out.json 2> {tmp_path}/err.txt &\necho $!\nwait $!\necho "rc=$?"\n')
+    shell = subprocess.Popen(["bash", str(script)], stdout=subprocess.PIPE, text=True, env=os.environ)
+    pid = 0
+    try:
+        pid = int(shell.stdout.readline())  # type: ignore[union-attr]
+        deadline = __import__("time").monotonic() + 60
+        while not (tmp_path / "out.json").read_text().strip():
+            assert __import__("time").monotonic() < deadline, (tmp_path / "err.txt").read_text()
+            __import__("time").sleep(0.1)
+        os.kill(pid, signal.SIGINT)
+        out, _ = shell.communicate(timeout=20)  # the old code ignored it: this timed out
+    finally:
+        if shell.poll() is None:  # a serve that ignored the signal: stop it and its shell
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+            shell.kill()
+    assert "rc=0" in out and json.loads((tmp_path / "out.json").read_text())["units"]

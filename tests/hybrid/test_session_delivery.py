@@ -157,6 +157,32 @@ def test_delivery_is_written_atomically_as_spec_2_and_default_goes_back(session_
     assert again["spec"] == 1 and again["streaming_rate_hz"] == 48000 and "delivery" not in again
 
 
+def test_delivery_and_metadata_changes_are_kept_in_the_append_only_log(session_dir: Path, capsys) -> None:
+    # session.yaml is rewritten in place; no history showed what a delivery setting had been
+    from hybrid.session.changelog import CHANGES_FILE, read_changes
+
+    assert _run(capsys, "session", "delivery", session_dir, "cd.ceiling_dbtp=-0.3", "preview.format=ogg")[0] == 0
+    log = session_dir / CHANGES_FILE
+    first = log.read_bytes()
+    assert _run(capsys, "session", "delivery", session_dir, "cd.ceiling_dbtp=default")[0] == 0
+    assert _run(capsys, "session", "track", session_dir, "2", "--isrc", "GBAYE2600002")[0] == 0
+    assert _run(capsys, "session", "delivery", session_dir)[0] == 0  # showing changes nothing: no line
+    assert log.read_bytes().startswith(first)  # appended, never rewritten
+    entries = read_changes(session_dir)
+    assert [(e.command, [str(c) for c in e.changes]) for e in entries] == [
+        ("session delivery", ["delivery.cd.ceiling_dbtp: (default) -> -0.3", "delivery.preview.format: mp3 -> ogg"]),
+        ("session delivery", ["delivery.cd.ceiling_dbtp: -0.3 -> (default)"]),
+        ("session track", ["tracks.song-2.isrc: (none) -> GBAYE2600002"])]
+    status, out, _ = _run(capsys, "session", "log", session_dir)
+    lines = out.splitlines()
+    assert status == 0 and lines[0].lstrip().startswith("1  ") and len(lines) == 4
+    assert "session delivery: delivery.cd.ceiling_dbtp: (default) -> -0.3, delivery.preview.format: mp3 -> ogg" in lines[1]
+    # a torn last line (a crash mid-append) is skipped, the rest still reads
+    with log.open("a") as f:
+        f.write('{"at": "2026-')
+    assert len(read_changes(session_dir)) == 3
+
+
 def test_show_and_its_json_give_the_delivery_settings(session_dir: Path, capsys) -> None:
     assert _run(capsys, "session", "delivery", session_dir, "cd.ceiling_dbtp=-0.3", "preview.format=ogg")[0] == 0
     status, out, _ = _run(capsys, "session", "show", session_dir)
