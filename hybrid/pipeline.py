@@ -21,6 +21,7 @@ from devices.rig import Rig
 from dsp.meter import analyze
 from dsp.resample import resample
 from hybrid.audiofile import read_audio, scan_audio
+from hybrid.errors import DeliverableError
 from hybrid.interrupts import Interrupted, checkpoint
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
@@ -84,6 +85,9 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
     sources = _load_sources(session, tracks, rig, found)
     for note in notes:  # said once every input is known to be usable
         say(f"note: {note}")
+    for line in _rate_plan(session, rig, sources):  # every conversion, said before anything plays
+        say(f"sample rate: {line}")
+        notes.append(f"sample rate: {line}")
     evaluations = _evaluate_mixes(sources, say, request.strict)
 
     final = next_print_dir(session.prints_dir, revision.number)
@@ -371,12 +375,27 @@ def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Pat
                       "attempts": attempt + 1}}
 
 
+def _rate_plan(session: Session, rig: Rig, sources: list[Source]) -> list[str]:
+    """What converts where on the way from each mix to each target's files; a hi-res target the rig's
+    rate could only fill by upsampling is refused here, before anything plays."""
+    from hybrid.deliver.rates import plan_lines, upsampled_hires
+
+    print_hz = int(rig.interface.sample_rate)
+    delivery = session.info.delivery
+    targets = list(session.info.targets)
+    if "hires" in targets and (why := upsampled_hires(print_hz, delivery.hires.rate_hz)):
+        raise DeliverableError(f"{session.file}: delivery.hires: {why}")
+    ordered = sorted(sources, key=lambda s: s.position)
+    return plan_lines([(f"track {s.position} '{s.track.title}'", s.rate) for s in ordered], print_hz, targets,
+                      streaming_rate_hz=delivery.streaming.rate_hz, hires_rate_hz=delivery.hires.rate_hz)
+
+
 def _render(session: Session, revision: RevisionFile, sources: list[Source], staging: Path) -> Any:
     from hybrid.deliver import render
     from hybrid.deliver.from_session import render_job, track_master
 
-    tracks = [track_master(session, revision, s.position, s.track, staging / "capture" / f"{s.position:02d}-{s.track.id}.wav")
-              for s in sorted(sources, key=lambda s: s.position)]
+    tracks = [track_master(session, revision, s.position, s.track, staging / "capture" / f"{s.position:02d}-{s.track.id}.wav",
+                           mix_rate_hz=s.rate) for s in sorted(sources, key=lambda s: s.position)]
     return render(render_job(session, revision, tracks), list(session.info.targets), staging / "deliverables")
 
 

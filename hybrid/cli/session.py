@@ -263,7 +263,7 @@ def _delivery_lines(delivery: Delivery, finishing: Finishing) -> list[str]:
         whose = "its own" if getattr(delivery, target).ceiling_dbtp is not None else "the revision's"
         return f"ceiling {value:+.1f} dBTP ({whose})"
 
-    hires_rate = "at the print's rate (88.2/96 kHz when lower)" if delivery.hires.rate_hz is None \
+    hires_rate = "at the print's rate (never upsampled)" if delivery.hires.rate_hz is None \
         else f"{delivery.hires.rate_hz} Hz"
     vinyl_level = ("level: each track's loudness decision" if delivery.vinyl.lufs_target is None
                    else f"level {delivery.vinyl.lufs_target:.1f} LUFS")

@@ -16,6 +16,7 @@ from dsp.loudness import measure
 from dsp.truepeak import sample_peak_dbfs, true_peak_dbtp
 from hybrid.deliver.charset import to_ascii
 from hybrid.deliver.encode import write_audio
+from hybrid.deliver.rates import RatePath, file_rate_hz
 from hybrid.deliver.compliance import Issue, check_clipping, check_file_format, check_true_peak, split
 from hybrid.deliver.job import RenderJob, TrackMaster
 from hybrid.deliver.tags import tag_file
@@ -62,7 +63,23 @@ class TargetBuilder:
     def survey(self, track: TrackMaster, audio: np.ndarray, rate_hz: int) -> None:
         """An album-wide decision's first look at one track (the vinyl level); nothing is written."""
     def rate_for(self, source_rate_hz: int) -> int:
-        raise NotImplementedError
+        """The rate of this target's files from a capture at `source_rate_hz` (one rule: rates.file_rate_hz)."""
+        return file_rate_hz(self.name, source_rate_hz, streaming_rate_hz=self.job.streaming_rate_hz,
+                            hires_rate_hz=self.job.hires_rate_hz)
+
+    def rate_issues(self, track: TrackMaster, path: RatePath) -> list[Issue]:
+        """What the track's conversions cost, said where the engineer reads the target's findings."""
+        label = self.label(track)
+        issues = []
+        if path.converted_twice:
+            issues.append(Issue("warning", "rate.converted_twice",
+                                f"{label}: {path.text()}: the mix's own rate went through the rig's "
+                                f"{path.print_hz} Hz and back", track.number))
+        if path.mix_content_lost and self.name in ("hires", "vinyl"):
+            issues.append(Issue("warning", "rate.mix_above_print",
+                                f"{label}: a {path.mix_hz} Hz mix printed at {path.print_hz} Hz: what it held above "
+                                f"{path.print_hz // 2} Hz is not in this file", track.number))
+        return issues
 
     def ceiling_for(self, track: TrackMaster) -> float | None:
         """This target's ceiling for one track, in dBTP: the ceiling the session's delivery section
@@ -185,6 +202,10 @@ class TargetBuilder:
             entry["paths"].append(companion)
             self.issues += check_file_format(companion, rate_hz=result.rate_hz, bits=self.bits,
                                              channels=self.channels, label=label, track=track.number)
+        path_hz = RatePath(track.mix_rate_hz, rate_hz, int(written_rate))
+        entry["rate_path_hz"] = [path_hz.mix_hz, path_hz.print_hz, path_hz.file_hz]
+        entry["conversions"] = path_hz.conversions()
+        self.issues += self.rate_issues(track, path_hz)
         self.extra(track, entry, written, int(written_rate))
         for each in entry["paths"]:
             tag_file(each, track, self.job.album, total_tracks=len(self.job.tracks), measured=entry)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from hybrid.ddp.cdtext import encode_packs
-from hybrid.ddp.layout import CD_RATE_HZ, SAMPLES_PER_FRAME, CdLayout, frames_to_msf, layout_album
+from hybrid.ddp.layout import SAMPLES_PER_FRAME, CdLayout, frames_to_msf, layout_album
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.cdfiles import cd_text_for, latin1_changes, write_album_files
 from hybrid.deliver.compliance import Issue, check_red_book
@@ -20,8 +20,6 @@ class CdBuilder(TargetBuilder):
     default_ceiling_dbtp = -0.3  # no lossy encoder follows a CD; a little room for the DAC's filters
     channels = 2
 
-    def rate_for(self, source_rate_hz: int) -> int:
-        return CD_RATE_HZ
 
     def prepare(self, track: TrackMaster, audio: np.ndarray) -> np.ndarray:
         if audio.shape[1] == 1:

@@ -48,6 +48,15 @@ def _printed_mix_sha256(print_dir: Path, track_id: str) -> str | None:
         return None
 
 
+def _printed_mix_rate(print_dir: Path, track_id: str) -> int | None:
+    """The rate of the mix a print played for this track, as its print.json records it."""
+    try:
+        provenance = json.loads((print_dir / PROVENANCE).read_text(encoding="utf-8"))
+        return int(provenance["inputs"][track_id]["sample_rate"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def same_sound_capture(session: Session, revision: RevisionFile, track: Track) -> Path | None:
     """A capture of `track` from an earlier revision that sounds as `revision` would: every unit
     set the same for this track, and the same mix played (by its hash). A revision that changes
@@ -86,13 +95,15 @@ def job_from_session(session: Session, revision: int | None = None) -> RenderJob
     return render_job(session, settings, tracks)
 
 
-def track_master(session: Session, revision: RevisionFile, position: int, track: Track, capture: Path) -> TrackMaster:
+def track_master(session: Session, revision: RevisionFile, position: int, track: Track, capture: Path,
+                 mix_rate_hz: int | None = None) -> TrackMaster:
     """One track for the renderer: its capture, its metadata (the album's artist where it names
     none) and the revision's finishing for it. The print and `hybrid render` both build them here."""
     return TrackMaster(
         number=position, track_id=track.id, title=track.title, capture_path=capture,
         artist=track.artist or session.info.artist, composer=track.composer, isrc=track.isrc,
         gap_before_frames=track.gap_before_frames, finishing=revision.finishing_for(track.id).model_dump(),
+        mix_rate_hz=mix_rate_hz if mix_rate_hz is not None else _printed_mix_rate(capture.parent.parent, track.id),
         ceiling_override_dbtp=track_ceiling_override(revision, track.id),
     )
 

@@ -1,4 +1,4 @@
-"""The `hires` target: 24-bit WAV and FLAC at 88.2 or 96 kHz (or the source's own higher rate), no needless SRC."""
+"""The `hires` target: 24-bit WAV and FLAC at the print's own rate or the one the session asks for; never upsampled."""
 
 from __future__ import annotations
 
@@ -11,26 +11,17 @@ from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.compliance import Issue
 from hybrid.deliver.encode import write_audio
 from hybrid.deliver.job import TrackMaster
+from hybrid.deliver.rates import HIRES_RATES_HZ, upsampled_hires
 
-HIRES_MIN_RATE_HZ = 88200
-HIRES_RATES_HZ = (88200, 96000, 176400, 192000)  # what a session may ask for in delivery.hires.rate_hz
+__all__ = ["HIRES_MIN_RATE_HZ", "HIRES_RATES_HZ", "HiresBuilder"]
 
-
-def hires_rate_hz(source_rate_hz: int) -> int:
-    """The source rate when it is already high; otherwise the double rate of its family."""
-    if source_rate_hz >= HIRES_MIN_RATE_HZ:
-        return source_rate_hz
-    return 88200 if source_rate_hz % 11025 == 0 else 96000
+HIRES_MIN_RATE_HZ = 88200  # below this a store's "hi-res" shelf may not take the files (said, not refused)
 
 
 class HiresBuilder(TargetBuilder):
     name = "hires"
     bits = 24
     default_ceiling_dbtp = -1.0
-
-    def rate_for(self, source_rate_hz: int) -> int:
-        # a store's asked-for rate wins; renderer._check_choices refused any outside HIRES_RATES_HZ
-        return self.job.hires_rate_hz or hires_rate_hz(source_rate_hz)
 
     def companions(self, path: Path, pcm: np.ndarray, rate_hz: int) -> list[Path]:
         # the same samples, losslessly packed: what most hi-res stores take; level 5 is FLAC's default
@@ -39,8 +30,10 @@ class HiresBuilder(TargetBuilder):
         return [flac]
 
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
-        if self.source_rate_hz < HIRES_MIN_RATE_HZ:
+        if rate_hz > self.source_rate_hz:  # an upsampled file is not hi-res: not a pass
+            self.issues.append(Issue("error", "hires.upsampled", f"{self.label(track)}: "
+                                     + str(upsampled_hires(self.source_rate_hz, rate_hz)), track.number))
+        elif rate_hz < HIRES_MIN_RATE_HZ:
             self.issues.append(Issue(
-                "warning", "hires.upsampled",
-                f"{self.label(track)}: printed at {self.source_rate_hz} Hz and upsampled to {rate_hz} Hz; "
-                f"it holds nothing above {self.source_rate_hz // 2} Hz, and some stores check", track.number))
+                "warning", "hires.rate", f"{self.label(track)}: {rate_hz} Hz, the print's own rate (not upsampled); "
+                f"a store that wants {HIRES_MIN_RATE_HZ} Hz or more needs a print at that rate", track.number))

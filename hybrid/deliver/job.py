@@ -32,6 +32,7 @@ class TrackMaster:
     composer: str = ""
     isrc: str = ""
     gap_before_frames: int = 150  # CD frames of silence before this track (150 = the 2 s pregap)
+    mix_rate_hz: int | None = None  # the mix's own rate, before the rig played it (None: not known)
     finishing: dict[str, Any] = field(default_factory=dict)  # revision + per-track overrides
     # the revision's own ceiling for this track, when it sets one: a target's delivery ceiling
     # never lifts a track the engineer held lower
@@ -51,7 +52,7 @@ class RenderJob:
     # target -> the ceiling its files promise, from the session's delivery section; a target not
     # named here takes the revision's finishing ceiling (or its own default)
     ceilings_dbtp: dict[str, float] = field(default_factory=dict)
-    hires_rate_hz: int | None = None  # None: the print's rate when >= 88.2 kHz, else 88.2/96 kHz
+    hires_rate_hz: int | None = None  # None: the print's own rate; a rate above it is refused (upsampled)
     vinyl_limiter: bool = False  # the vinyl pre-masters are unlimited unless the session asks
     # the vinyl level: None = each track's loudness decision (finishing lufs_target), as streaming gets
     vinyl_lufs_target: float | None = None

@@ -18,8 +18,6 @@ class StreamingBuilder(TargetBuilder):
     bits = 24
     default_ceiling_dbtp = -1.0  # AES TD1008 and the platforms' own guidance
 
-    def rate_for(self, source_rate_hz: int) -> int:
-        return self.job.streaming_rate_hz  # renderer._check_choices refused any other
 
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
         peak = entry["true_peak_dbtp"] if entry["true_peak_dbtp"] is not None else float("-inf")

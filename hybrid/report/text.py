@@ -20,6 +20,7 @@ def render_text(data: dict[str, Any]) -> str:
         _qc(data, out)
     _tracks(data, out)
     _compliance(data, out)
+    _rates(data, out)
     _album(data, out)
     if not data.get("file"):
         _qc(data, out)
@@ -79,6 +80,22 @@ def _compliance(data: dict[str, Any], out: list[str]) -> None:
         out.append(f"{row['target']}: {'pass' if row['ok'] else 'FAIL'}")
         out += [f"  error: {e}" for e in row["errors"]]
         out += [f"  warning: {w}" for w in row["warnings"]]
+
+
+def _rates(data: dict[str, Any], out: list[str]) -> None:
+    """Every sample-rate conversion from the mix to each delivered file (nothing converts unsaid)."""
+    from hybrid.deliver.rates import RatePath
+
+    lines = []
+    for target, details in (data.get("deliverables") or {}).items():
+        for entry in details.get("tracks", []) if isinstance(details, dict) else []:
+            path = entry.get("rate_path_hz")
+            if isinstance(path, list) and len(path) == 3 and len(set(p for p in path if p)) > 1:
+                lines.append(f"{target}: track {entry.get('number')} '{entry.get('title')}': "
+                             f"{RatePath(*path).text()}")
+    if lines:
+        _section(out, "Sample rates (mix -> print -> file)")
+        out += lines
 
 
 def _album(data: dict[str, Any], out: list[str]) -> None:

@@ -78,9 +78,10 @@ class CdDelivery(Strict):
 
 
 class HiresDelivery(Strict):
-    """The hi-res files: a rate the store asks for (None = the print's own, or 88.2/96 kHz)."""
+    """The hi-res files: a rate the store asks for (None = the print's own); never above the print's."""
 
-    rate_hz: Literal[88200, 96000, 176400, 192000] | None = None
+    # 44.1/48 kHz: the print's own rate, delivered unconverted; a rate above the print's is refused
+    rate_hz: Literal[44100, 48000, 88200, 96000, 176400, 192000] | None = None
     ceiling_dbtp: float | None = _ceiling("hires")
 
 

@@ -162,16 +162,24 @@ def test_hires_keeps_a_96k_print_at_96k_without_resampling(tmp_path: Path) -> No
     assert np.max(np.abs(written - source)) <= 2.0 / 2**23
 
 
-def test_hires_from_a_48k_print_goes_to_96k_and_says_so(tmp_path: Path) -> None:
+def test_hires_from_a_48k_print_stays_at_48k_unconverted_and_says_so(tmp_path: Path) -> None:
     details = render(_job(tmp_path, seconds=(4.5,)), ["hires"], tmp_path / "out").per_target["hires"]
     wav, flac = details["tracks"][0]["paths"]
-    assert sf.info(str(wav)).samplerate == 96000 and sf.info(str(flac)).samplerate == 96000
+    assert sf.info(str(wav)).samplerate == 48000 and sf.info(str(flac)).samplerate == 48000
+    assert details["tracks"][0]["conversions"] == []
     # the FLAC holds the very same 24-bit samples, and its Vorbis comments the ISRC
     assert np.array_equal(sf.read(str(wav), dtype="int32")[0], sf.read(str(flac), dtype="int32")[0])
     from mutagen.flac import FLAC
 
     assert FLAC(str(flac))["ISRC"] == ["GBAYE2600101"] and FLAC(str(flac))["TITLE"] == ["Song 1"]
-    assert [w["rule"] for w in details["compliance"]["warnings"]] == ["hires.upsampled"]
+    assert [w["rule"] for w in details["compliance"]["warnings"]] == ["hires.rate"]
+
+
+def test_hires_upsampled_from_the_print_is_not_a_pass(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(DeliverableError, match="hires at 96000 Hz from a print at 48000 Hz would be upsampled"):
+        render(_job(tmp_path, seconds=(4.5,), hires_rate_hz=96000), ["hires"], out)
+    assert not (out / "hires").exists()
 
 
 def test_vinyl_is_not_limited_and_reports_sides(tmp_path: Path) -> None:
@@ -328,8 +336,8 @@ def test_a_streaming_rate_or_preview_format_outside_the_choices_is_refused(tmp_p
         render(_job(tmp_path, seconds=(4.5,), streaming_rate_hz=96000), ["streaming"], tmp_path / "out")
     with pytest.raises(ConfigError, match="preview_format: 'aac' is not allowed; allowed: mp3, ogg"):
         render(_job(tmp_path, seconds=(4.5,), preview_format="aac"), ["preview"], tmp_path / "out")
-    with pytest.raises(ConfigError, match="hires_rate_hz: 48000 is not allowed; allowed: 88200, 96000"):
-        render(_job(tmp_path, seconds=(4.5,), hires_rate_hz=48000), ["hires"], tmp_path / "out")
+    with pytest.raises(ConfigError, match="hires_rate_hz: 32000 is not allowed; allowed: 44100, 48000, 88200"):
+        render(_job(tmp_path, seconds=(4.5,), hires_rate_hz=32000), ["hires"], tmp_path / "out")
     with pytest.raises(ConfigError, match="ceilings_dbtp: 'tape' is not allowed; allowed: streaming, cd"):
         render(_job(tmp_path, seconds=(4.5,), ceilings_dbtp={"tape": -1.0}), ["cd"], tmp_path / "out")
     with pytest.raises(ConfigError, match=r"ceilings_dbtp.cd: 3.0 is not allowed; allowed: -20.0 to 0.0 dBTP"):
@@ -347,7 +355,7 @@ def test_a_target_ceiling_in_the_job_replaces_the_revisions_for_that_target_only
 
 
 def test_hires_goes_to_the_rate_the_job_asks_for(tmp_path: Path) -> None:
-    job = _job(tmp_path, seconds=(4.5,), hires_rate_hz=192000)
+    job = _job(tmp_path, seconds=(4.5,), rate=192000, hires_rate_hz=192000)
     entry = render(job, ["hires"], tmp_path / "out").per_target["hires"]["tracks"][0]
     assert {sf.info(str(p)).samplerate for p in entry["paths"]} == {192000}
 
