@@ -189,9 +189,10 @@ def _read_pq(image: DdpImage, path: Path) -> None:
             continue
         p["hours"] = p["hours"].strip() or "0"  # left blank by writers that give only mm:ss:ff
         parts = [_number(p[k], k, image.problems, where) for k in ("index", "hours", "minutes", "seconds", "frames")]
-        if any(v is None for v in parts):
+        numbers = [v for v in parts if v is not None]
+        if len(numbers) != len(parts):
             continue
-        index, hours, minutes, seconds, frames = parts  # type: ignore[misc]
+        index, hours, minutes, seconds, frames = numbers
         if seconds >= 60 or frames >= FRAMES_PER_SECOND:
             image.problems.append(f"{where}: time {minutes:02d}:{seconds:02d}:{frames:02d} is not mm:ss:ff")
             continue
@@ -275,7 +276,7 @@ def _red_book(image: DdpImage, name: str) -> None:
                                   "Red Book needs the 2 s pregap")
         elif v.rule == "track_count":
             image.problems.append(f"{name}: {len(tracks)} tracks; a CD holds at most {RED_BOOK_MAX_TRACKS}")
-        elif v.rule == "min_track_length" and v.value > 0:
+        elif v.rule == "min_track_length" and v.value > 0 and v.track is not None:
             track = tracks[v.track - 1]
             image.problems.append(f"{name}: track {track.number} lasts {frames_to_msf(track.length_frames)}; "
                                   f"a CD track must be at least {RED_BOOK_MIN_TRACK_S:.0f} s")

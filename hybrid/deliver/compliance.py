@@ -139,7 +139,7 @@ def check_red_book(layout: CdLayout) -> list[Issue]:
             issues.append(Issue("error", "red_book.pregap",
                                 f"cd: track 1 starts at {frames_to_msf(tracks[0].index1_frame)}; Red Book "
                                 "needs a pregap of at least 00:02:00 from 00:00:00", 1))
-        elif v.rule == "min_track_length":
+        elif v.rule == "min_track_length" and v.track is not None:
             track = tracks[v.track - 1]
             seconds = v.value / FRAMES_PER_SECOND
             issues.append(Issue("error", "red_book.min_track_length",

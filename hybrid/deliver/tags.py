@@ -97,8 +97,10 @@ def _tag_wav(path: Path, fields: dict[str, str], measured: dict[str, Any]) -> No
     wave = WAVE(str(path))
     if wave.tags is None:
         wave.add_tags()
-    for frame in _id3_frames(fields):
-        wave.tags.add(frame)
+    tags = wave.tags
+    if tags is not None:  # add_tags() made them
+        for frame in _id3_frames(fields):
+            tags.add(frame)
     wave.save()
 
 
