@@ -6,11 +6,22 @@ import reprlib
 from pathlib import Path
 from typing import Any
 
+from devices.text import printable
+
 
 class HybridError(Exception):
-    """Base of every error the CLI turns into one clear line and exit status 2."""
+    """Base of every error the CLI turns into one clear line and exit status 2.
+
+    The message is made one printable line here, once for every sink (the terminal, the desk, a
+    batch's list): a path or a value holding a newline or an escape sequence is shown escaped
+    ("\\n", "\\x1b") and can neither forge a second line nor drive the terminal."""
 
     exit_status = 2
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            args = (printable(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class ConfigError(HybridError):

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 # C0 controls (newline, tab, ESC, BEL...), DEL, C1 controls (0x85 is a newline to some readers),
 # the Unicode line and paragraph separators, and the bidirectional overrides that reorder what a
@@ -29,3 +32,20 @@ def check_line(value: str) -> str:
 def printable(value: str) -> str:
     """Text made harmless for a terminal or a one-line log: every forbidden character shown as an escape."""
     return _FORBIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
+def without_controls(value: str) -> str:
+    """Text with every forbidden character replaced by a space (a title made from a file name)."""
+    return " ".join(_FORBIDDEN.sub(" ", value).split())
+
+
+# A model field of user text: `title: OneLine`.
+OneLine = Annotated[str, AfterValidator(check_line)]
+
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text for a terminal: lines and tabs kept, every other control (ESC, BEL, CR, C1, bidi
+    overrides) shown as an escape, so nothing a file or a name holds can drive the terminal."""
+    return _TERMINAL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

@@ -49,6 +49,13 @@ def _command(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; HybridError becomes one line on stderr and exit status 2."""
+    from hybrid.cli.terminal import guarded
+
+    with guarded():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command(words))
     args = parser.parse_args(words)

@@ -11,9 +11,10 @@ from typing import Any
 
 from devices.config import parse
 from devices.errors import ConfigError
+from devices.text import without_controls
 from devices.rig import Rig, default_rig_path, load_rig
 from hybrid.session.locking import LOCK_FILE
-from hybrid.session.model import SessionFile
+from hybrid.session.model import RevisionFile, SessionFile
 from hybrid.session.revisions import first_revision
 from hybrid.session.settings import UnitCatalog
 from hybrid.session.store import (
@@ -93,7 +94,9 @@ def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: 
         info = parse(SessionFile, data, folder / SESSION_FILE)
         (tmp / SESSION_FILE).write_text(to_yaml(info.file_data()), encoding="utf-8")
         (tmp / "revisions").mkdir()
-        write_exclusive(tmp / "revisions" / "0001.yaml", to_yaml(first_revision(catalog, note=note, author=author)))
+        first = first_revision(catalog, note=note, author=author)
+        parse(RevisionFile, first, folder / "revisions" / "0001.yaml")  # its author and note checked as any revision's
+        write_exclusive(tmp / "revisions" / "0001.yaml", to_yaml(first))
         (tmp / "prints").mkdir()
         (tmp / LOCK_FILE).touch()  # the lock's file is part of the folder; only its flock comes and goes
 
@@ -115,9 +118,9 @@ def slug(text: str) -> str:
 
 def title_from(stem: str) -> str:
     """A readable title from a file name: '02_night-drive' -> 'Night Drive'."""
-    words = re.sub(r"^[0-9]+[ ._-]+", "", stem)
+    words = re.sub(r"^[0-9]+[ ._-]+", "", without_controls(stem))
     words = re.sub(r"[_-]+", " ", words).strip()
-    return words.title() if words.islower() else (words or stem)
+    return words.title() if words.islower() else (words or "Track")
 
 
 def _rig(rig_path: str | Path | None) -> tuple[Rig, Path]:

@@ -8,6 +8,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from devices.config import Strict
 from devices.errors import ConfigError
+from devices.text import OneLine
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
 # spec 2 added the `delivery` section (per-target ceilings, vinyl sides, preview format) and moved
@@ -40,11 +41,11 @@ class Track(Strict):
     """One song of the record: where its mix lives, its hash at session creation, its metadata."""
 
     id: str = Field(..., pattern=_TRACK_ID, max_length=40)
-    title: str = Field(..., min_length=1, max_length=160)
+    title: OneLine = Field(..., min_length=1, max_length=160)
     source: str = Field(..., min_length=1, description="path to the mix, relative to the session folder or absolute")
     sha256: str = Field(..., pattern=r"^[0-9a-f]{64}$")
-    artist: str = ""
-    composer: str = ""
+    artist: OneLine = Field("", max_length=160)
+    composer: OneLine = Field("", max_length=160)
     isrc: str = ""
     gap_before_frames: int = Field(150, ge=0, le=60 * CD_FRAMES_PER_S,
                                     description="silence before the track, in CD frames (75 per second)")
@@ -164,11 +165,11 @@ class SessionFile(Strict):
     """session.yaml: the album, its tracks in album order, the rig and the deliverables wanted."""
 
     spec: int = SESSION_SPEC
-    title: str = Field(..., min_length=1, max_length=160)
-    artist: str = ""
+    title: OneLine = Field(..., min_length=1, max_length=160)
+    artist: OneLine = Field("", max_length=160)
     year: str = Field("", pattern=r"^([0-9]{4})?$")
-    label: str = ""
-    catalog: str = ""
+    label: OneLine = Field("", max_length=160)
+    catalog: OneLine = Field("", max_length=160)
     upc_ean: str = ""
     created_at: str
     rig: RigRef
@@ -229,6 +230,14 @@ class SessionFile(Strict):
         for tid in ids:
             if ids.count(tid) > 1:
                 raise ValueError(f"track id {tid!r} is used twice; track ids must be unique")
+        # checked whenever session.yaml is read or written (`session set --isrc` included), not
+        # first at render time after the capture
+        owner: dict[str, str] = {}
+        for track in tracks:
+            if track.isrc and track.isrc in owner:
+                raise ValueError(f"ISRC {track.isrc} is set on both {owner[track.isrc]!r} and {track.id!r}; "
+                                 "each track needs its own ISRC")
+            owner.setdefault(track.isrc, track.id)
         return tracks
 
     @field_validator("delivery")
@@ -300,8 +309,8 @@ class RevisionFile(Strict):
     spec: int = REVISION_SPEC
     number: int = Field(..., ge=1, le=9999)
     created_at: str
-    author: str = Field(..., min_length=1)
-    note: str = ""
+    author: OneLine = Field(..., min_length=1, max_length=160)
+    note: OneLine = Field("", max_length=2000)
     parent: int | None = Field(None, ge=1)
     parent_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
                                       description="hash of the parent revision's file, so an edit is detected")
