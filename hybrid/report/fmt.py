@@ -33,18 +33,61 @@ def clock(seconds: Any) -> str:
 
 
 def settings_line(settings: Any) -> str:
-    """A unit's settings on one line: 'gain_db=+1.5, freq_hz=100'."""
-    if not isinstance(settings, dict) or not settings:
+    """Settings on one line as the studio reads them: 'gain_db=1.5, freq_hz=100'; nested ones by
+    their dotted name ('color.air_db=1.5'), empty groups left out; a unit's bypass switch in words
+    ('in circuit', 'bypassed'), since its panel word means opposite things on different units (a
+    passive EQ's IN is engaged; a compressor's bypass ON is out of circuit)."""
+    flat = _flatten(settings)
+    if not flat:
         return "(none)"
-    return ", ".join(f"{key}={_value(val)}" for key, val in settings.items())
+    return ", ".join(_bypass_words(val) if key.rsplit(".", 1)[-1] == "bypass" else f"{key}={_value(val)}"
+                     for key, val in flat.items())
+
+
+def _flatten(settings: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(settings, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, val in settings.items():
+        name = f"{prefix}{key}"
+        if isinstance(val, dict):
+            out.update(_flatten(val, name + "."))
+        else:
+            out[name] = val
+    return out
+
+
+def _bypass_words(val: Any) -> str:
+    from devices.station import BYPASSED_POSITIONS  # the one rule of which panel words bypass a unit
+
+    word = _value(val)
+    state = "bypassed" if word in BYPASSED_POSITIONS else "in circuit"
+    return state if word in ("on", "off") else f"{state} (switch at {word.upper()})"
 
 
 def _value(val: Any) -> str:
+    if val is None:
+        return "(default)"
     if isinstance(val, bool):
         return "on" if val else "off"
     if isinstance(val, float):
         return f"{val:g}"
     return str(val)
+
+
+def shown(value: Any, digits: int = 2) -> str:
+    """Any value of the report's data in words: no Python spelling (True, None, {'a': 1}) shows through."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return num(value, digits=digits)
+    if isinstance(value, dict):
+        return settings_line(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown(v, digits) for v in value) or "-"
+    return str(value)
 
 
 def get(mapping: Any, *keys: str, default: Any = None) -> Any:

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from hybrid.report.fmt import clock, get, num, settings_line
-from hybrid.report.summary import album_parts, compliance_rows, recall_rows, stage_rows, track_label
+from hybrid.report.summary import album_parts, compliance_rows, recall_rows, override_settings, recall_words, stage_rows, track_label
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,8 @@ def _compliance(data: dict[str, Any]) -> list[str]:
            "<tr><th class='l'>target</th><th class='l'>result</th><th class='l'>details</th></tr>"]
     for row in rows:
         result = "<span class='ok'>pass</span>" if row["ok"] else "<span class='fail'>FAIL</span>"
-        details = [f"<span class='fail'>{escape(e)}</span>" for e in row["errors"]]
+        details = [escape(row["checked"])] if row["checked"] else []
+        details += [f"<span class='fail'>{escape(e)}</span>" for e in row["errors"]]
         details += [f"<span class='warn'>{escape(w)}</span>" for w in row["warnings"]]
         out.append(f"<tr><td class='l'>{escape(row['target'])}</td><td class='l'>{result}</td>"
                    f"<td class='l'>{'<br>'.join(details) or '&nbsp;'}</td></tr>")
@@ -174,12 +175,7 @@ def _settings(data: dict[str, Any]) -> list[str]:
     out = ["<h2>Settings of this revision</h2><table>",
            "<tr><th class='l'>unit</th><th class='l'>settings</th><th class='l'>recall</th></tr>"]
     for row in rows:
-        recall = []
-        if row["sent"] is not None:
-            recall.append("sent")
-        if row["read_back"] is not None:
-            recall.append("read back")
-        recall += row["notes"]
+        recall = ([recall_words(row)] if recall_words(row) else []) + row["notes"]
         out.append(f"<tr><td class='l'>{escape(row['unit'])}</td>"
                    f"<td class='l'>{escape(settings_line(row['settings']))}</td>"
                    f"<td class='l'>{escape('; '.join(recall)) or '&nbsp;'}</td></tr>")
@@ -189,7 +185,7 @@ def _settings(data: dict[str, Any]) -> list[str]:
     if isinstance(per_track, dict):
         for track_id, override in per_track.items():
             out.append(f"<tr><td class='l'>track {escape(str(track_id))}</td>"
-                       f"<td class='l'>{escape(settings_line(override))}</td><td class='l'>override</td></tr>")
+                       f"<td class='l'>{escape(settings_line(override_settings(override)))}</td><td class='l'>override</td></tr>")
     out.append("</table>")
     return out
 

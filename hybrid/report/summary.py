@@ -75,14 +75,41 @@ def compliance_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
         compliance = get(data, "deliverables", target, "compliance", default={}) or {}
         errors = [_finding(e) for e in compliance.get("errors", []) or []]
         warnings = [_finding(w) for w in compliance.get("warnings", []) or []]
-        rows.append({"target": target, "ok": not errors, "errors": errors, "warnings": warnings})
+        rows.append({"target": target, "ok": not errors, "errors": errors, "warnings": warnings,
+                     "checked": _checked(get(data, "deliverables", target, "tracks", default=[]) or [])})
     return rows
+
+
+def _checked(entries: list[Any]) -> str:
+    """What a target's files measure against its rules: format, true peak against the ceiling,
+    loudness; the line a pass stands on."""
+    from hybrid.report.fmt import num
+
+    tracks = [e for e in entries if isinstance(e, dict)]
+    if not tracks:
+        return ""
+    parts = [f"{len(tracks)} file(s)"]
+    formats = sorted({f"{e['bits']}-bit {num(e['rate_hz'] / 1000, digits=1).rstrip('0').rstrip('.')} kHz"
+                      for e in tracks if e.get("bits") and e.get("rate_hz")})
+    if formats:
+        parts.append(", ".join(formats))
+    peaks = [e["true_peak_dbtp"] for e in tracks if isinstance(e.get("true_peak_dbtp"), (int, float))]
+    ceilings = {e["ceiling_dbtp"] for e in tracks if isinstance(e.get("ceiling_dbtp"), (int, float))}
+    if peaks:
+        ceiling = f" (ceiling {num(min(ceilings), 'dBTP', 1)})" if ceilings else ""
+        parts.append(f"true peak up to {num(max(peaks), 'dBTP', 2)}{ceiling}")
+    lufs = [e["integrated_lufs"] for e in tracks if isinstance(e.get("integrated_lufs"), (int, float))]
+    if lufs:
+        span = num(min(lufs), "LUFS") if num(min(lufs)) == num(max(lufs)) else f"{num(min(lufs))} to {num(max(lufs), 'LUFS')}"
+        parts.append(f"integrated {span}")
+    return "; ".join(parts)
 
 
 def recall_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Per unit: the settings of the revision and what the recall reported."""
     units = get(data, "revision", "units", default={}) or {}
     recall = data.get("recall") if isinstance(data.get("recall"), dict) else {}
+    by_hand = data.get("recall_sheets") if isinstance(data.get("recall_sheets"), dict) else {}
     names = list(units) + [n for n in recall if n not in units]
     rows = []
     for name in names:
@@ -93,8 +120,21 @@ def recall_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "sent": report.get("sent"),
             "read_back": report.get("read_back"),
             "notes": [str(n) for n in report.get("notes", []) or []],
+            "by_hand": name in by_hand,  # set from its recall sheet: nothing was sent over a wire
         })
     return rows
+
+
+def recall_words(row: dict[str, Any]) -> str:
+    """How a unit got its settings, in words: over its wire (and read back), or by hand."""
+    if row.get("by_hand"):
+        return "set by hand from the recall sheet (confirmed by the operator)"
+    said = []
+    if row.get("sent") is not None:
+        said.append(f"sent over the wire ({len(row['sent']) if isinstance(row['sent'], (dict, list)) else row['sent']} controls)")
+    if row.get("read_back") is not None:
+        said.append("read back")
+    return ", ".join(said)
 
 
 def _finding(item: Any) -> str:
@@ -104,25 +144,31 @@ def _finding(item: Any) -> str:
 
 def album_parts(album: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, tuple[list[str], list[list[str]]]]]:
     """The album view as (label, text) lines plus tables for lists of records (one row per track)."""
-    from hybrid.report.fmt import num, settings_line
-
-    def show(value: Any) -> str:
-        if isinstance(value, float):
-            return num(value, digits=2)
-        if isinstance(value, dict):
-            return settings_line({k: round(v, 2) if isinstance(v, float) else v for k, v in value.items()})
-        if isinstance(value, (list, tuple)):
-            return ", ".join(show(v) for v in value) or "-"
-        return str(value)
+    from hybrid.report.fmt import shown
 
     lines: list[tuple[str, str]] = []
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}
     for key, value in album.items():
+        if key in ("partial", "printed_tracks"):
+            continue  # said once below, in words
         label = key.replace("_", " ")
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             columns = list(dict.fromkeys(k for v in value for k in v))
             tables[label] = ([c.replace("_", " ") for c in columns],
-                             [[show(row.get(c, "")) for c in columns] for row in value])
+                             [[shown(row.get(c, "")) if row.get(c, "") != "" else "-" for c in columns] for row in value])
         else:
-            lines.append((label, show(value)))
+            lines.append((label, shown(value)))
+    printed = album.get("printed_tracks")
+    if album.get("partial") and printed:
+        lines.append(("printed in this print", shown(printed)))
     return lines, tables
+
+
+def override_settings(override: Any) -> dict[str, Any]:
+    """A track's overrides as one settings dict: its units' controls by unit.control, then finishing."""
+    if not isinstance(override, dict):
+        return {}
+    out: dict[str, Any] = dict(override.get("units") or {})
+    if override.get("finishing"):
+        out["finishing"] = override["finishing"]
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hybrid.report.fmt import clock, get, num, settings_line
-from hybrid.report.summary import album_parts, compliance_rows, recall_rows, stage_rows, track_label
+from hybrid.report.summary import album_parts, compliance_rows, recall_rows, override_settings, recall_words, stage_rows, track_label
 
 
 def render_text(data: dict[str, Any]) -> str:
@@ -77,7 +77,7 @@ def _compliance(data: dict[str, Any], out: list[str]) -> None:
         return
     _section(out, "Compliance per deliverable")
     for row in rows:
-        out.append(f"{row['target']}: {'pass' if row['ok'] else 'FAIL'}")
+        out.append(f"{row['target']}: {'pass' if row['ok'] else 'FAIL'}" + (f" ({row['checked']})" if row["checked"] else ""))
         out += [f"  error: {e}" for e in row["errors"]]
         out += [f"  warning: {w}" for w in row["warnings"]]
 
@@ -135,25 +135,14 @@ def _settings(data: dict[str, Any], out: list[str]) -> None:
     _section(out, "Settings of this revision")
     for row in rows:
         out.append(f"{row['unit']}: {settings_line(row['settings'])}")
-        status = []
-        if row["sent"] is not None:
-            status.append(f"sent {_count(row['sent'])}")
-        if row["read_back"] is not None:
-            status.append(f"read back {_count(row['read_back'])}")
-        if status:
-            out.append("  recall: " + ", ".join(status))
+        if recall_words(row):
+            out.append("  recall: " + recall_words(row))
         out += [f"  note: {n}" for n in row["notes"]]
     if finishing:
         out.append(f"finishing: {settings_line(finishing)}")
     if isinstance(per_track, dict):
         for track_id, override in per_track.items():
-            out.append(f"track {track_id} overrides: {settings_line(override)}")
-
-
-def _count(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return f"{len(value)} parameter(s)"
-    return str(value)
+            out.append(f"track {track_id} overrides the album with: {settings_line(override_settings(override))}")
 
 
 def _calibration(data: dict[str, Any], out: list[str]) -> None:

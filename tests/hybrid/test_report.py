@@ -91,3 +91,29 @@ def test_a_failure_while_rendering_leaves_no_file(tmp_path: Path, monkeypatch: p
     with pytest.raises(RuntimeError):
         write_report(tmp_path, _print_data())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_python_values_show_through_and_the_settings_say_what_they_do(tmp_path: Path) -> None:
+    # "partial: False", "None", "overrides: units={'comp': ...}", "bypass=in" (engaged on the passive
+    # EQ), a unit set by hand listed as "recall: sent", and an empty compliance "details" column.
+    data = _print_data()
+    data["revision"]["units"]["pultec"]["bypass"] = "in"
+    data["revision"]["units"]["eq"]["bypass"] = "off"
+    data["revision"]["tracks"] = {"01": {"units": {"comp": {"ratio": 4.0}}, "finishing": {}}}
+    data["recall"]["pultec"] = {"sent": {"low_boost": "3", "bypass": "in"}, "read_back": None, "notes": []}
+    data["deliverables"]["streaming"]["tracks"][0].update(bits=24, rate_hz=48000, ceiling_dbtp=-1.0)
+    data["album"] = {"stage": "streaming", "partial": True, "printed_tracks": ["01"], "integrated_lufs": -14.0,
+                     "tracks": [{"track_id": "01", "tilt_vs_album_db_per_octave": None, "notes": []}]}
+    paths = write_report(tmp_path, data)
+    text, html = paths["text"].read_text(), paths["html"].read_text()
+    for shown in (text, html):
+        assert "True" not in shown and "False" not in shown and "None" not in shown
+        assert "{'" not in shown and "units=" not in shown and "bypass=" not in shown
+    assert "pultec: low_boost=3, in circuit (switch at IN)" in text
+    assert "eq: air_db=1.5, low_hz=100, in circuit" in text
+    pultec = text[text.index("pultec:"):].splitlines()[1]
+    assert pultec == "  recall: set by hand from the recall sheet (confirmed by the operator)"
+    assert "track 01 overrides the album with: comp.ratio=4" in text
+    assert "streaming: pass (1 file(s); 24-bit 48 kHz; true peak up to -1.04 dBTP (ceiling -1.0 dBTP); integrated -14.0 LUFS)" in text
+    assert "printed in this print: 01" in text
+    assert "24-bit 48 kHz; true peak up to -1.04 dBTP" in html  # the details column is filled
