@@ -61,6 +61,8 @@ def serve(session_dirs: list[Path], *, host: str = LOOPBACK, port: int = 0,
     ready(address)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn hands Ctrl-C/SIGTERM back once it has shut down: the usual way out
+        pass
     finally:
         runner.stop_all()  # a print stopped with the server keeps nothing half-written (the pipeline's rule)
         sock.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.profile import Parameter, Profile
+from devices.recall_sheet import RecallSheet
 from hybrid.session import UnitCatalog, diff_revisions, session_rig
 from hybrid.session.prints import prints_of
 from hybrid.session.store import Session
@@ -54,14 +55,21 @@ def control(parameter: Parameter) -> dict[str, Any]:
     if detents is not None:
         view["detents"] = detents
         view["markings"] = [parameter.marking(d) for d in detents]
-    else:
+    else:  # a continuous pot: 101 positions along its law, which the profile accepts as they are
         view["range"] = list(spec.range or ())
+        view["detents"] = [round(parameter.from_fraction(i / 100), 6) for i in range(101)]
+        view["markings"] = [parameter.marking(d) for d in view["detents"]]
     return view
 
 
 def unit_view(name: str, profile: Profile, wire_kind: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """A unit of the rack: its model, its wire, its controls in panel order and the revision's values."""
-    return {"name": name, "model": profile.model, "maker": profile.data.maker, "wire": wire_kind,
+    """A unit of the rack: its model, its wire, its controls in panel order and the revision's values;
+    a manual unit adds its recall sheet (the rows an operator ticks off as `hybrid recall` prints them)."""
+    sheet = None
+    if wire_kind == "manual":
+        built = RecallSheet.build(name, profile, {p: v for p, v in settings.items() if p in profile.parameters})
+        sheet = [{"label": r.label, "parameter": r.parameter, "position": r.position} for r in built.rows]
+    return {"sheet": sheet, "name": name, "model": profile.model, "maker": profile.data.maker, "wire": wire_kind,
             "manual": wire_kind == "manual",
             "controls": [control(p) for p in profile.parameters.values()],
             "values": {p: settings.get(p) for p in profile.parameters},
