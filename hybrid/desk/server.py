@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devices.errors import ConfigError
+from hybrid import interrupts
 from hybrid.desk.guard import Guard, new_token
 
 LOOPBACK = "127.0.0.1"
@@ -43,6 +44,21 @@ def bind(host: str = LOOPBACK, port: int = 0) -> socket.socket:
     return sock
 
 
+def _server_class() -> type:
+    import uvicorn
+
+    class DeskServer(uvicorn.Server):
+        """uvicorn's server that also stops on a signal hybrid's handler took before uvicorn's own
+        handlers were in place (a Ctrl-C during start-up is held, not lost: hybrid/interrupts.py)."""
+
+        async def on_tick(self, counter: int) -> bool:
+            if interrupts.pending() is not None:
+                self.should_exit = True
+            return await super().on_tick(counter)
+
+    return DeskServer
+
+
 def serve(session_dirs: list[Path], *, host: str = LOOPBACK, port: int = 0,
           ready: Callable[[Address], None] = lambda _: None) -> None:
     """Serve the desk until Ctrl-C/SIGTERM; `ready` gets the address once the socket listens."""
@@ -57,12 +73,13 @@ def serve(session_dirs: list[Path], *, host: str = LOOPBACK, port: int = 0,
     runner = JobRunner(desk)
     desk.runner = runner
     config = uvicorn.Config(create_app(desk), log_level="warning", lifespan="off", ws="websockets-sansio")
-    server = uvicorn.Server(config)
+    server = _server_class()(config)
     ready(address)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn hands Ctrl-C/SIGTERM back once it has shut down: the usual way out
         pass
     finally:
+        interrupts.clear()  # the stop was acted on: the server shut down, which is how a desk ends
         runner.stop_all()  # a print stopped with the server keeps nothing half-written (the pipeline's rule)
         sock.close()
