@@ -22,7 +22,7 @@ from hybrid.session import (
 from hybrid.session.changelog import read_changes
 from hybrid.session.commit import set_revision
 from hybrid.session.diff import show_finishing
-from hybrid.deliver.renders import RENDERS_DIR, render_folders
+from hybrid.deliver.renders import RENDERS_DIR, print_deliverables, render_folders
 from hybrid.session.model import TARGETS, Delivery, Finishing, check_vinyl_sides
 from hybrid.session.prints import prints_of
 from hybrid.session.store import update_delivery, update_track
@@ -330,6 +330,7 @@ def run_show(args: argparse.Namespace) -> int:
         data["delivery"] = session.info.delivery.model_dump(mode="json")
         data["target_ceilings_dbtp"] = _target_ceilings(session.info.delivery, revision.finishing)
         data["renders"] = [r.to_dict() for r in render_folders(session)]
+        data["print_deliverables"] = [r.to_dict() for r in print_deliverables(session)]
         _print_json(data)
         return 0
     catalog = _catalog_or_none(session)
@@ -353,6 +354,11 @@ def run_show(args: argparse.Namespace) -> int:
     if renders:
         print(f"  renders ({RENDERS_DIR}/):")
         for folder in renders:
+            print(f"    {folder.line()}")
+    printed = [p for p in print_deliverables(session) if p.stale]
+    if printed:
+        print("  prints' own deliverables made before a later change (`hybrid render` makes them afresh):")
+        for folder in printed:
             print(f"    {folder.line()}")
     return 0
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hybrid.session.prints import MANIFEST, verify_manifest
+from hybrid.session.changelog import read_changes
+from hybrid.session.prints import MANIFEST, PROVENANCE, prints_of, verify_manifest
 from hybrid.session.store import Session
 
 __all__ = ["RENDERS_DIR", "RENDER_FILE", "RenderFolder", "next_render_dir", "release_metadata", "render_folders",
-           "renders_dir", "renders_of", "stale_reasons"]
+           "print_deliverables", "renders_dir", "renders_of", "stale_reasons"]
 
 RENDERS_DIR = "deliverables"
 RENDER_FILE = "render.json"
@@ -113,4 +114,25 @@ def render_folders(session: Session) -> list[RenderFolder]:
                                 targets=list(document.get("targets", {})),
                                 stale=stale_reasons(document.get("made_from"), now),
                                 damaged=verify_manifest(folder)))
+    return out
+
+
+def print_deliverables(session: Session) -> list[RenderFolder]:
+    """The deliverables inside each sealed print, stale when the session's metadata or delivery
+    changed after the print finished (by the session's append-only changes.jsonl)."""
+    logged = read_changes(session.folder)
+    out = []
+    for folder in prints_of(session.prints_dir):
+        deliverables = folder / RENDERS_DIR
+        try:
+            finished = str(json.loads((folder / PROVENANCE).read_text(encoding="utf-8"))["finished_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a print this version made: nothing to compare with
+        if not deliverables.is_dir():
+            continue
+        # the same second counts as after: a change cannot be shown to predate the print
+        stale = [str(change) for entry in logged if entry.at >= finished for change in entry.changes]
+        out.append(RenderFolder(name=f"prints/{folder.name}", revision=int(folder.name[1:5]),
+                                targets=sorted(p.name for p in deliverables.iterdir() if p.is_dir()),
+                                stale=stale, damaged=[]))
     return out

@@ -236,3 +236,17 @@ def test_session_show_marks_a_render_made_before_an_isrc_was_set_as_stale(sessio
     capsys.readouterr()
     assert main(["session", "show", str(session_dir)]) == 0
     assert "r0001-02 (streaming): current" in capsys.readouterr().out
+
+
+def test_session_show_marks_a_prints_own_deliverables_stale_after_a_metadata_change(
+        session_dir: Path, capsys) -> None:
+    printed = session_dir / "prints" / "r0001-02"
+    (printed / "deliverables" / "cd").mkdir(parents=True)
+    (printed / "print.json").write_text(json.dumps({"finished_at": "2000-01-01T00:00:00Z"}))
+    assert main(["session", "show", str(session_dir), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["print_deliverables"][0]["current"] is True
+    assert main(["session", "track", str(session_dir), "2", "--isrc", "GBAYE2600002"]) == 0
+    capsys.readouterr()
+    assert main(["session", "show", str(session_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "prints/r0001-02 (cd): STALE (tracks.closer.isrc: (none) -> GBAYE2600002): render again" in out
