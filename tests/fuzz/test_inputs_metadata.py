@@ -135,15 +135,16 @@ def _open_clean(folder: Path) -> None:
 
 
 def test_a_duplicate_isrc_is_refused_when_it_is_set(session: Path, tally, capsys) -> None:
-    before = _files(session)
     _cli(capsys, ["session", "track", str(session), "1", "--isrc", "GB-ABC-26-00001"])
+    before = _files(session)
     tally.case("isrc twice", lambda: _cli(capsys, ["session", "track", str(session), "2", "--isrc", "GBABC2600001"]),
                must_refuse=True)
     with pytest.raises(CliRefused, match="GBABC2600001.*each track needs its own ISRC"):
         _cli(capsys, ["session", "track", str(session), "2", "--isrc", "GB-ABC-26-00001"])
     assert open_session(session).info.tracks[1].isrc == ""
+    if _files(session) != before:
+        tally.lost("isrc twice", "a refused ISRC changed the session")
     _cli(capsys, ["session", "track", str(session), "1", "--isrc", ""])
-    assert before.keys() == _files(session).keys()
 
 
 def test_a_hostile_path_in_an_error_stays_one_printable_line(tmp_path: Path, tally, capsys) -> None:
