@@ -117,6 +117,13 @@ class Compressor:
         self._sc_sos = highpass(self.sidechain_hpf_hz, self.rate) if self.sidechain_hpf_hz else None
         self._sc_zi: np.ndarray | None = None
 
+    def take_state(self, other: "Compressor") -> None:
+        """Carry on from another compressor's envelope (and side-chain filter memory, when it has the
+        same filter): a setting changed mid-stream keeps the gain where it was instead of restarting."""
+        self._envelope = other._envelope.copy()
+        if other._sc_zi is not None and self.sidechain_hpf_hz == other.sidechain_hpf_hz:
+            self._sc_zi = other._sc_zi.copy()
+
     def process(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(compressed audio, gain reduction in dB per frame) for the next block of (frames, channels)."""
         audio = np.asarray(audio, dtype=np.float64)

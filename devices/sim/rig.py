@@ -133,7 +133,8 @@ class SimRig:
         """The next block of (frames, channels) audio through every simulated unit in chain order.
 
         Call it block by block: each unit keeps its filter memories, envelope and delay line from one
-        call to the next. A unit whose panel changed starts afresh at its new settings.
+        call to the next. A unit whose panel changed goes on at its new settings with its state
+        carried over (UnitSound.carry_from); reset() starts every unit from rest.
         """
         out = np.asarray(audio, dtype=np.float64)
         with self._process_lock:
@@ -142,7 +143,10 @@ class SimRig:
                 cached = self._sounds.get(name)
                 if cached is None or cached[0] != key:
                     rng = np.random.default_rng([self._seed, index])
-                    cached = (key, sound_for(twin.profile, twin.panel.settings(), int(rate), out.shape[1], rng))
+                    sound = sound_for(twin.profile, twin.panel.settings(), int(rate), out.shape[1], rng)
+                    if cached is not None and cached[0][1:] == key[1:]:
+                        sound.carry_from(cached[1])  # a control moved mid-stream: no restart from rest
+                    cached = (key, sound)
                     self._sounds[name] = cached
                 out = cached[1].process(out)
         return out

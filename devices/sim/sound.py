@@ -67,6 +67,19 @@ class UnitSound:
             self._fir = np.concatenate([np.zeros(pad), taps])
             self._fir_state = np.zeros((len(self._fir) - 1, channels))
 
+    def carry_from(self, old: "UnitSound") -> None:
+        """Take over the running state of the same unit before its panel moved: the capacitors keep
+        their charge and the delay line its samples, so a control turned mid-stream changes the sound
+        from there on instead of restarting the circuit from rest (a click). Sections that do not
+        match (a relay switched the circuit in or out) start from rest, as a relay's click does."""
+        if old.zi.shape == self.zi.shape and old.bypassed == self.bypassed:
+            self.zi = old.zi.copy()
+        elif not old.bypassed and not self.bypassed and old.zi.shape[1:] == self.zi.shape[1:]:
+            self.zi[0] = old.zi[0]  # the coupling capacitor is always the first section
+        if self._fir is not None and old._fir is not None and old._fir_state.shape == self._fir_state.shape:
+            self._fir_state = old._fir_state.copy()
+        self.rng, self._noise_buffer, self._noise_pos = old.rng, old._noise_buffer, old._noise_pos
+
     def _configure(self, settings: Mapping[str, Value], rate: int) -> None:
         """Set drive, bias and output gain from the panel (subclasses)."""
 
@@ -159,10 +172,13 @@ class Eq4Sound(UnitSound):
         self.output_gain = 10.0 ** (float(s["output_db"]) / 20.0)
 
     def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
+        # a band at 0 dB is an exact pass-through section: every band keeps its slot, so the filter
+        # memories carry over when a band is turned up from 0 mid-stream (carry_from)
         out = []
         for band in ("low", "high"):
             gain, freq = float(s[f"{band}_gain_db"]), float(s[f"{band}_freq_hz"])
             if gain == 0.0:
+                out.append(identity_sos())
                 continue
             if s[f"{band}_shape"] == "bell":
                 out.append(peaking(freq, gain, proportional_q(0.7, gain), rate))
@@ -172,8 +188,8 @@ class Eq4Sound(UnitSound):
                 out.append(high_shelf(freq, gain, rate))
         for band in ("lowmid", "highmid"):
             gain = float(s[f"{band}_gain_db"])
-            if gain != 0.0:
-                out.append(peaking(float(s[f"{band}_freq_hz"]), gain, proportional_q(float(s[f"{band}_q"]), gain), rate))
+            out.append(peaking(float(s[f"{band}_freq_hz"]), gain, proportional_q(float(s[f"{band}_q"]), gain), rate)
+                       if gain != 0.0 else identity_sos())
         return out
 
 
@@ -188,6 +204,11 @@ class BusCompSound(UnitSound):
             release_ms="auto" if release == "auto" else float(release) * 1000.0, knee_db=6.0,
             makeup_db=float(s["makeup_db"]), sidechain_hpf_hz=None if hpf == "off" else float(hpf),
             mix=float(s["mix_pct"]) / 100.0)
+
+    def carry_from(self, old: UnitSound) -> None:
+        super().carry_from(old)
+        if isinstance(old, BusCompSound) and hasattr(old, "comp") and hasattr(self, "comp"):
+            self.comp.take_state(old.comp)
 
     def _dynamics(self, block: np.ndarray) -> np.ndarray:
         if self.comp.mix == 0.0:
@@ -212,8 +233,8 @@ class TubeColorSound(UnitSound):
 
     def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
         out = [tilt(800.0, float(s["tilt_db"]), rate)]
-        if float(s["air_db"]) != 0.0:
-            out.append(high_shelf(min(16000.0, 0.4 * rate), float(s["air_db"]), rate, q=0.6))
+        air = float(s["air_db"])
+        out.append(high_shelf(min(16000.0, 0.4 * rate), air, rate, q=0.6) if air != 0.0 else identity_sos())
         return out
 
 
@@ -221,20 +242,21 @@ class PassiveEqSound(UnitSound):
     """The passive program EQ: boost and cut at the same low frequency, a high bell and a high shelf cut."""
 
     def _sections(self, s: Mapping[str, Value], rate: int) -> list[np.ndarray]:
+        # every stage keeps its slot (a pass-through at 0), so the memories carry over (carry_from)
         out = []
         low_hz = float(s["low_freq_hz"])
-        if float(s["low_boost"]):
-            # the boost shelf sits a little higher than the attenuation shelf: the famous dip between
-            out.append(low_shelf(low_hz * 1.3, 1.35 * float(s["low_boost"]), rate, q=0.55))
-        if float(s["low_atten"]):
-            out.append(low_shelf(low_hz * 0.8, -1.75 * float(s["low_atten"]), rate, q=0.55))
-        if float(s["high_boost"]):
-            # bandwidth 1 (sharp) to 10 (broad): Q 2.5 down to 0.4 on a log scale
-            q = 2.5 * (0.4 / 2.5) ** ((float(s["bandwidth"]) - 1.0) / 9.0)
-            out.append(peaking(float(s["high_freq_hz"]), 1.6 * float(s["high_boost"]), q, rate))
-        if float(s["high_atten"]):
-            out.append(high_shelf(float(s["atten_freq_hz"]), -2.0 * float(s["high_atten"]), rate, q=0.6))
-        return out or [identity_sos()]
+        # the boost shelf sits a little higher than the attenuation shelf: the famous dip between
+        out.append(low_shelf(low_hz * 1.3, 1.35 * float(s["low_boost"]), rate, q=0.55)
+                   if float(s["low_boost"]) else identity_sos())
+        out.append(low_shelf(low_hz * 0.8, -1.75 * float(s["low_atten"]), rate, q=0.55)
+                   if float(s["low_atten"]) else identity_sos())
+        # bandwidth 1 (sharp) to 10 (broad): Q 2.5 down to 0.4 on a log scale
+        q = 2.5 * (0.4 / 2.5) ** ((float(s["bandwidth"]) - 1.0) / 9.0)
+        out.append(peaking(float(s["high_freq_hz"]), 1.6 * float(s["high_boost"]), q, rate)
+                   if float(s["high_boost"]) else identity_sos())
+        out.append(high_shelf(float(s["atten_freq_hz"]), -2.0 * float(s["high_atten"]), rate, q=0.6)
+                   if float(s["high_atten"]) else identity_sos())
+        return out
 
 
 SOUNDS: dict[str, type[UnitSound]] = {
