@@ -4,10 +4,12 @@ here once (each target's file rate), said before anything plays and recorded wit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from hybrid.ddp.layout import CD_RATE_HZ
 
-__all__ = ["HIRES_RATES_HZ", "RatePath", "file_rate_hz", "khz", "plan_lines", "upsampled_hires"]
+__all__ = ["HIRES_RATES_HZ", "RatePath", "delivered_rate_lines", "file_rate_hz", "khz", "plan_lines",
+           "upsampled_hires"]
 
 # what a session may ask for in delivery.hires.rate_hz; 44.1/48 kHz = the print's own rate, unconverted
 HIRES_RATES_HZ = (44100, 48000, 88200, 96000, 176400, 192000)
@@ -97,4 +99,16 @@ def plan_lines(tracks: list[tuple[str, int]], print_rate_hz: int, targets: list[
                 head += f" (what it holds above {print_rate_hz // 2} Hz is not printed)"
         parts = [f"{t} {p.text()}" for t, p in converted.items()]
         lines.append(head + ("; " + "; ".join(parts) if parts else ""))
+    return lines
+
+
+def delivered_rate_lines(deliverables: dict[str, Any]) -> list[str]:
+    """The report's words for every delivered file whose rate path converts ("cd: track 1 'Opener':
+    44.1 -> 48 -> 44.1 kHz (two conversions)"), from RenderResult.per_target as the report holds it."""
+    lines = []
+    for target, details in (deliverables or {}).items():
+        for entry in details.get("tracks", []) if isinstance(details, dict) else []:
+            path = entry.get("rate_path_hz")
+            if isinstance(path, list) and len(path) == 3 and len({p for p in path if p}) > 1:
+                lines.append(f"{target}: track {entry.get('number')} '{entry.get('title')}': {RatePath(*path).text()}")
     return lines

@@ -48,6 +48,7 @@ def render_html(data: dict[str, Any], figures: list[Figure] | tuple[Figure, ...]
         parts += _qc(data)
     parts += _tracks(data, figures)
     parts += _compliance(data)
+    parts += _rates(data)
     parts += _album(data, figures)
     if not data.get("file"):
         parts += _qc(data)
@@ -126,6 +127,16 @@ def _compliance(data: dict[str, Any]) -> list[str]:
                    f"<td class='l'>{'<br>'.join(details) or '&nbsp;'}</td></tr>")
     out.append("</table>")
     return out
+
+
+def _rates(data: dict[str, Any]) -> list[str]:
+    """Every sample-rate conversion from the mix to each delivered file."""
+    from hybrid.deliver.rates import delivered_rate_lines
+
+    lines = delivered_rate_lines(data.get("deliverables") or {})
+    if not lines:
+        return []
+    return ["<h2>Sample rates (mix &rarr; print &rarr; file)</h2><ul>"] + [f"<li>{escape(line)}</li>" for line in lines] + ["</ul>"]
 
 
 def _album(data: dict[str, Any], figures: list[Figure] | tuple[Figure, ...]) -> list[str]:

@@ -84,15 +84,9 @@ def _compliance(data: dict[str, Any], out: list[str]) -> None:
 
 def _rates(data: dict[str, Any], out: list[str]) -> None:
     """Every sample-rate conversion from the mix to each delivered file (nothing converts unsaid)."""
-    from hybrid.deliver.rates import RatePath
+    from hybrid.deliver.rates import delivered_rate_lines
 
-    lines = []
-    for target, details in (data.get("deliverables") or {}).items():
-        for entry in details.get("tracks", []) if isinstance(details, dict) else []:
-            path = entry.get("rate_path_hz")
-            if isinstance(path, list) and len(path) == 3 and len(set(p for p in path if p)) > 1:
-                lines.append(f"{target}: track {entry.get('number')} '{entry.get('title')}': "
-                             f"{RatePath(*path).text()}")
+    lines = delivered_rate_lines(data.get("deliverables") or {})
     if lines:
         _section(out, "Sample rates (mix -> print -> file)")
         out += lines

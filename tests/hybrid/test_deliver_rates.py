@@ -75,3 +75,6 @@ def test_a_print_of_44k1_and_96k_mixes_says_each_conversion_first_and_reports_it
     assert "Sample rates (mix -> print -> file)" in text
     assert "cd: track 1 'Opener': 44.1 -> 48 -> 44.1 kHz (two conversions)" in text
     assert "streaming: track 2 'Ballad': 96 -> 48 kHz (one conversion)" in text
+    page = (outcome.folder / "report.html").read_text()
+    assert "Sample rates (mix &rarr; print &rarr; file)" in page
+    assert "cd: track 1 &#x27;Opener&#x27;: 44.1 -&gt; 48 -&gt; 44.1 kHz (two conversions)" in page
