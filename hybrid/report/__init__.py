@@ -114,7 +114,10 @@ def build_figures(doc: dict[str, Any]) -> list[Figure]:
                               plots.track_png(label, track_series)))
     chain = series.get("chain")
     if isinstance(chain, dict) and (chain.get("calibration") or chain.get("fingerprint")):
-        figures.append(Figure("chain", "The analog chain: response and compression", plots.chain_png(chain)))
+        programme = {track_label(t): per_track[str(t.get("track_id"))].get("loudness") or {}
+                     for t in doc.get("tracks") or [] if isinstance(t, dict)
+                     and isinstance(per_track.get(str(t.get("track_id"))), dict)}
+        figures.append(Figure("chain", "The analog chain: response and compression", plots.chain_png(chain, programme)))
     rows = [{"track": str(t.get("track_id")), **r} for t in doc.get("tracks") or [] if isinstance(t, dict)
             for r in stage_rows(doc, t) if r["stage"] in targets(doc) or r["stage"] in ("source", "capture")]
     if targets(doc) and rows:

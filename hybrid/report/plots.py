@@ -52,7 +52,7 @@ def track_png(title: str, series: dict[str, Any]) -> bytes:
     names = {"master": f"master ({series['master_target']})"} if series.get("master_target") else {}
     _loudness_panel(ax_loud, series.get("loudness") or {}, names)
     _peak_panel(ax_peak, series.get("true_peak"), series.get("gain_reduction"))
-    _spectrum_panel(ax_spec, series.get("spectrum") or {}, names)
+    _spectrum_panel(ax_spec, series.get("spectrum") or {}, names, series.get("loudness") or {})
     _correlation_panel(ax_corr, series.get("correlation"))
     return _png(fig)
 
@@ -61,7 +61,8 @@ def _loudness_panel(ax, loud: dict[str, Any], names: dict[str, str]) -> None:  #
     if not loud:
         _empty(ax, "no audio to measure")
         return
-    for stage, curves in loud.items():
+    drawn = {k: v for k, v in loud.items() if k != "capture" or "master" not in loud}  # the mix and what ships
+    for stage, curves in drawn.items():
         colour = _COLOURS.get(stage, "#444")
         stage = names.get(stage, stage)
         t, m = _xy(curves.get("momentary") or {}, "lufs")
@@ -110,24 +111,63 @@ def _peak_panel(ax, peak: dict[str, Any] | None, reduction: dict[str, Any] | Non
     ax.set_title(title, fontsize=10)
 
 
-def _spectrum_panel(ax, spectrum: dict[str, Any], names: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def matched_spectra(spectrum: dict[str, Any], loudness: dict[str, Any]
+                    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
+    """Each stage's 1/3-octave levels moved to the source's integrated loudness (a master sits 8 dB
+    above its mix, which hides what the EQ did), the difference of each from the source in dB (what
+    the chain, and the chain with the finishing, did to the tone), and the shift applied per stage."""
+    def levels(stage: str) -> np.ndarray:
+        return np.array([np.nan if x is None else x for x in spectrum[stage]], dtype=float)
+
+    def lufs(stage: str) -> float | None:
+        value = loudness.get(stage, {}).get("integrated_lufs") if isinstance(loudness.get(stage), dict) else None
+        return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else None
+
+    stages = [stage for stage in ("source", "capture", "master") if stage in spectrum]
+    reference = lufs("source")
+    matched, shifts = {}, {}
+    for stage in stages:
+        shift = 0.0
+        if reference is not None and lufs(stage) is not None:
+            shift = reference - lufs(stage)  # type: ignore[operator]
+        matched[stage], shifts[stage] = levels(stage) + shift, shift
+    differences = {}
+    if "source" in matched:
+        for stage in stages[1:]:
+            n = min(len(matched[stage]), len(matched["source"]))
+            differences[stage] = matched[stage][:n] - matched["source"][:n]
+    return matched, differences, shifts
+
+
+def _spectrum_panel(ax, spectrum: dict[str, Any], names: dict[str, str],  # type: ignore[no-untyped-def]
+                    loudness: dict[str, Any] | None = None) -> None:
     centres = np.asarray(spectrum.get("centres_hz") or [], dtype=float)
     if not len(centres):
         _empty(ax, "no audio to measure")
         return
-    for stage in ("source", "capture", "master"):
-        if stage in spectrum:
-            levels = np.array([np.nan if x is None else x for x in spectrum[stage]], dtype=float)
-            ax.semilogx(centres[: len(levels)], levels, color=_COLOURS[stage], lw=1.4, marker="o", ms=2,
-                        label=names.get(stage, stage))
-    shown = [stage for stage in ("source", "capture", "master") if stage in spectrum]
-    ax.set_title("Spectrum before and after the chain (1/3 octave)" if len(shown) > 1
-                 else f"Spectrum of the {shown[0] if shown else 'audio'} (1/3 octave)", fontsize=10)
+    matched, differences, shifts = matched_spectra(spectrum, loudness or {})
+    for stage, levels in matched.items():
+        moved = f", {shifts[stage]:+.1f} dB to match" if abs(shifts[stage]) >= 0.05 else ""
+        ax.semilogx(centres[: len(levels)], levels, color=_COLOURS[stage], lw=1.4, marker="o", ms=2,
+                    label=names.get(stage, stage) + moved)
+    ax.set_title("Spectrum before and after the chain, loudness-matched (1/3 octave)" if len(matched) > 1
+                 else f"Spectrum of the {next(iter(matched), 'audio')} (1/3 octave)", fontsize=10)
     ax.set_xlabel("frequency (Hz)")
-    ax.set_ylabel("band level (dBFS)")
+    ax.set_ylabel("band level (dBFS, matched)")
     _clip_bottom(ax, -100.0)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="lower left")
+    if differences:
+        twin = ax.twinx()
+        for stage, diff in differences.items():
+            label = "the chain did (capture - source)" if stage == "capture" else "chain + finishing (master - source)"
+            twin.semilogx(centres[: len(diff)], diff, color=_COLOURS[stage], lw=1.1, ls="--", label=label)
+        twin.axhline(0.0, color="#555", lw=0.7)
+        finite = np.concatenate([d[np.isfinite(d)] for d in differences.values()] + [np.zeros(1)])
+        reach = max(3.0, float(np.max(np.abs(finite))) * 1.3)
+        twin.set_ylim(-reach, reach)
+        twin.set_ylabel("difference (dB)")
+        twin.legend(fontsize=7, loc="lower right")
 
 
 def _correlation_panel(ax, corr: dict[str, Any] | None) -> None:  # type: ignore[no-untyped-def]
@@ -144,14 +184,34 @@ def _correlation_panel(ax, corr: dict[str, Any] | None) -> None:  # type: ignore
     ax.grid(alpha=0.3)
 
 
-def chain_png(chain: dict[str, Any]) -> bytes:
-    """The analog chain: loop response at calibration, response with the revision's settings,
-    and the compression curve from the fingerprint."""
-    panels = 2 if chain.get("compression") else 1
-    fig = _figure(11.0 if panels == 2 else 7.0, 3.6)
+def programme_gain(loudness: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """What the chain did to the programme's level: (source momentary loudness in LUFS, capture
+    minus source in dB) for every 100 ms step where both are above -50 LUFS. A compressor shows as
+    the gain falling where the source is loud; a chain that does not compress, a flat line."""
+    def curve(stage: str) -> dict[float, float]:
+        block = loudness.get(stage, {}).get("momentary") if isinstance(loudness.get(stage), dict) else None
+        if not isinstance(block, dict):
+            return {}
+        return {round(float(t), 3): float(v) for t, v in zip(block.get("times_s") or [], block.get("lufs") or [])
+                if isinstance(v, (int, float)) and np.isfinite(v)}
+
+    source, capture = curve("source"), curve("capture")
+    times = sorted(t for t in source if t in capture and source[t] > -50.0 and capture[t] > -50.0)
+    return (np.array([source[t] for t in times]), np.array([capture[t] - source[t] for t in times]))
+
+
+def chain_png(chain: dict[str, Any], programme: dict[str, dict[str, Any]] | None = None) -> bytes:
+    """The analog chain: loop response at calibration, response with the revision's settings, the
+    compression curve from the fingerprint's tones, and the chain's gain on each track's programme
+    (momentary loudness every 100 ms: hundreds of points where the tones give four)."""
+    gains = {label: programme_gain(loud) for label, loud in (programme or {}).items()}
+    gains = {label: g for label, g in gains.items() if len(g[0])}
+    panels = 1 + bool(chain.get("compression")) + bool(gains)
+    fig = _figure({1: 7.0, 2: 11.0, 3: 15.0}[panels], 3.6)
     axes = fig.subplots(1, panels, gridspec_kw={"left": 0.07, "right": 0.98, "top": 0.9, "bottom": 0.15,
                                                 "wspace": 0.22})
-    ax = axes[0] if panels == 2 else axes
+    axes = list(axes) if panels > 1 else [axes]
+    ax = axes[0]
     for key, style, label in (("calibration", "--", "loop at calibration (units on bypass)"),
                               ("fingerprint", "-", "chain with this revision's settings")):
         block = chain.get(key)
@@ -167,7 +227,7 @@ def chain_png(chain: dict[str, Any]) -> bytes:
     ax.set_ylabel("dB")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
-    if panels == 2:
+    if chain.get("compression"):
         comp = chain["compression"]
         levels = np.asarray(comp["levels_dbfs"], dtype=float)
         for ch, reduction in enumerate(comp["gain_reduction_db"]):
@@ -177,6 +237,15 @@ def chain_png(chain: dict[str, Any]) -> bytes:
         axes[1].set_ylabel("gain reduction (dB)")
         axes[1].grid(alpha=0.3)
         axes[1].legend(fontsize=7)
+    if gains:
+        gain_ax = axes[-1]
+        for label, (level, gain) in gains.items():
+            gain_ax.plot(level, gain, ls="", marker=".", ms=3, alpha=0.6, label=label)
+        gain_ax.set_title("The chain's gain on the programme (100 ms steps)", fontsize=10)
+        gain_ax.set_xlabel("source momentary loudness (LUFS)")
+        gain_ax.set_ylabel("gain (dB)")
+        gain_ax.grid(alpha=0.3)
+        gain_ax.legend(fontsize=7)
     return _png(fig)
 
 

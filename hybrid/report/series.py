@@ -140,7 +140,8 @@ def track_series(data: dict[str, Any], track: dict[str, Any], base_dir: Path) ->
     out: dict[str, Any] = {"master_target": target if stages["master"] is not None else None}
     if not present:
         return out
-    out["loudness"] = {k: _loudness(*v) for k, v in present.items() if k in ("source", "master")}
+    # the capture too: the chain's gain on the programme (capture against source) is read from it
+    out["loudness"] = {k: _loudness(*v) for k, v in present.items() if k in ("source", "capture", "master")}
     if not out["loudness"]:
         out["loudness"] = {k: _loudness(*v) for k, v in present.items()}
     last = next(present[k] for k in ("master", "capture", "source") if k in present)

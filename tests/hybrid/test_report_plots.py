@@ -85,7 +85,7 @@ def test_series_hold_the_measurements_of_the_files(print_dir: tuple[Path, dict],
     assert t1["master_target"] == "streaming"
     master, rate = sf.read(folder / "deliverables/streaming/t1.wav", always_2d=True)
     assert t1["loudness"]["master"]["integrated_lufs"] == pytest.approx(measure(master, rate).integrated_lufs, abs=1e-9)
-    assert set(t1["loudness"]) == {"source", "master"}
+    assert set(t1["loudness"]) == {"source", "capture", "master"}  # the capture: the chain's gain on the programme
     assert set(t1["spectrum"]) == {"centres_hz", "source", "capture", "master"}
     # The true-peak curve's maximum is the file's true peak; it never passes the ceiling.
     entry = data["deliverables"]["streaming"]["tracks"][0]
@@ -154,3 +154,33 @@ def test_decimation_keeps_the_extremes_a_reader_looks_for() -> None:
     values[54_321] = -0.9
     assert decimate(times, values, "min", max_points=800)[1].min() == -0.9
     assert finite([1.234, float("-inf"), float("nan")]) == [1.23, None, None]
+
+
+def test_the_spectra_are_loudness_matched_and_the_difference_is_what_the_chain_did() -> None:
+    # The master sat 8 dB above the source, so a 3 dB shelf was invisible between the curves.
+    from hybrid.report.plots import matched_spectra
+
+    centres = [100.0, 1000.0, 10000.0]
+    spectrum = {"centres_hz": centres, "source": [-30.0, -32.0, -40.0], "capture": [-30.2, -32.2, -37.2],
+                "master": [-22.0, -24.0, -29.0]}
+    loudness = {"source": {"integrated_lufs": -23.0}, "capture": {"integrated_lufs": -23.2},
+                "master": {"integrated_lufs": -14.0}}
+    matched, differences, shifts = matched_spectra(spectrum, loudness)
+    assert shifts == pytest.approx({"source": 0.0, "capture": 0.2, "master": -9.0})
+    assert matched["master"] == pytest.approx([-31.0, -33.0, -38.0])
+    assert differences["capture"] == pytest.approx([0.0, 0.0, 3.0])  # the shelf, at its height
+    assert differences["master"] == pytest.approx([-1.0, -1.0, 2.0])
+
+
+def test_the_chains_gain_on_the_programme_has_a_point_every_100_ms() -> None:
+    # The compression plot had four points (the fingerprint's tones).
+    from hybrid.report.plots import programme_gain
+
+    times = [round(0.4 + 0.1 * k, 1) for k in range(100)]
+    source = [-30.0 + 0.1 * k for k in range(100)]
+    capture = [s - max(0.0, (s + 25.0) * 0.5) for s in source]  # 2:1 above -25 LUFS
+    loudness = {"source": {"momentary": {"times_s": times, "lufs": source}},
+                "capture": {"momentary": {"times_s": times, "lufs": capture}}}
+    level, gain = programme_gain(loudness)
+    assert len(level) == 100
+    assert gain[level < -25.0] == pytest.approx(0.0) and gain[-1] == pytest.approx(-(source[-1] + 25.0) / 2)
