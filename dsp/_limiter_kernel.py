@@ -252,7 +252,7 @@ def _add_held(
 
 
 @njit(cache=True, error_model="numpy")
-def add_nyquist_envelope(audio: np.ndarray, length: int, hold: int, out: np.ndarray) -> None:
+def add_nyquist_envelope(audio: np.ndarray, length: int, hold: int, out: np.ndarray, weight: float = 1.0) -> None:
     """Add to `out` (frames,) the envelope of the band just under Nyquist (largest channel, linear).
 
     (-1)^n x moves Nyquist to 0 Hz; two centred moving averages of `length` (odd) samples then
@@ -266,7 +266,7 @@ def add_nyquist_envelope(audio: np.ndarray, length: int, hold: int, out: np.ndar
     """
     n, channels = audio.shape
     half = length // 2
-    scale = 1.0 / (length * length)
+    scale = weight / (length * length)
     hold = max(0, hold)
     reach = 2 * hold  # envelope values before a block that its held maxima still need
     # Block by block, so the work arrays stay in cache. Each average is a difference of a running

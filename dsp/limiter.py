@@ -28,11 +28,19 @@ __all__ = ["LimiterResult", "check_ceiling", "limit", "limiter_peaks"]
 _AIM_DB = 0.05
 _MAX_PASSES = 12
 # The near-Nyquist margin (see limiter_peaks). (-1)^n x moves Nyquist to 0 Hz; two moving averages
-# of 49 samples (a triangle, response sinc^2, first null 0.02 fs from Nyquist) pass a tone d fs
+# of 89 samples (a triangle, response sinc^2, first null 0.0112 fs from Nyquist) pass a tone d fs
 # under Nyquist at least as strongly as the detector misses its peak between samples: swept over
-# d and phase, the detector reads 91 % low at d = 0.0005, 25 % at 0.005, 1.5 % at 0.01, and the
-# triangle passes 99.8 %, 81 %, 41 % there; beyond its null both are under 0.5 % (0.04 dB).
-_NYQUIST_AVERAGE = 49
+# d and phase, the detector reads 91 % low at d = 0.0005, 25 % at 0.005, 1.5 % at 0.01, 1 % from
+# there to 0.015 and 0.5 % at 0.02; the triangle passes 99.9 %, 53 %, 1.4 % at the first three. The
+# detector's last 1 % between 0.0104 and 0.02 falls in the triangle's null, so a shelf, 1.8 % of
+# the band through two 41-sample averages (null 0.024 fs), covers it. Swept over d and phase the
+# limiter then reads a steady tone at least 0.9955 of its ideal peak (as the single 49-sample
+# triangle did), while a tone at 23.5 kHz at 48 kHz (d = 0.0104) reads 1.015 of it, where the
+# 49-sample triangle, flat out to 0.02 fs, read 1.38: a master with such a tone in it landed up to
+# 1.1 dB under the ceiling (tests/dsp/test_limiter_programmes.py: now within 0.15 dB).
+_NYQUIST_AVERAGE = 89
+_NYQUIST_SHELF_AVERAGE = 41
+_NYQUIST_SHELF_WEIGHT = 0.018
 # The averages give the in-phase part of that band; between samples an ideal reconstruction shows
 # its quadrature part, which peaks where the in-phase part crosses zero. A tone d fs under Nyquist
 # trades one for the other over a quarter of its beat, 1/(4 d) samples, so the margin holds the
@@ -41,7 +49,7 @@ _NYQUIST_AVERAGE = 49
 # came out 0.12 dB over by a 16x reference (tests/dsp/test_limiter_programmes.py).
 _NYQUIST_HOLD = 100
 # How far a changed sample moves the limiter's reading: the detector's stage-1 filter spans 76
-# samples either side, the near-Nyquist margin 48 + _NYQUIST_HOLD. Re-measured stretches keep
+# samples either side, the near-Nyquist margin 88 (its longer averages) + _NYQUIST_HOLD. Re-measured stretches keep
 # this much beyond a change, and are computed with as much again of context so their edges read true.
 _REACH_SAMPLES = 80 + 2 * (_NYQUIST_AVERAGE // 2) + _NYQUIST_HOLD
 # Where the gain moved, the output's reading is first bounded from the input's: with G and g the
@@ -51,12 +59,13 @@ _REACH_SAMPLES = 80 + 2 * (_NYQUIST_AVERAGE // 2) + _NYQUIST_HOLD
 # (gain[k] - gain[n]) * source[k], at most (G - g) * X * the taps' absolute sum (3.58 for the half
 # point, the largest of the four 4x phases); the reading is at most 1 + MAX_LIFT times its interval's
 # largest 4x point, and the input's 4x points are at most its reading. The near-Nyquist margin:
-# its averages' weights sum to 1, so the same split costs G * the input's margin plus 2 (G - g) X
-# (the gain compared across the averages and the hold). 0.1 % more covers float32 rounding.
+# its averages' weights sum to 1 (the shelf's to _NYQUIST_SHELF_WEIGHT), so the same split costs
+# G * the input's margin plus 2 (1 + shelf weight) (G - g) X (the gain compared across the averages
+# and the hold). 0.1 % more covers float32 rounding.
 # tests/dsp/test_limiter.py checks the bound against measured readings under steep gain ramps.
 _DETECTOR_TAP_SUM = 2.0 * float(np.sum(np.abs(STAGE1_TAPS.astype(np.float64))))
 _CREST_BOUND = (1.0 + MAX_LIFT) * 1.001
-_SPREAD_BOUND = _CREST_BOUND * _DETECTOR_TAP_SUM + 2.0
+_SPREAD_BOUND = _CREST_BOUND * _DETECTOR_TAP_SUM + 2.0 * (1.0 + _NYQUIST_SHELF_WEIGHT)
 _BOUND_BLOCK = 64  # frames per block of the bound's windows (wider windows, one cheap pass)
 
 
@@ -86,7 +95,9 @@ def limiter_peaks(audio: np.ndarray, rate: int) -> np.ndarray:
 def _limiter_peaks(frames: np.ndarray) -> np.ndarray:
     """limiter_peaks of (frames, channels) float audio already checked."""
     peaks = interval_peaks_2d(frames, STAGE1_TAPS, STAGE2_TAPS)  # a fresh float64 array: ours to add to
-    add_nyquist_envelope(np.asarray(frames, dtype=np.float64), _NYQUIST_AVERAGE, _NYQUIST_HOLD, peaks)
+    source = np.asarray(frames, dtype=np.float64)
+    add_nyquist_envelope(source, _NYQUIST_AVERAGE, _NYQUIST_HOLD, peaks)
+    add_nyquist_envelope(source, _NYQUIST_SHELF_AVERAGE, _NYQUIST_HOLD, peaks, _NYQUIST_SHELF_WEIGHT)
     return peaks
 
 

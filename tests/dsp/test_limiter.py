@@ -190,29 +190,32 @@ def test_reported_true_peak_is_a_full_measurement_of_the_output() -> None:
 
 
 def test_limiter_peaks_are_the_meter_plus_the_near_nyquist_envelope() -> None:
-    """limiter_peaks = interval true peaks + |(-1)^n x| low-passed by two 49-sample averages and
-    held at its largest for 100 samples either side, checked against numpy convolutions and a
-    plain sliding maximum (edges included, the signal zero outside)."""
+    """limiter_peaks = interval true peaks + |(-1)^n x| low-passed by two 89-sample averages, plus
+    0.018 x the same through two 41-sample averages, each held at its largest for 100 samples
+    either side, checked against numpy convolutions and a plain sliding maximum (edges included,
+    the signal zero outside)."""
     from dsp.limiter import limiter_peaks
     from dsp.truepeak import interval_peaks
 
     audio = bright_noise(48000, 0.0, seconds=0.2)
+    expected = interval_peaks(audio, 48000) + _near_nyquist_reference(audio)
+    np.testing.assert_allclose(limiter_peaks(audio, 48000), expected, atol=1e-12)
+
+
+def _held_band(audio: np.ndarray, length: int) -> np.ndarray:
+    """|(-1)^n x| through two centred `length`-sample averages, largest channel, held 100 either side."""
     shifted = audio * ((-1.0) ** np.arange(audio.shape[0]))[:, None]
-    box = np.ones(49) / 49.0
-    in_phase = np.max(
-        [np.abs(np.convolve(np.convolve(shifted[:, c], box), box)[48 : 48 + audio.shape[0]]) for c in range(2)], axis=0
-    )
-    held = np.array([np.max(in_phase[max(0, n - 100) : n + 101]) for n in range(in_phase.size)])
-    np.testing.assert_allclose(limiter_peaks(audio, 48000), interval_peaks(audio, 48000) + held, atol=1e-12)
+    box = np.ones(length) / length
+    half = length - 1
+    averaged = [np.convolve(np.convolve(shifted[:, c], box), box)[half : half + audio.shape[0]]
+                for c in range(audio.shape[1])]
+    in_phase = np.max(np.abs(averaged), axis=0)
+    return np.array([np.max(in_phase[max(0, n - 100) : n + 101]) for n in range(in_phase.size)])
 
 
 def _near_nyquist_reference(audio: np.ndarray) -> np.ndarray:
     """The near-Nyquist margin by numpy convolutions and a plain sliding maximum, any channel count."""
-    shifted = audio * ((-1.0) ** np.arange(audio.shape[0]))[:, None]
-    box = np.ones(49) / 49.0
-    averaged = [np.convolve(np.convolve(shifted[:, c], box), box)[48 : 48 + audio.shape[0]] for c in range(audio.shape[1])]
-    in_phase = np.max(np.abs(averaged), axis=0)
-    return np.array([np.max(in_phase[max(0, n - 100) : n + 101]) for n in range(in_phase.size)])
+    return _held_band(audio, 89) + 0.018 * _held_band(audio, 41)
 
 
 @pytest.mark.parametrize(("frames", "channels"), [(1, 2), (30, 2), (150, 1), (4096 + 250, 3), (9000, 1)])
