@@ -78,3 +78,15 @@ def test_a_print_of_44k1_and_96k_mixes_says_each_conversion_first_and_reports_it
     page = (outcome.folder / "report.html").read_text()
     assert "Sample rates (mix &rarr; print &rarr; file)" in page
     assert "cd: track 1 &#x27;Opener&#x27;: 44.1 -&gt; 48 -&gt; 44.1 kHz (two conversions)" in page
+
+
+def test_hires_of_a_44k1_mix_through_a_48k_rig_says_it_holds_no_hi_res(tmp_path: Path) -> None:
+    from hybrid.deliver import AlbumInfo, RenderJob, TrackMaster, render
+
+    capture = _tone(tmp_path / "01-a.wav", 48000, 4.5)
+    tracks = [TrackMaster(number=1, track_id="a", title="A", capture_path=capture, mix_rate_hz=44100),
+              TrackMaster(number=2, track_id="b", title="B", capture_path=capture, mix_rate_hz=48000)]
+    hires = render(RenderJob(tracks=tracks, album=AlbumInfo(), revision=1), ["hires"], tmp_path / "out").per_target["hires"]
+    rules = [(w["rule"], w["track"]) for w in hires["compliance"]["warnings"]]
+    assert rules == [("hires.mix_upsampled", 1), ("hires.rate", None)]
+    assert [t["rate_path_hz"] for t in hires["tracks"]] == [[44100, 48000, 48000], [48000, 48000, 48000]]
