@@ -11,8 +11,9 @@ import soundfile as sf
 __all__ = ["BLOCK_FRAMES", "write_audio"]
 
 # libsndfile 1.2.2's Vorbis encoder (soundfile 0.14) segfaults when one sf_write call hands it more
-# than about 45 s at 48 kHz (2.1 M frames); the same audio in 64 k-frame blocks encodes cleanly,
-# and a block this size costs nothing measurable on WAV, FLAC or MP3 (every encoder buffers anyway).
+# than about 45 s at 48 kHz (2.1 M frames); the same audio in 64 k-frame blocks encodes cleanly.
+# Measured here on 5 minutes of 24-bit stereo: WAV 0.50-0.66 s whole or in blocks (run-to-run noise),
+# FLAC 1.2 s whole and 1.5 s in blocks (one run on a shared machine).
 BLOCK_FRAMES = 1 << 16
 
 
