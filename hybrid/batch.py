@@ -13,7 +13,7 @@ from typing import Any
 
 from hybrid.errors import HybridError
 
-__all__ = ["FileOutcome", "analyze_files", "batch_executor", "qc_files", "run_per_file"]
+__all__ = ["FileOutcome", "analyze_files", "batch_executor", "qc_files", "render_sessions", "run_per_file"]
 
 # Files per task: enough that a task's overhead (a pickle each way, a scheduler round trip) is small
 # against 500 one-second files, few enough that both cores stay busy to the end.
@@ -115,3 +115,17 @@ def qc_files(paths: Sequence[str | Path], reference: str | Path | None = None, e
              done: Callable[[list[FileOutcome]], None] | None = None) -> list[FileOutcome]:
     """`hybrid qc`'s evaluation (hybrid.qc.MixEvaluation) of every mix, in the order given."""
     return run_per_file(_evaluate, paths, executor, args=(str(reference) if reference else None,), done=done)
+
+
+def _render(session_dir: str, revision: int | None, targets: list[str] | None) -> Any:
+    from hybrid.render import render_session
+
+    return render_session(session_dir, revision, targets)
+
+
+def render_sessions(session_dirs: Sequence[str | Path], revision: int | None = None, targets: list[str] | None = None,
+                    executor: Executor | None = None, done: Callable[[list[FileOutcome]], None] | None = None,
+                    ) -> list[FileOutcome]:
+    """`hybrid render` of every session (its render document as the value), in the order given: a
+    catalogue's deliverables on local cores or a cluster whose workers see the same file system."""
+    return run_per_file(_render, session_dirs, executor, args=(revision, targets), done=done)

@@ -123,3 +123,47 @@ def test_qc_a_mix_that_fails_past_its_header_is_one_line_and_the_others_are_eval
     assert status == 2
     assert captured.err.count("\n") == 1 and f"{poisoned}: the audio contains NaN" in captured.err
     assert [entry["file"] for entry in json.loads(captured.out)["files"]] == [str(mixes[0])]
+
+
+def _session_with_a_print(folder: Path, hz: float) -> Path:
+    """A session of one track with a stored print of revision 1 (as the print pipeline lays it out)."""
+    from hybrid.session import AlbumFields, new_session
+
+    t = np.arange(int(3.0 * 48000)) / 48000
+    tone = np.stack([0.3 * np.sin(2 * np.pi * hz * t)] * 2, axis=1)
+    mix = folder / "mixes" / "01-song.wav"
+    mix.parent.mkdir(parents=True)
+    sf.write(str(mix), tone, 48000, subtype="PCM_24")
+    session = new_session(folder / "album", [mix], album=AlbumFields(title="One", artist="Solo", targets=["streaming"]),
+                          author="test")
+    capture = session.prints_dir / "r0001-01" / "capture"
+    capture.mkdir(parents=True)
+    sf.write(str(capture / f"01-{session.info.tracks[0].id}.wav"), (3.0 * tone).astype(np.float32), 48000,
+             subtype="FLOAT")
+    return session.folder
+
+
+def _readings(document: dict) -> list:
+    return [(t["true_peak_dbtp"], t.get("integrated_lufs")) for t in document["targets"]["streaming"]["tracks"]]
+
+
+def test_render_of_many_sessions_the_same_in_process_and_on_dask(tmp_path: Path, scheduler: str) -> None:
+    from distributed import Client
+
+    from hybrid.batch import render_sessions
+
+    runs = []
+    for where in ("here", "dask"):
+        dirs = [_session_with_a_print(tmp_path / where / f"s{i}", 220.0 * (i + 1)) for i in range(2)]
+        dirs.insert(1, tmp_path / where / "no-session")
+        if where == "here":
+            outcomes = render_sessions(dirs)
+        else:
+            with Client(scheduler, set_as_default=False) as client:
+                outcomes = render_sessions(dirs, executor=client.get_executor())
+        assert [o.file for o in outcomes] == [str(d) for d in dirs]
+        runs.append([(_readings(o.value), Path(o.value["out_dir"]).relative_to(d)) if o.ok
+                     else o.error.replace(str(tmp_path / where), "ROOT") for o, d in zip(outcomes, dirs)])
+    assert runs[0] == runs[1]
+    assert isinstance(runs[0][1], str) and "no-session" in runs[0][1]
+    assert all(peak <= -0.9 for peak, _ in runs[0][0][0])  # the hot print needed the limiter
