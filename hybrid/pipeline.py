@@ -351,8 +351,15 @@ def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Pat
     """Play one track with its pilots, check them, align and level-compensate, store the float capture."""
     rate = int(interface.sample_rate)
     audio, original = _read_mix(source, rate, interface.channels)
-    source_analysis = analyze(original, source.rate).to_dict()
-    del original
+    # A mono mix plays on both sends (dual mono), so it is heard 3 dB louder than its one channel
+    # measures (BS.1770 sums the channels' power); measured as it plays, the source row compares
+    # with the capture (it jumped +2.3 LU at capture), as ffmpeg's ebur128 dualmono=true does.
+    dual_mono = original.shape[1] == 1 and audio.shape[1] > 1
+    played = np.repeat(original, audio.shape[1], axis=1) if dual_mono else original
+    source_analysis = analyze(played, source.rate).to_dict()
+    if dual_mono:
+        source_analysis["measured_as"] = "dual mono"
+    del original, played
     tail_s = max(record.channel_latencies()) / rate + 0.25
     send, layout = pilot.wrap(audio, rate, tail_s=tail_s)
     del audio

@@ -57,8 +57,9 @@ def stage_rows(data: dict[str, Any], track: dict[str, Any]) -> list[dict[str, An
             merged.update(measurements[stage])
         merged.update({k: v for k, v in deliverable_entry(data, stage, track.get("track_id", "")).items()
                        if v is not None})
+        as_played = merged.get("measured_as")  # a mono mix, measured as it plays on both sends
         rows.append({
-            "stage": stage,
+            "stage": f"{stage} ({as_played})" if as_played else stage,
             "integrated_lufs": merged.get("integrated_lufs"),
             "true_peak_dbtp": merged.get("true_peak_dbtp"),
             "lra_lu": merged.get("lra_lu"),

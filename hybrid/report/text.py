@@ -60,12 +60,14 @@ def _tracks(data: dict[str, Any], out: list[str]) -> None:
     if not tracks:
         return
     _section(out, "Loudness and true peak per track and deliverable")
-    header = f"{'stage':<12}{'integrated':>14}{'true peak':>13}{'LRA':>9}{'gain':>10}{'limiter GR':>13}"
     for track in tracks:
+        rows = stage_rows(data, track)
+        width = max([12] + [len(row["stage"]) + 2 for row in rows])
+        header = f"{'stage':<{width}}{'integrated':>14}{'true peak':>13}{'LRA':>9}{'gain':>10}{'limiter GR':>13}"
         out += ["", track_label(track), header]
-        for row in stage_rows(data, track):
+        for row in rows:
             out.append(
-                f"{row['stage']:<12}{num(row['integrated_lufs'], 'LUFS'):>14}"
+                f"{row['stage']:<{width}}{num(row['integrated_lufs'], 'LUFS'):>14}"
                 f"{num(row['true_peak_dbtp'], 'dBTP', 2):>13}{num(row['lra_lu'], 'LU'):>9}"
                 f"{num(row['gain_db'], 'dB'):>10}{num(row['max_gain_reduction_db'], 'dB'):>13}"
             )

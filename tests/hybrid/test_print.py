@@ -386,6 +386,13 @@ def test_a_mono_44k1_mix_is_played_at_the_interface_rate_on_both_sends(tmp_path:
         level_db = 20 * np.log10(np.sqrt(2 * np.mean(middle[:, channel] ** 2)) / 0.1)
         assert abs(level_db) < 1.0
     assert np.corrcoef(middle[:, 0], middle[:, 1])[0, 1] > 0.999
+    # measured as it plays (dual mono), the source compares with the capture: it read 3 dB under it
+    track = json.loads((outcome.folder / "report.json").read_text())["tracks"][0]
+    source, captured = track["measurements"]["source"], track["measurements"]["capture"]
+    assert source["measured_as"] == "dual mono"
+    assert source["integrated_lufs"] == pytest.approx(analyze(np.column_stack([mono, mono]), rate_in).integrated_lufs, abs=1e-6)
+    assert abs(captured["integrated_lufs"] - source["integrated_lufs"]) < 1.0
+    assert "source (dual mono)" in (outcome.folder / "report.txt").read_text()
 
 
 def test_a_rig_file_edited_since_the_session_was_made_is_said(tmp_path: Path) -> None:
