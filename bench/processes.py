@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,10 @@ def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-processes-") as tmp:
         folder = Path(tmp)
+        # the floor on this machine in this run: the interpreter alone, and with numpy (every audio command's)
+        rows.append(_row("python", "python3 -c pass", best_child([sys.executable, "-c", "pass"], REPEATS)))
+        rows.append(_row("python + numpy", "python3 -c 'import numpy'",
+                         best_child([sys.executable, "-c", "import numpy"], REPEATS)))
         rows.append(_row("help", "hybrid --help", best_child(hybrid_argv("--help"), REPEATS)))
         rows.append(_row("refusal", "hybrid analyze missing.wav",
                          best_child(hybrid_argv("analyze", str(folder / "missing.wav")), REPEATS)))

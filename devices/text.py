@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
-
-from pydantic import AfterValidator
+from typing import TYPE_CHECKING, Annotated, Any
 
 # C0 controls (newline, tab, ESC, BEL...), DEL, C1 controls (0x85 is a newline to some readers),
 # the Unicode line and paragraph separators, and the bidirectional overrides that reorder what a
@@ -39,8 +37,22 @@ def without_controls(value: str) -> str:
     return " ".join(_FORBIDDEN.sub(" ", value).split())
 
 
-# A model field of user text: `title: OneLine`.
-OneLine = Annotated[str, AfterValidator(check_line)]
+if TYPE_CHECKING:  # what the type checker sees; at run time __getattr__ builds the same
+    from pydantic import AfterValidator
+
+    OneLine = Annotated[str, AfterValidator(check_line)]
+
+
+def __getattr__(name: str) -> Any:
+    # A model field of user text: `title: OneLine`. Built on first use: HybridError's messages use
+    # printable() from here, and every command (`hybrid --help` too) should not pay for pydantic.
+    if name == "OneLine":
+        from pydantic import AfterValidator
+
+        one_line = Annotated[str, AfterValidator(check_line)]
+        globals()["OneLine"] = one_line
+        return one_line
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 

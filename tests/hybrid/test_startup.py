@@ -35,3 +35,10 @@ def test_the_full_parser_still_has_every_command_when_the_word_is_no_module() ->
     assert {"print", "analyze", "session"} <= set(commands)
     only = build_parser("analyze")._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert set(only) == {"analyze"}
+
+
+def test_an_error_line_loads_no_models() -> None:
+    # HybridError's messages escape controls (devices.text); the session models' OneLine field type
+    # lives there too, built only when a model asks for it
+    assert _modules_after("import hybrid.errors, hybrid.cli") == set()
+    assert _modules_after("from devices.text import OneLine; print(OneLine)") == {"pydantic"}
