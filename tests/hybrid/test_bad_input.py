@@ -188,8 +188,8 @@ def test_session_track_with_a_bad_isrc(session_dir: Path, capsys: pytest.Capture
     ("cd.ceiling_dbtp=hot", ("session.yaml: delivery.cd.ceiling_dbtp: 'hot' is not allowed; input should be a valid number",)),
     ("streaming.rate_hz=96000", ("session.yaml: delivery.streaming.rate_hz: 96000 is not allowed; input should be 44100 "
                                  "or 48000",)),
-    ("hires.rate_hz=48000", ("session.yaml: delivery.hires.rate_hz: 48000 is not allowed; input should be 88200, 96000, "
-                             "176400 or 192000",)),
+    ("hires.rate_hz=32000", ("session.yaml: delivery.hires.rate_hz: 32000 is not allowed; input should be 44100, 48000, "
+                             "88200, 96000, 176400 or 192000",)),
     ("preview.format=aac", ("session.yaml: delivery.preview.format: 'aac' is not allowed; input should be 'mp3' or 'ogg'",)),
     ("vinyl.limiter=maybe", ("session.yaml: delivery.vinyl.limiter: 'maybe' is not allowed; allowed: on or off",)),
     ("vinyl.sides=1/1", ("session.yaml: delivery.vinyl.sides: '1/1' is not allowed; track 'mix' is on more than one "
