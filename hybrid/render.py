@@ -36,8 +36,9 @@ def render_session(session_dir: str | Path, revision: int | None = None, targets
     final.parent.mkdir(parents=True, exist_ok=True)
     if bar is not None:
         bar.describe(f"Rendering {', '.join(targets)} for revision {job.revision} into {final.name}")
-    staging = staging_dir(final.parent, final)
+    staging: Path | None = None
     try:
+        staging = staging_dir(final.parent, final)  # made inside the try that removes it
         result = render(job, targets, staging)
         # what was rendered and checked, kept beside the files so it travels with them
         moved = lambda path: str(final / Path(path).relative_to(staging))  # noqa: E731
@@ -50,7 +51,8 @@ def render_session(session_dir: str | Path, revision: int | None = None, targets
         write_text_atomic(staging / "render.txt", summary(document) + "\n")
         seal(staging, final)
     finally:
-        discard(staging)
+        if staging is not None:
+            discard(staging)
     if bar is not None:
         bar.advance()
     return document
