@@ -92,12 +92,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Show or change the session's per-target delivery settings (session.yaml). A ceiling set for "
                     "a target wins over the revision's finishing ceiling for that target (a track the revision "
                     "holds lower stays lower); with the limiter off a target's own ceiling is still checked. "
-                    "The vinyl pre-masters are unlimited unless vinyl.limiter=on. VALUE 'default' puts a field "
-                    "back to its default.")
+                    "The vinyl pre-masters follow each track's loudness decision (or vinyl.lufs_target) and are "
+                    "unlimited unless vinyl.limiter=on: the album is lowered as one where its peaks need room. "
+                    "Hi-res is the print's own rate unless hires.rate_hz names another; a rate above the "
+                    "print's is refused (upsampled is not hi-res). VALUE 'default' puts a field back to its default.")
     deliver.add_argument("dir", type=Path)
     deliver.add_argument("settings", nargs="*", metavar="TARGET.FIELD=VALUE",
-                         help="e.g. cd.ceiling_dbtp=-0.3 streaming.rate_hz=44100 hires.rate_hz=96000 "
-                              "vinyl.sides=1,2/3,4 vinyl.limiter=on preview.format=ogg")
+                         help="e.g. cd.ceiling_dbtp=-0.3 streaming.rate_hz=44100 hires.rate_hz=48000 "
+                              "vinyl.sides=1,2/3,4 vinyl.limiter=on vinyl.lufs_target=-16 preview.format=ogg")
     deliver.add_argument("--json", action="store_true")
     deliver.set_defaults(func=run_delivery)
 
