@@ -84,10 +84,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hybrid.audiofile import probe_audio, read_audio  # numpy loads only when a command reads audio
+
+    probe_audio(args.input)  # a missing or unreadable input is refused before the dsp stack loads
     settings = _settings(args)
     out = Path(args.output)
     file_format = _file_format(out, settings.bits)
-    from hybrid.audiofile import read_audio  # numpy loads only when a command reads audio
 
     with progress(f"Finishing {Path(args.input).name}", total=None, quiet=args.json) as bar:
         audio, rate = read_audio(args.input)

@@ -23,7 +23,9 @@ def test_a_named_command_builds_only_its_own_parser() -> None:
 
 def test_a_refused_file_loads_no_dsp_stack() -> None:
     code = ("from hybrid.cli import main\n"
-            "assert main(['analyze', '/nonexistent/mix.wav']) == 2\n")
+            "assert main(['analyze', '/nonexistent/mix.wav']) == 2\n"
+            "assert main(['qc', '/nonexistent/mix.wav']) == 2\n"
+            "assert main(['finish', '/nonexistent/mix.wav', '/tmp/out.wav']) == 2\n")
     assert _modules_after(code) <= {"numpy", "soundfile"}  # the reader, not the meters
 
 
