@@ -45,6 +45,16 @@ class JobRequest(BaseModel):
     print_name: str | None = None
 
 
+class ListenRequest(BaseModel):
+    """Start listening: a track (id or position), the revision recalled, the loop, the ticked sheets."""
+
+    track: str | None = None
+    revision: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    confirmed_units: list[str] = Field(default_factory=list, max_length=64)
+
+
 class Desk:
     """What one run of `hybrid desk` serves: its sessions (in the order given), the guard, the hub."""
 
@@ -54,6 +64,9 @@ class Desk:
         self.hub = hub or Hub()
         self.overviews = OverviewCache()
         self.runner: Any = None  # the JobRunner, set by the server
+        from hybrid.desk.listening import Listening
+
+        self.listening = Listening(self)
         self.assets = {p.name: p for p in STATIC.iterdir() if p.is_file() and p.suffix in _TYPES}
 
     def session(self, sid: int) -> Session:
@@ -157,7 +170,30 @@ def create_app(desk: Desk) -> FastAPI:
                 raise HTTPException(404, "no such print in this session")
             params["ddp_dir"] = str(folder / "deliverables" / "cd" / "DDP")
             params["print_name"] = folder.name
+        if body.kind in ("print", "verify", "read"):  # these need the gear, which an open engine holds
+            desk.listening.close(f"stopped for the {body.kind}: it needs the gear; press Listen again after it")
         return desk.runner.start(body.kind, sid, params).to_dict()
+
+    @app.post("/api/sessions/{sid}/listen/open")
+    def listen_open(sid: int, body: ListenRequest) -> dict[str, Any]:
+        return desk.listening.open(sid, track=body.track, revision=body.revision, start_s=body.start_s,
+                                   end_s=body.end_s, confirmed_units=body.confirmed_units)
+
+    @app.post("/api/listen/close")
+    def listen_close() -> dict[str, Any]:
+        desk.listening.close("listening stopped from the page")
+        return desk.listening.snapshot()
+
+    @app.post("/api/listen/{action}")
+    async def listen_action(action: str, request: Request) -> dict[str, Any]:
+        body = await request.json() if (await request.body()) else {}
+        if not isinstance(body, dict):
+            raise HTTPException(400, "a JSON object is expected")
+        return await asyncio.to_thread(desk.listening.call, action, body)
+
+    @app.get("/api/listen")
+    def listen_state() -> dict[str, Any]:
+        return desk.listening.snapshot()
 
     @app.get("/api/jobs")
     async def jobs() -> list[dict[str, Any]]:
@@ -198,6 +234,30 @@ def create_app(desk: Desk) -> FastAPI:
             pass
         finally:
             desk.hub.unsubscribe(queue)
+
+    @app.websocket("/ws/monitor")
+    async def monitor(socket: WebSocket) -> None:
+        """The monitor feed as binary messages: <q first frame><i channels><i rate> then float32 frames."""
+        reason = guard.refusal(token=socket.query_params.get(TOKEN_QUERY), host=socket.headers.get("host"),
+                               origin=socket.headers.get("origin"), changes_state=True)
+        if reason:
+            await socket.close(code=4403, reason=reason[:120])
+            return
+        await socket.accept()
+        queue = desk.listening.subscribe_monitor(asyncio.get_running_loop())
+        try:
+            receiver = asyncio.create_task(_drain(socket))
+            while not receiver.done():
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    await socket.send_bytes(getter.result())
+                else:
+                    getter.cancel()
+        except Exception:  # noqa: BLE001 - a closed tab ends its feed
+            pass
+        finally:
+            desk.listening.unsubscribe_monitor(queue)
 
     return app
 

@@ -81,5 +81,6 @@ def serve(session_dirs: list[Path], *, host: str = LOOPBACK, port: int = 0,
         pass
     finally:
         interrupts.clear()  # the stop was acted on: the server shut down, which is how a desk ends
+        desk.listening.close("the desk stopped")
         runner.stop_all()  # a print stopped with the server keeps nothing half-written (the pipeline's rule)
         sock.close()

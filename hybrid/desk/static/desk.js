@@ -22,7 +22,10 @@ function loadKept(kind, fallback) {
 }
 function keep(kind, value) { localStorage.setItem(key(kind), JSON.stringify(value)); }
 
-function pending() { return loadKept(`pending:r${state.session.latest}`, {}); }
+function pending() {
+  if (player.on && state.engine.revision === state.session.latest) return state.engine.moved;
+  return loadKept(`pending:r${state.session.latest}`, {});
+}
 function setPending(moves) { keep(`pending:r${state.session.latest}`, moves); }
 
 function status(text, kind = "") {
@@ -44,8 +47,7 @@ const rackContext = {
   },
   committed: committedValue,
   readBack(unit, param) {
-    const live = state.engine.available && state.engine.read_back ? state.engine.read_back : null;
-    const source = live || state.readBack;
+    const source = player.on ? state.engine.panels : state.readBack;
     if (!(unit in source)) return undefined;
     return source[unit] === null ? null : source[unit][param];
   },
@@ -54,7 +56,7 @@ const rackContext = {
       status(`revision ${state.viewed} is history: moves start from the latest (r${state.session.latest})`, "error");
       return;
     }
-    const moves = pending();
+    const moves = loadKept(`pending:r${state.session.latest}`, {});
     if (same(value, committedValue(unit, param))) {
       if (moves[unit]) delete moves[unit][param];
       if (moves[unit] && !Object.keys(moves[unit]).length) delete moves[unit];
@@ -62,7 +64,11 @@ const rackContext = {
       (moves[unit] ||= {})[param] = value;
     }
     setPending(moves);
-    player.controlMoved(unit, param, value);
+    if (player.on) {
+      // optimistic: drawn at once, then the engine's read-back (and state) redraws it
+      (state.engine.moved[unit] ||= {})[param] = value;
+      player.controlMoved(unit, param, value).then(() => { drawRackNow(); drawCommitBar(); });
+    }
     drawRackNow();
     drawCommitBar();
   },
@@ -105,8 +111,19 @@ function drawCommitBar() {
     h("div", { class: "moves" }, h("strong", {}, `${words.length} control${words.length > 1 ? "s" : ""} moved, not committed`),
       h("ul", {}, ...shown.map((t) => h("li", {}, t)))),
     h("div", { class: "buttons" },
-      h("button", { type: "button", onclick: () => { setPending({}); player.revert(); drawRackNow(); drawCommitBar(); } }, "Revert"),
+      h("button", { type: "button", id: "revert-button", onclick: revert }, "Revert"),
       h("button", { type: "button", class: "primary", id: "commit-open", onclick: openCommit }, "Commit…")));
+}
+
+async function revert() {
+  const back = {};
+  for (const [unit, params] of Object.entries(pending())) {
+    for (const param of Object.keys(params)) (back[unit] ||= {})[param] = committedValue(unit, param);
+  }
+  setPending({});
+  await player.revert(back);
+  drawRackNow();
+  drawCommitBar();
 }
 
 function openCommit() {
@@ -126,7 +143,9 @@ async function submitCommit(event) {
   const body = { note, settings: moveWords().words };
   if ($("commit-track").checked) body.track = state.session.tracks[state.track].id;
   try {
-    const made = await post(`/api/sessions/${state.sid}/commit`, body);
+    // listening: the engine writes what it moved on the gear; else the page's moves (both: set_revision)
+    const made = player.on ? (await post("/api/listen/commit", { note, for_track: Boolean(body.track) })).result :
+      await post(`/api/sessions/${state.sid}/commit`, body);
     setPending({});
     $("commit-dialog").close();
     $("commit-note").value = "";
@@ -238,7 +257,7 @@ function drawActions() {
   $("actions").replaceChildren(
     h("div", { class: "buttons" }, printButton, verifyButton, renderButton, readButton),
     h("label", { class: "opt" }, onlyTrack, ` print only track ${state.track + 1}`),
-    missing.length ? h("div", { class: "hint" }, `Print waits for the recall sheet of ${missing.join(", ")}: tick each control once it is set by hand.`) : null,
+    h("div", { class: "hint" }, missing.length ? `Print and Listen wait for the recall sheet of ${missing.join(", ")}: tick each control once it is set by hand.` : ""),
     err);
 }
 
@@ -316,15 +335,49 @@ function onEvent(event) {
   } else if (event.type === "session" && event.session === state.sid) {
     loadSession(state.sid).catch((e) => status(e.message, "error"));
   } else if (event.type === "engine") {
+    const was = player.on;
     state.engine = event.engine;
     player.engineState(event.engine);
-    if (state.session) drawRackNow();
+    if (state.session && (!was || !sameMoves(event.engine.moved, lastMoved))) { drawRackNow(); drawCommitBar(); }
+    lastMoved = player.on ? JSON.stringify(event.engine.moved) + JSON.stringify(event.engine.panels) : "";
+    if (!was && player.on) replayMoves();
   } else if (event.type === "offline") {
     status("server not reachable: reconnecting", "error");
   }
 }
 
-const player = new Player($("player"), { status, current: (u, p) => rackContext.current(u, p), pending });
+let lastMoved = "";
+function sameMoves(moved, last) { return JSON.stringify(moved) + JSON.stringify(state.engine.panels) === last; }
+
+// Moves kept by the page (made before listening, or before a reload) go to the gear once it listens.
+async function replayMoves() {
+  const kept = loadKept(`pending:r${state.session.latest}`, {});
+  for (const [unit, params] of Object.entries(kept)) {
+    for (const [param, value] of Object.entries(params)) {
+      if (!state.engine.moved[unit] || !same(state.engine.moved[unit][param], value)) await player.controlMoved(unit, param, value);
+    }
+  }
+}
+
+const player = new Player($("player"), {
+  status,
+  confirmedUnits: () => state.rack.filter((u) => u.manual && u.sheet && u.sheet.every((row) => rackContext.ticks(u.name).has(row.parameter))).map((u) => u.name),
+  viewedRevision: () => state.viewed,
+  referenceTrack: () => state.session.tracks.length > 1 ? state.session.tracks[(state.track + 1) % state.session.tracks.length] : null,
+});
+
+// Keys, as on the CLI player: space play/pause, A source, B chain, 1-4 the sources, L match, M mono.
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, textarea, select, dialog, [role=slider]") || e.ctrlKey || e.metaKey || e.altKey) return;
+  const sources = { a: "source", b: "chain", 1: "source", 2: "chain", 3: "print", 4: "reference" };
+  const k = e.key.toLowerCase();
+  if (e.key === " ") { player.toggle(); e.preventDefault(); }
+  else if (k in sources) player.select(sources[k]);
+  else if (k === "l") player.match();
+  else if (k === "m") player.mono();
+  else return;
+  e.preventDefault();
+});
 
 async function start() {
   try {

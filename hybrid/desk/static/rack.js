@@ -7,6 +7,16 @@ const SWEEP = 270; // degrees of knob travel, as on most front panels
 const MAX_TICKS = 25;
 const PX_PER_STEP = 6;
 
+// A drag lives on the document, not on the knob: the rack is redrawn under the pointer as the
+// gear reads back, and a drag must survive that.
+let drag = null;
+document.addEventListener("pointermove", (m) => {
+  if (!drag) return;
+  const steps = Math.trunc((drag.lastY - m.clientY) / PX_PER_STEP);
+  if (steps) { drag.lastY -= steps * PX_PER_STEP; drag.step(steps); }
+});
+document.addEventListener("pointerup", () => { drag = null; });
+
 function same(a, b) {
   if (typeof a === "number" && typeof b === "number") return Math.abs(a - b) < 1e-9;
   return a === b;
@@ -72,16 +82,9 @@ function knob(unit, control, value, ctx) {
     ondblclick: () => ctx.move(unit.name, control.name, ctx.committed(unit.name, control.name)),
   }, knobSvg(control, index));
   el.addEventListener("pointerdown", (e) => {
-    el.setPointerCapture(e.pointerId);
     el.focus();
-    let last = e.clientY;
-    const onMove = (m) => {
-      const steps = Math.trunc((last - m.clientY) / PX_PER_STEP);
-      if (steps) { last -= steps * PX_PER_STEP; step(steps); }
-    };
-    const onUp = () => { el.removeEventListener("pointermove", onMove); el.removeEventListener("pointerup", onUp); };
-    el.addEventListener("pointermove", onMove);
-    el.addEventListener("pointerup", onUp);
+    drag = { lastY: e.clientY, step };
+    e.preventDefault();
   });
   return el;
 }
@@ -132,6 +135,8 @@ function sheetView(unit, ctx) {
 }
 
 export function drawRack(root, units, ctx) {
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".control");
+  const keep = focused ? `.control[data-unit="${focused.dataset.unit}"][data-param="${focused.dataset.param}"] .knob` : null;
   root.replaceChildren(...units.map((unit) => h("div", {
     class: `unit${unit.manual ? " manual" : ""}`, dataset: { unit: unit.name } },
   h("div", { class: "faceplate" },
@@ -140,6 +145,7 @@ export function drawRack(root, units, ctx) {
     h("div", { class: `wire wire-${unit.wire}` }, unit.wire === "manual" ? "MANUAL" : unit.wire.toUpperCase())),
   h("div", { class: "controls" }, ...unit.controls.map((c) => controlView(unit, c, ctx))),
   unit.manual && unit.sheet ? sheetView(unit, ctx) : null)));
+  if (keep) { const again = root.querySelector(keep); if (again) again.focus(); }
 }
 
 export { markingOf, same };

@@ -28,6 +28,7 @@ export class Waveform {
   _drag(e) {
     if (!this.duration) return;
     this.canvas.setPointerCapture(e.pointerId);
+    this.dragging = true;
     const start = this._time(e.clientX);
     const move = (m) => {
       const t = this._time(m.clientX);
@@ -38,7 +39,9 @@ export class Waveform {
       this.canvas.removeEventListener("pointermove", move);
       this.canvas.removeEventListener("pointerup", up);
       const t = this._time(u.clientX);
-      if (Math.abs(t - start) < this.duration / 200) this.loop = null; // a click clears the loop
+      this.dragging = false;
+      // a click (no drag) clears the loop: the whole track plays
+      this.loop = Math.abs(t - start) < this.duration / 200 ? null : [Math.min(start, t), Math.max(start, t)];
       this.draw();
       this.onLoop(this.loop);
     };
