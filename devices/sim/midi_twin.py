@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import select
+import selectors
 import socket
 import threading
 from typing import Any
@@ -13,6 +13,7 @@ from devices.profile import MidiEncoding, Parameter, Profile
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.midi import bits_of, dt1, parse_roland
+from devices.transports.midibytes import BoundedMidiParser
 from devices.transports.values import from_wire_int, to_wire_int
 
 
@@ -122,7 +123,14 @@ class MidiTwinBase(Twin):
 
 
 class MidiTwin(MidiTwinBase):
-    """Listens on tcp 127.0.0.1:PORT (mido's socket protocol: raw MIDI bytes over TCP)."""
+    """Listens on tcp 127.0.0.1:PORT (mido's socket protocol: raw MIDI bytes over TCP).
+
+    Like a unit with a few MIDI inputs, it serves at most MAX_CONNECTIONS clients, all from one
+    thread (500 connections once made 510 threads): one more is closed at once with a log line. A
+    SysEx past MAX_SYSEX_BYTES is dropped (BoundedMidiParser), and a client that does not read its
+    replies is dropped when the socket's buffer is full, so it never stalls the others."""
+
+    MAX_CONNECTIONS = 8
 
     def __init__(self, name: str, profile: Profile, panel: Panel, *, channel: int, host: str = "127.0.0.1",
                  port: int = 0) -> None:
@@ -130,9 +138,12 @@ class MidiTwin(MidiTwinBase):
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind((host, port))
-        self._server.listen(4)
+        self._server.listen(128)  # a full backlog makes a client wait out SYN retries; refuse it quickly instead
+        self._server.setblocking(False)
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
+        self._clients: dict[socket.socket, BoundedMidiParser] = {}
+        self.refused_connections = 0
 
     @property
     def address(self) -> str:
@@ -140,53 +151,89 @@ class MidiTwin(MidiTwinBase):
         return f"tcp:{host}:{port}"
 
     def start(self) -> MidiTwin:
-        thread = threading.Thread(target=self._accept_loop, name=f"midi-twin-{self.name}", daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        self._thread = threading.Thread(target=self._loop, name=f"midi-twin-{self.name}", daemon=True)
+        self._thread.start()
         return self
 
     def close(self) -> None:
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
         self._server.close()
-        for thread in list(self._threads):
-            thread.join(timeout=2.0)
+        for conn in list(self._clients):
+            conn.close()
+        self._clients.clear()
         super().close()
 
-    def _accept_loop(self) -> None:
-        while not self._stop.is_set():
+    def _loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._server, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                try:
+                    events = selector.select(timeout=0.1)
+                except (OSError, ValueError):
+                    return
+                for key, _mask in events:
+                    if key.fileobj is self._server:
+                        self._accept(selector)
+                    else:
+                        self._read(selector, key.fileobj)  # type: ignore[arg-type]
+
+    def _accept(self, selector: selectors.BaseSelector) -> None:
+        for _ in range(64):  # every connection waiting, a bounded number per wake
             try:
-                ready, _, _ = select.select([self._server], [], [], 0.1)
-                if not ready:
-                    continue
-                conn, _ = self._server.accept()
+                conn, peer = self._server.accept()
             except OSError:
                 return
-            thread = threading.Thread(target=self._serve, args=(conn,), name=f"midi-twin-{self.name}-conn",
-                                      daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._admit(selector, conn, peer)
 
-    def _serve(self, conn: socket.socket) -> None:
-        parser = mido.Parser()
-        with conn:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            while not self._stop.is_set():
-                ready, _, _ = select.select([conn], [], [], 0.1)
-                if not ready:
-                    continue
+    def _admit(self, selector: selectors.BaseSelector, conn: socket.socket, peer: object) -> None:
+        if len(self._clients) >= self.MAX_CONNECTIONS:
+            self.refused_connections += 1
+            if self.refused_connections == 1 or self.refused_connections % 100 == 0:
+                log.info("simulated %s: %d MIDI connections open, the most it takes; refused %s (%d so far)",
+                         self.name, self.MAX_CONNECTIONS, peer, self.refused_connections)
+            conn.close()
+            return
+        conn.setblocking(False)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._clients[conn] = BoundedMidiParser(who=f"simulated {self.name}")
+        selector.register(conn, selectors.EVENT_READ)
+
+    def _drop(self, selector: selectors.BaseSelector, conn: socket.socket) -> None:
+        selector.unregister(conn)
+        self._clients.pop(conn, None)
+        conn.close()
+
+    def _read(self, selector: selectors.BaseSelector, conn: socket.socket) -> None:
+        try:
+            data = conn.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(selector, conn)
+            return
+        for msg in self._clients[conn].feed(data):
+            try:
+                replies = self.handle(msg)
+            except Exception as exc:  # noqa: BLE001 -- a unit never dies of a message; one line, no traceback
+                log.info("simulated %s: refused MIDI %s (%s)", self.name, msg.hex()[:60], exc)
+                continue
+            for reply in replies:
+                payload = bytes(reply.bytes())
                 try:
-                    data = conn.recv(4096)
+                    sent = conn.send(payload)
+                except (BlockingIOError, InterruptedError):
+                    sent = 0
                 except OSError:
+                    self._drop(selector, conn)
                     return
-                if not data:
+                if sent < len(payload):
+                    log.info("simulated %s: a MIDI client is not reading its replies; it was disconnected", self.name)
+                    self._drop(selector, conn)
                     return
-                parser.feed(data)
-                for msg in parser:
-                    for reply in self.handle(msg):
-                        try:
-                            conn.sendall(bytes(reply.bytes()))
-                        except OSError:
-                            return
 
 
 class JackMidiTwin(MidiTwinBase):

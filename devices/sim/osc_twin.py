@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -12,6 +13,18 @@ from devices.profile import OscEncoding, Profile
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.osc import Osc, osc_arg, osc_value
+
+
+class _OneLineServer(BlockingOSCUDPServer):
+    """python-osc's UDP server, with whatever a datagram breaks (undecodable bytes, a bad type tag)
+    said in one log line instead of socketserver's traceback on stderr."""
+
+    twin_name = "osc"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        log.info("simulated %s: OSC datagram from %s refused (%s: %s)", self.twin_name, client_address,
+                 type(exc).__name__, str(exc)[:120])
 
 
 class OscTwin(Twin):
@@ -29,7 +42,8 @@ class OscTwin(Twin):
         if self.encoding.query_address:
             dispatcher.map(self.encoding.query_address, self._on_query, needs_reply_address=True)
         dispatcher.set_default_handler(self._on_other)
-        self._server = BlockingOSCUDPServer((host, port), dispatcher)
+        self._server = _OneLineServer((host, port), dispatcher)
+        self._server.twin_name = name
         self._thread: threading.Thread | None = None
 
     @property
@@ -50,7 +64,10 @@ class OscTwin(Twin):
 
     def _on_set(self, address: str, *args: Any) -> None:
         self.received += 1
-        param = self._by_address[address]
+        param = self._by_address.get(address)
+        if param is None:  # a pattern address ("/eq/*") that matched: a unit takes one address per set
+            log.info("simulated %s: OSC pattern %s refused; send to one parameter's address", self.name, address)
+            return
         if len(args) != 1:
             log.info("simulated %s: %s needs one argument, got %r", self.name, address, args)
             return
@@ -63,16 +80,25 @@ class OscTwin(Twin):
 
     def _on_query(self, client: tuple[str, int], address: str, *args: Any) -> None:
         self.received += 1
-        if self.fault == "silent" or not args or args[0] not in self._by_address:
+        if self.fault == "silent" or not args or not isinstance(args[0], str) or args[0] not in self._by_address:
+            log.info("simulated %s: OSC query for %r refused", self.name, args[:1])
             return
-        reply_to = (client[0], int(args[1])) if len(args) > 1 and isinstance(args[1], int) else client
+        reply_to = client
+        if len(args) > 1:
+            if not isinstance(args[1], int) or isinstance(args[1], bool) or not 1 <= args[1] <= 65535:
+                log.info("simulated %s: OSC reply port %r refused (1-65535)", self.name, args[1])
+                return
+            reply_to = (client[0], args[1])
         param = self._by_address[args[0]]
         if self.fault == "garbled":
             data = b"\x00garbage\xff" * 3
         else:
             arg, tag = osc_arg(param, self.encoding.parameters[param.name], self.reported(param))
             data = Osc(args[0], (arg,), (tag,)).dgram()
-        self._server.socket.sendto(data, reply_to)
+        try:
+            self._server.socket.sendto(data, reply_to)
+        except OSError as exc:
+            log.info("simulated %s: OSC reply to %s:%s not sent (%s)", self.name, *reply_to, exc)
 
     def _on_other(self, address: str, *args: Any) -> None:
         self.received += 1

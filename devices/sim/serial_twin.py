@@ -14,8 +14,16 @@ from devices.transports.serial import FrameReader, ascii_pattern, encode_frame
 from devices.transports.values import from_wire_int, parse_token, to_wire_int, token_for
 
 
+# A command line of these units is under 40 bytes; a real unit's input buffer holds a few hundred.
+MAX_LINE_BYTES = 1024
+
+
 class SerialTwin(Twin):
-    """Holds the master side of os.openpty(); the controller opens the slave by its /dev/pts path."""
+    """Holds the master side of os.openpty(); the controller opens the slave by its /dev/pts path.
+
+    As the hardware does: a line past MAX_LINE_BYTES without its terminator is dropped with one
+    error reply (not buffered: a 64 MB line once came back as a 67 MB ERR), and replies to a
+    client that does not read are lost when the pty's buffer is full, never waited for."""
 
     kind = "serial"
 
@@ -35,6 +43,9 @@ class SerialTwin(Twin):
         self._query_re = ascii_pattern(enc.query) if enc.query else None
         self._frames = FrameReader(enc.binary)
         self._line = bytearray()
+        self._overlong = False  # inside a line past MAX_LINE_BYTES: dropped up to its terminator
+        self.dropped_replies = 0
+        os.set_blocking(self._master, False)
 
     @property
     def address(self) -> str:
@@ -63,6 +74,8 @@ class SerialTwin(Twin):
                 return
             try:
                 data = os.read(self._master, 4096)
+            except (BlockingIOError, InterruptedError):
+                continue
             except OSError:
                 return
             if self.encoding.framing == "binary":
@@ -81,7 +94,17 @@ class SerialTwin(Twin):
             else:
                 term = self.encoding.reply_terminator.encode("latin-1")
                 data = b"#\x7f?" + bytes(b ^ 0x5A for b in data[:-len(term)]) + term  # line noise
-        os.write(self._master, data)
+        try:
+            written = os.write(self._master, data)
+        except (BlockingIOError, InterruptedError):
+            written = 0
+        except OSError:
+            return
+        if written < len(data):
+            self.dropped_replies += 1
+            if self.dropped_replies == 1 or self.dropped_replies % 1000 == 0:
+                log.info("simulated %s: the serial client is not reading; %d reply(ies) lost", self.name,
+                         self.dropped_replies)
 
     # ------------------------------------------------------------------ ASCII
 
@@ -89,8 +112,26 @@ class SerialTwin(Twin):
         term = self.encoding.terminator.encode("ascii")
         while True:
             end = self._line.find(term)
+            if self._overlong:
+                if end < 0:
+                    del self._line[:max(0, len(self._line) - len(term) + 1)]  # keep what may start a terminator
+                    return
+                del self._line[:end + len(term)]
+                self._overlong = False
+                continue
             if end < 0:
+                if len(self._line) > MAX_LINE_BYTES:
+                    self._overlong = True
+                    self._line.clear()
+                    log.info("simulated %s: a serial line longer than %d bytes was dropped", self.name, MAX_LINE_BYTES)
+                    self._write((self.encoding.error_format.format(reason=f"line longer than {MAX_LINE_BYTES} bytes")
+                                 + self.encoding.reply_terminator).encode("latin-1"))
                 return
+            if end > MAX_LINE_BYTES:
+                del self._line[:end + len(term)]
+                self._write((self.encoding.error_format.format(reason=f"line longer than {MAX_LINE_BYTES} bytes")
+                             + self.encoding.reply_terminator).encode("latin-1"))
+                continue
             line = bytes(self._line[:end]).decode("latin-1").strip()
             del self._line[:end + len(term)]
             if line:

@@ -103,17 +103,15 @@ class MidiTransport(Transport[Any, Any]):
         scheme, _, rest = self.port.partition(":")
         try:
             if scheme == "tcp":
-                import mido.sockets
+                from devices.transports.midibytes import SocketMidiPort
+                from devices.wireaddr import parse_midi_port
 
-                host, _, number = rest.rpartition(":")
-                self._out = mido.sockets.connect(host, int(number))
+                try:
+                    where = parse_midi_port(self.port)
+                except ValueError as exc:
+                    raise TransportError(f"unit {self.label!r}: cannot open {self.address}: {exc}") from None
+                self._out = SocketMidiPort(where.host, where.number, timeout_s=max(self.timeout_s, 1.0))
                 self._in = self._out
-                sock = getattr(self._out, "_socket", None)
-                if sock is not None:
-                    # small MIDI writes must leave at once, not wait for Nagle's algorithm (40 ms here)
-                    import socket
-
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             elif scheme == "jack":
                 self._out, self._in = _JackPorts.open(rest, f"hybrid-{self.label}", self._queue.put)
             else:

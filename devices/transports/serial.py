@@ -35,6 +35,10 @@ def encode_frame(payload: bytes, framing: BinaryFraming) -> bytes:
     return bytes([framing.start]) + body + bytes([checksum(body, framing.checksum)])
 
 
+# The longest reply line of a serial unit here is under 40 bytes; a real one's a few hundred.
+MAX_REPLY_BYTES = 4096
+
+
 class FrameReader:
     """Pulls frames out of a byte stream; skips junk before a start byte, reports a bad checksum."""
 
@@ -144,6 +148,11 @@ class SerialTransport(Transport[bytes, Any]):
             except ValueError as exc:
                 return f"garbled: {exc}"
         end = self._lines.find(self.reply_terminator)
+        if end < 0 and len(self._lines) > MAX_REPLY_BYTES or end > MAX_REPLY_BYTES:
+            # a unit's reply is a short line; a wire spewing bytes without the terminator is not
+            # buffered without limit
+            self._lines.clear()
+            return f"garbled: a reply longer than {MAX_REPLY_BYTES} bytes"
         if end < 0:
             return None
         line = bytes(self._lines[:end])

@@ -73,6 +73,15 @@ class Tally:
             self.refusals += 1
         return outcome
 
+    def record(self, name: str, outcome: str, why: str = "") -> None:
+        """Count a case judged by the test itself: accepted, refused, crashed, hung or lost."""
+        self.cases += 1
+        if outcome in ("accepted", "refused"):
+            setattr(self, "accepted" if outcome == "accepted" else "refusals",
+                    getattr(self, "accepted" if outcome == "accepted" else "refusals") + 1)
+        else:
+            self._fail({"crashed": "crashes", "hung": "hangs", "lost": "data_lost"}[outcome], name, why or outcome)
+
     def lost(self, name: str, why: str) -> None:
         """Count a case that lost or changed what the user had."""
         self._fail("data_lost", name, why)
