@@ -20,6 +20,9 @@ class _InterfaceRouting(Strict):
 
     backend: str  # narrowed to one Literal by each kind; declared here so it is listed first
     sample_rate: Literal[44100, 48000, 88200, 96000, 176400, 192000] = 48000
+    # the other rates the interface runs (issue 18, its first part): a print of mixes that all share one
+    # of them runs at it, so nothing is converted on the way in; None = sample_rate only
+    other_rates_hz: list[Literal[44100, 48000, 88200, 96000, 176400, 192000]] | None = None
     block_size: int = Field(256, ge=16, le=8192)
     channels_out: int = Field(..., ge=1, le=64)
     channels_in: int = Field(..., ge=1, le=64)
@@ -27,6 +30,10 @@ class _InterfaceRouting(Strict):
     return_channels: list[int]
     monitor_channels: list[int] = Field(
         default_factory=list, description="outputs that feed the monitor controller (what `hybrid listen` plays)")
+
+    def rates_hz(self) -> list[int]:
+        """Every rate this interface runs, sample_rate (its default) first."""
+        return [self.sample_rate] + sorted(set(self.other_rates_hz or []) - {self.sample_rate})
 
     @field_validator("send_channels")
     @classmethod
@@ -208,6 +215,15 @@ class Rig(Strict):
             if names.count(name) > 1:
                 raise ValueError(f"unit name {name!r} is used twice; unit names must be unique")
         return units
+
+    def at_rate(self, rate_hz: int) -> Rig:
+        """This rig with its interface run at rate_hz (one of interface.rates_hz()); ValueError otherwise."""
+        if rate_hz == self.interface.sample_rate:
+            return self
+        if rate_hz not in self.interface.rates_hz():
+            raise ValueError(f"the interface of rig {self.name} runs {', '.join(map(str, self.interface.rates_hz()))} Hz, "
+                             f"not {rate_hz} Hz")
+        return self.model_copy(update={"interface": self.interface.model_copy(update={"sample_rate": rate_hz})})
 
     def unit(self, name: str) -> UnitConfig:
         """The unit called name; KeyError if the rig has none."""

@@ -85,6 +85,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
     sources = _load_sources(session, tracks, rig, found)
     for note in notes:  # said once every input is known to be usable
         say(f"note: {note}")
+    rig = _rig_at_print_rate(rig, sources, say, notes)
     for line in _rate_plan(session, rig, sources):  # every conversion, said before anything plays
         say(f"sample rate: {line}")
         notes.append(f"sample rate: {line}")
@@ -380,6 +381,20 @@ def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Pat
             "pilot": {"ok": check.ok, "drift_samples": round(check.drift_samples, 4),
                       "offset_from_record_samples": round(check.offset_from_record_samples, 4),
                       "attempts": attempt + 1}}
+
+
+def _rig_at_print_rate(rig: Rig, sources: list[Source], say: Say, notes: list[str]) -> Rig:
+    """The rig run at the mixes' own rate when they share one its interface lists (other_rates_hz)."""
+    from hybrid.deliver.rates import khz, print_rate_hz
+
+    rate = print_rate_hz([s.rate for s in sources], rig.interface.rates_hz())
+    if rate == rig.interface.sample_rate:
+        return rig
+    line = (f"sample rate: printing at {khz(rate)} kHz, the mixes' own rate (the interface runs it; "
+            f"its default is {khz(rig.interface.sample_rate)} kHz)")
+    say(line)
+    notes.append(line)
+    return rig.at_rate(rate)
 
 
 def _rate_plan(session: Session, rig: Rig, sources: list[Source]) -> list[str]:

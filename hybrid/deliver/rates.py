@@ -9,7 +9,7 @@ from typing import Any
 from hybrid.ddp.layout import CD_RATE_HZ
 
 __all__ = ["HIRES_RATES_HZ", "RatePath", "delivered_rate_lines", "file_rate_hz", "khz", "plan_lines",
-           "upsampled_hires"]
+           "print_rate_hz", "upsampled_hires"]
 
 # what a session may ask for in delivery.hires.rate_hz; 44.1/48 kHz = the print's own rate, unconverted
 HIRES_RATES_HZ = (44100, 48000, 88200, 96000, 176400, 192000)
@@ -67,6 +67,16 @@ class RatePath:
         if count == 0:
             return f"{khz(self.print_hz)} kHz throughout, no conversion"
         return " -> ".join(khz(r) for r in steps) + f" kHz ({'one conversion' if count == 1 else 'two conversions'})"
+
+
+def print_rate_hz(mix_rates_hz: list[int], interface_rates_hz: list[int]) -> int:
+    """The rate to print at: the mixes' own when they all share one the interface runs (nothing is
+    converted on the way in), else the interface's default (its first rate). One rate per print: the
+    loop is calibrated and fingerprinted at the rate it runs."""
+    shared = set(mix_rates_hz)
+    if len(shared) == 1 and (rate := shared.pop()) in interface_rates_hz:
+        return rate
+    return interface_rates_hz[0]
 
 
 def upsampled_hires(print_rate_hz: int, hires_rate_hz: int | None) -> str | None:

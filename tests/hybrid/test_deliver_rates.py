@@ -90,3 +90,41 @@ def test_hires_of_a_44k1_mix_through_a_48k_rig_says_it_holds_no_hi_res(tmp_path:
     rules = [(w["rule"], w["track"]) for w in hires["compliance"]["warnings"]]
     assert rules == [("hires.mix_upsampled", 1), ("hires.rate", None)]
     assert [t["rate_path_hz"] for t in hires["tracks"]] == [[44100, 48000, 48000], [48000, 48000, 48000]]
+
+
+def test_a_rig_that_runs_the_mixes_own_rate_prints_at_it_and_verifies_there(tmp_path: Path) -> None:
+    """Issue 18's first part: a rig lists the other rates its interface runs; 44.1 kHz mixes then
+    go through the chain at 44.1 kHz and reach the CD with no conversion at all."""
+    from devices.rig import default_rig_path
+    from hybrid.verify import verify_revision
+
+    rig = tmp_path / "rig.yaml"
+    text = Path(default_rig_path()).read_text()
+    rig.write_text(text.replace("  sample_rate: 48000\n", "  sample_rate: 48000\n  other_rates_hz: [44100, 96000]\n", 1))
+    mixes = [_tone(tmp_path / "opener.wav", 44100), _tone(tmp_path / "closer.wav", 44100)]
+    folder = tmp_path / "album"
+    new_session(folder, mixes, rig_path=rig, album=AlbumFields(title="Rates", targets=["streaming", "cd"]))
+    said: list[str] = []
+    outcome = print_revision(PrintRequest(folder, confirm_manual=lambda _sheet: True), say=said.append)
+    assert "sample rate: printing at 44.1 kHz, the mixes' own rate (the interface runs it; its default is 48 kHz)" in said
+    assert sf.info(str(outcome.folder / "capture" / "01-opener.wav")).samplerate == 44100
+    report = json.loads((outcome.folder / "report.json").read_text())
+    assert [t["rate_path_hz"] for t in report["deliverables"]["cd"]["tracks"]] == [[44100, 44100, 44100]] * 2
+    assert all(t["conversions"] == [] for t in report["deliverables"]["cd"]["tracks"])
+    assert [t["conversions"] for t in report["deliverables"]["streaming"]["tracks"]] == [
+        ["44100 -> 48000 Hz for the file"]] * 2  # the session's streaming rate, said
+    assert verify_revision(folder, 1).to_dict()["pass"] is True  # verify runs the interface at the print's rate
+
+
+def test_a_rate_the_interface_cannot_run_is_refused_in_the_rig_file(tmp_path: Path) -> None:
+    from devices.errors import ConfigError
+    from devices.rig import default_rig_path, load_rig
+
+    rig = tmp_path / "rig.yaml"
+    rig.write_text(Path(default_rig_path()).read_text().replace("  sample_rate: 48000\n",
+                                                                "  sample_rate: 48000\n  other_rates_hz: [32000]\n", 1))
+    with pytest.raises(ConfigError, match=r"interface.*other_rates_hz.*32000"):
+        load_rig(rig)
+    assert load_rig().interface.rates_hz() == [48000]
+    with pytest.raises(ValueError, match="runs 48000 Hz, not 44100 Hz"):
+        load_rig().at_rate(44100)
