@@ -52,4 +52,10 @@ def run() -> list[dict[str, Any]]:
                 out = Path(tmp) / "finished.wav"
                 rows.append(_row("finish", minutes, "hybrid finish programme.wav out.wav --rate 44100 --bits 16",
                                  hybrid_argv("finish", str(path), str(out), "--rate", "44100", "--bits", "16")))
+                # the peer: ffmpeg's limiter at -1 dBFS (sample peak: it does not hold a true-peak ceiling)
+                # and soxr to 44.1 kHz, 16-bit with triangular dither
+                rows.append(_row("ffmpeg alimiter+soxr", minutes, "ffmpeg -af alimiter,aresample=soxr -> 16-bit",
+                                 ["ffmpeg", "-nostats", "-hide_banner", "-y", "-i", str(path), "-af",
+                                  "alimiter=limit=0.891:level=false,aresample=44100:resampler=soxr:dither_method=triangular",
+                                  "-c:a", "pcm_s16le", str(Path(tmp) / "ffmpeg.wav")]))
     return rows
