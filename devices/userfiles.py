@@ -5,20 +5,23 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 # What a named path can be instead of a file, in the words the one-line error uses.
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
-class NotARegularFile(Exception):
+class NotARegularFile(OSError):
     """The path is missing, or names something other than a regular file (a FIFO, a device...).
 
-    `found` says what is there ("a FIFO (named pipe)"), `allowed` what would be read."""
+    `found` says what is there ("a FIFO (named pipe)"), `allowed` what would be read. An OSError,
+    so code that already handles a file it cannot read handles this one too (strerror = found)."""
 
     def __init__(self, found: str, allowed: str = "only a regular file is read") -> None:
         super().__init__(f"{found}: {allowed}")
         self.found, self.allowed = found, allowed
+        self.strerror = found
 
 
 def not_regular(mode: int) -> str | None:
@@ -65,6 +68,8 @@ def read_bounded(path: str | Path, max_bytes: int) -> bytes:
                 break
             chunks.append(chunk)
             left -= len(chunk)
+    except NotARegularFile:
+        raise
     except OSError as exc:
         raise NotARegularFile(f"a file that cannot be read ({exc.strerror or exc})", "a readable file is allowed") from None
     finally:
@@ -74,3 +79,15 @@ def read_bounded(path: str | Path, max_bytes: int) -> bytes:
         raise NotARegularFile(f"a file of more than {max_bytes // 1024} KiB",
                               f"this kind of file may hold at most {max_bytes // 1024} KiB")
     return data
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """A regular file opened for reading in binary, checked on the open descriptor (O_NONBLOCK:
+    opening a FIFO does not wait for a writer); NotARegularFile for anything else."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    kind = not_regular(os.fstat(fd).st_mode)
+    if kind is not None:
+        os.close(fd)
+        raise NotARegularFile(kind)
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")

@@ -35,6 +35,7 @@ class BoundedMidiParser:
 
     def feed(self, data: bytes) -> list[Any]:
         """Every message the bytes complete, in order."""
+        out: list[Any] = []
         pos = 0
         while pos < len(data):
             if self._sysex_bytes < 0:
@@ -54,6 +55,7 @@ class BoundedMidiParser:
                 if len(body) > room:
                     self._dropping = True
                     self.dropped_sysex += 1
+                    out.extend(self._parser)  # what it completed before the SysEx
                     self._parser = self._new_parser()  # forget the partial SysEx held inside
                     log.info("%s: a SysEx longer than %d bytes was dropped", self.who, self.max_sysex)
             self._sysex_bytes += len(body)
@@ -64,7 +66,8 @@ class BoundedMidiParser:
                     self._dropping = False
                     if data[stop] == 0xF7:
                         pos += 1  # the dropped SysEx's own end
-        return list(self._parser)
+        out.extend(self._parser)
+        return out
 
 
 class SocketMidiPort:

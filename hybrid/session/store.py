@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from devices.config import parse, read_yaml
+from devices.userfiles import open_regular
 from devices.errors import ConfigError, SessionError
 from devices.paths import make_staging_dir, write_new, write_text_atomic
 from hybrid.session.model import Delivery, RevisionFile, SessionFile, Track
@@ -42,9 +43,11 @@ def default_author() -> str:
 
 
 def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, read in chunks so long mixes do not fill memory."""
+    """SHA-256 of a file's bytes, read in chunks so long mixes do not fill memory. Only a regular
+    file is read (NotARegularFile, an OSError, otherwise): a mix swapped for a FIFO after the session
+    was made would block `print` here while it holds the session lock."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while block := handle.read(chunk_bytes):
             digest.update(block)
     return digest.hexdigest()
