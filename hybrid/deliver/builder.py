@@ -14,7 +14,7 @@ from devices.errors import DeliverableError
 from dsp.finishing import FinishResult, FinishSettings, finish
 from dsp.loudness import measure
 from dsp.truepeak import sample_peak_dbfs, true_peak_dbtp
-from hybrid.deliver.charset import to_ascii
+from hybrid.deliver.charset import latin1_changes, to_ascii
 from hybrid.deliver.encode import write_audio
 from hybrid.deliver.rates import RatePath, file_rate_hz
 from hybrid.deliver.compliance import Issue, check_clipping, check_file_format, check_true_peak, split
@@ -216,4 +216,8 @@ class TargetBuilder:
         return self.details()
 
     def details(self, **more: Any) -> dict[str, Any]:
+        if self.extension == "wav" and self.name != "cd":  # the CD says it with its CUE sheets (cd.latin1)
+            self.issues += [Issue("warning", "wav.latin1", f"{self.name}: the WAVs' LIST/INFO holds ISO 8859-1 only "
+                                  f"(the id3 chunk keeps every letter); {change}")
+                            for change in latin1_changes(self.job.album, self.job.tracks)]
         return {"folder": self.folder, "tracks": self.entries, "compliance": split(self.issues), **more}

@@ -9,7 +9,8 @@ import numpy as np
 from hybrid.ddp.cdtext import encode_packs
 from hybrid.ddp.layout import SAMPLES_PER_FRAME, CdLayout, frames_to_msf, layout_album
 from hybrid.deliver.builder import TargetBuilder
-from hybrid.deliver.cdfiles import cd_text_for, latin1_changes, write_album_files
+from hybrid.deliver.cdfiles import cd_text_for, write_album_files
+from hybrid.deliver.charset import latin1_changes
 from hybrid.deliver.compliance import Issue, check_red_book
 from hybrid.deliver.job import TrackMaster
 
@@ -55,7 +56,7 @@ class CdBuilder(TargetBuilder):
         """DDP image, CUE sheet and PQ sheets, written only once the Red Book rules hold."""
         for change in latin1_changes(self.job.album, self.job.tracks):
             self.issues.append(Issue("warning", "cd.latin1",
-                                     f"cd: the CUE sheets and CD-TEXT hold ISO 8859-1 only; {change}"))
+                                     f"cd: the CUE sheets, CD-TEXT and the WAVs' LIST/INFO hold ISO 8859-1 only; {change}"))
         text = cd_text_for(self.job.album, self.job.tracks)
         try:
             if text is not None:

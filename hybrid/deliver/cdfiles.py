@@ -11,20 +11,10 @@ from hybrid.ddp.layout import CdLayout, CdTrack, frames_to_msf
 from hybrid.deliver.charset import to_latin1
 from hybrid.deliver.job import AlbumInfo, TrackMaster
 
-__all__ = ["cd_text_for", "cue_sheet", "image_cue_sheet", "latin1_changes", "pq_rows", "pq_sheet_html", "pq_sheet_text",
+__all__ = ["cd_text_for", "cue_sheet", "image_cue_sheet", "pq_rows", "pq_sheet_html", "pq_sheet_text",
            "write_album_files"]
 
 TWO_SECONDS = 150
-
-
-def latin1_changes(album: AlbumInfo, tracks: list[TrackMaster]) -> list[str]:
-    """What the CUE sheets and CD-TEXT (ISO 8859-1 only) write in place of characters Latin-1
-    lacks, one line per field that changed ("track 2 title: Ł -> L, ☃ -> ?")."""
-    fields = [("album title", album.title), ("album artist", album.artist)]
-    for t in tracks:
-        fields += [(f"track {t.number} {name}", value) for name, value in
-                   (("title", t.title), ("artist", t.artist), ("composer", t.composer))]
-    return [f"{where}: {note}" for where, value in fields if (note := to_latin1(value).note())]
 
 
 def cd_text_for(album: AlbumInfo, tracks: list[TrackMaster]) -> CdText | None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Narrowed", "to_ascii", "to_latin1"]
+from hybrid.deliver.job import AlbumInfo, TrackMaster
+
+__all__ = ["Narrowed", "latin1_changes", "to_ascii", "to_latin1"]
 
 # letters that carry no combining mark to strip, spelled as their languages spell them without it
 _SPELLED = {
@@ -55,3 +57,13 @@ def to_latin1(text: str) -> Narrowed:
 def to_ascii(text: str) -> Narrowed:
     """Printable ASCII, which EBU Tech 3285 sets for bext's text fields: ü -> u, ß -> ss, Ł -> L."""
     return _narrow(text, lambda c: 0x20 <= ord(c) < 0x7F)
+
+
+def latin1_changes(album: AlbumInfo, tracks: list[TrackMaster]) -> list[str]:
+    """What the CUE sheets and CD-TEXT (ISO 8859-1 only) write in place of characters Latin-1
+    lacks, one line per field that changed ("track 2 title: Ł -> L, ☃ -> ?")."""
+    fields = [("album title", album.title), ("album artist", album.artist)]
+    for t in tracks:
+        fields += [(f"track {t.number} {name}", value) for name, value in
+                   (("title", t.title), ("artist", t.artist), ("composer", t.composer))]
+    return [f"{where}: {note}" for where, value in fields if (note := to_latin1(value).note())]

@@ -69,6 +69,11 @@ def test_both_cue_sheets_are_latin1_without_a_bom_as_cueprint_reads_them(rendere
                              "3|Plain|Björk & Co|"]
     assert any(w["rule"] == "cd.latin1" and "track 2 title: Ł -> L" in w["message"]
                for w in cd["compliance"]["warnings"])
+    assert [w["message"] for w in rendered["streaming"]["compliance"]["warnings"] if w["rule"] == "wav.latin1"] == [
+        "streaming: the WAVs' LIST/INFO holds ISO 8859-1 only (the id3 chunk keeps every letter); "
+        "track 2 title: Ł -> L, ź -> z, – -> -, ő -> o, ☃ -> ?",
+        "streaming: the WAVs' LIST/INFO holds ISO 8859-1 only (the id3 chunk keeps every letter); "
+        "track 2 composer: Œ -> OE"]
 
 
 def test_the_image_cue_is_cue2ddp_ready_and_cuebreakpoints_finds_the_layout(rendered: dict) -> None:
