@@ -21,7 +21,6 @@ class CdBuilder(TargetBuilder):
     default_ceiling_dbtp = -0.3  # no lossy encoder follows a CD; a little room for the DAC's filters
     channels = 2
 
-
     def prepare(self, track: TrackMaster, audio: np.ndarray) -> np.ndarray:
         if audio.shape[1] == 1:
             self.issues.append(Issue("warning", "cd.mono", f"{self.label(track)}: mono print, written dual-mono",

@@ -22,7 +22,6 @@ class PreviewBuilder(TargetBuilder):
     def extension(self) -> str:  # type: ignore[override]
         return self.job.preview_format  # renderer._check_choices refused any other
 
-
     def write(self, path: Path, pcm: np.ndarray, rate_hz: int, track: TrackMaster) -> None:
         fmt, subtype = PREVIEW_FORMATS[self.extension]
         if fmt == "MP3":

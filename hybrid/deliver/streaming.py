@@ -18,7 +18,6 @@ class StreamingBuilder(TargetBuilder):
     bits = 24
     default_ceiling_dbtp = -1.0  # AES TD1008 and the platforms' own guidance
 
-
     def extra(self, track: TrackMaster, entry: dict[str, Any], audio: np.ndarray, rate_hz: int) -> None:
         peak = entry["true_peak_dbtp"] if entry["true_peak_dbtp"] is not None else float("-inf")
         entry["platforms"] = playback_changes(entry["integrated_lufs"], peak)

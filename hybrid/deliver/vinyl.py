@@ -131,7 +131,6 @@ class VinylBuilder(TargetBuilder):
         self.headroom_db: dict[str, float] = {}  # track -> ceiling minus its true peak after its gain
         self.gain_db: dict[str, float] = {}  # track -> gain to its level (unlimited vinyl only)
 
-
     def limited(self, track: TrackMaster) -> bool:
         return self.job.vinyl_limiter or bool(track.finishing.get("vinyl_limiter", False))
 
