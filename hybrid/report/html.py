@@ -46,6 +46,7 @@ def render_html(data: dict[str, Any], figures: list[Figure] | tuple[Figure, ...]
     # An analysed file is read for its evaluation first; a print for its masters.
     if data.get("file"):
         parts += _qc(data)
+    parts += _since(data)
     parts += _tracks(data, figures)
     parts += _compliance(data)
     parts += _rates(data)
@@ -89,6 +90,20 @@ def _revision(data: dict[str, Any]) -> list[str]:
     rig = data.get("rig")
     if rig:
         out.append(f"<p>Rig: {escape(str(rig.get('name', rig) if isinstance(rig, dict) else rig))}</p>")
+    return out
+
+
+def _since(data: dict[str, Any]) -> list[str]:
+    since = data.get("since_last_print")
+    if not isinstance(since, dict) or not since:
+        return []
+    out = [f"<h2>What changed since the last print ({escape(str(since.get('print')))}, "
+           f"revision {escape(str(since.get('revision')))})</h2><ul>"]
+    out += [f"<li>{escape(str(c))}</li>" for c in since.get("changes") or []] or ["<li>no setting changed</li>"]
+    out.append("</ul>")
+    printed = since.get("printed_again") or []
+    if printed:
+        out.append(f"<p>Printed again: {escape(', '.join(str(t) for t in printed))}</p>")
     return out
 
 

@@ -18,6 +18,7 @@ def render_text(data: dict[str, Any]) -> str:
     # An analysed file is read for its evaluation first; a print for its masters.
     if data.get("file"):
         _qc(data, out)
+    _since(data, out)
     _tracks(data, out)
     _compliance(data, out)
     _rates(data, out)
@@ -53,6 +54,17 @@ def _revision(data: dict[str, Any], out: list[str]) -> None:
         out.append(f"Rig: {rig.get('name', rig) if isinstance(rig, dict) else rig}")
     if get(data, "session", "dir"):
         out.append(f"Session: {data['session']['dir']}")
+
+
+def _since(data: dict[str, Any], out: list[str]) -> None:
+    since = data.get("since_last_print")
+    if not isinstance(since, dict) or not since:
+        return
+    _section(out, f"What changed since the last print ({since.get('print')}, revision {since.get('revision')})")
+    out += [f"  {c}" for c in since.get("changes") or []] or ["  no setting changed"]
+    printed = since.get("printed_again") or []
+    if printed:
+        out.append(f"printed again: {', '.join(str(t) for t in printed)}")
 
 
 def _tracks(data: dict[str, Any], out: list[str]) -> None:

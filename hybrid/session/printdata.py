@@ -68,6 +68,7 @@ def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any,
         "tracks": tracks,
         "deliverables": per_target,
         "album": _album(session, ordered, per_target, staging, captures),
+        "since_last_print": since_last_print(session, revision, rig, [s.track.id for s in ordered]),
         "fingerprint": {"file": FINGERPRINT, "measured_at": fingerprint.measured_at,
                         "bands": len(fingerprint.freqs_hz), "thd_pct_at_1khz": [round(v, 4) for v in fingerprint.thd_pct],
                         "gain_reduction_db": dict(zip([f"{lvl:+.0f} dBFS" for lvl in fingerprint.levels_dbfs],
@@ -82,20 +83,75 @@ def _album(session: Session, ordered: list[Source], per_target: dict[str, Any], 
     """The album view on the first deliverable target (what a listener gets), read back from the files."""
     targets = list(per_target)
     stage = "streaming" if "streaming" in targets else (targets[0] if targets else "capture")
-    album_tracks = []
     entries = {str(e.get("track_id")): e for e in (per_target.get(stage, {}).get("tracks") or [])}
-    for s in ordered:
-        entry = entries.get(s.track.id)
+    here = {s.track.id: (staging / entries[s.track.id]["path"] if entries.get(s.track.id, {}).get("path")
+                         else captures[s.track.id]["path"]) for s in ordered}
+    # A print of some tracks is still heard as the album: the others come from the newest earlier
+    # print that holds them at the same stage (a one-track reprint's report showed that track alone).
+    earlier = _earlier_files(session, stage, [t.id for t in session.info.tracks if t.id not in here])
+    album_tracks, origin = [], {}
+    for track in session.info.tracks:
+        if track.id in here:
+            path, origin[track.id] = here[track.id], "this print"
+        elif track.id in earlier:
+            path, origin[track.id] = earlier[track.id]
+        else:
+            continue
         # one track in memory at a time: a whole album of float audio would not fit
-        path = staging / entry["path"] if entry and entry.get("path") else captures[s.track.id]["path"]
         audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
-        album_tracks.append(AlbumTrack.measure(s.track.id, s.track.title, s.track.gap_before_frames, audio, int(rate)))
+        album_tracks.append(AlbumTrack.measure(track.id, track.title, track.gap_before_frames, audio, int(rate)))
         del audio
     view = album_view(album_tracks, stage)
+    for row in view.get("tracks", []):
+        row["from_print"] = origin[row["track_id"]]
     printed = [s.track.id for s in ordered]
     view["partial"] = len(printed) < len(session.info.tracks)
     view["printed_tracks"] = printed
     return view
+
+
+def _earlier_files(session: Session, stage: str, track_ids: list[str]) -> dict[str, tuple[Path, str]]:
+    """For tracks this print left out: the file of the stage in the newest earlier print that has it."""
+    import json
+
+    from hybrid.session.prints import prints_of
+
+    found: dict[str, tuple[Path, str]] = {}
+    for folder in reversed(prints_of(session.prints_dir)):
+        if len(found) == len(track_ids):
+            break
+        try:
+            data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        tracks = ((data.get("deliverables") or {}).get(stage) or {}).get("tracks") or []
+        for entry in tracks:
+            track_id = str(entry.get("track_id")) if isinstance(entry, dict) else ""
+            if track_id in track_ids and track_id not in found and entry.get("path"):
+                path = folder / str(entry["path"])
+                if path.is_file():
+                    found[track_id] = (path, folder.name)
+    return found
+
+
+def since_last_print(session: Session, revision: RevisionFile, rig: Rig, printed: list[str]) -> dict[str, Any] | None:
+    """What changed since the newest earlier print: its revision against this one, in the studio's
+    words, and which tracks this print made again; None for a session's first print."""
+    from hybrid.session.diff import diff_revisions
+    from hybrid.session.prints import prints_of
+    from hybrid.session.settings import UnitCatalog
+
+    earlier = prints_of(session.prints_dir)
+    if not earlier:
+        return None
+    last = earlier[-1]
+    number = int(last.name[1:5])
+    try:
+        before = session.revision(number)
+        changes = [str(c) for c in diff_revisions(before, revision, UnitCatalog(rig).show)]
+    except Exception as exc:  # a revision the rig no longer knows: say so rather than fail the print
+        changes = [f"(not compared: {exc})"]
+    return {"print": last.name, "revision": number, "changes": changes, "printed_again": printed}
 
 
 def provenance(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,

@@ -126,6 +126,20 @@ def test_track_option_prints_only_that_track_with_its_override(printed: dict) ->
     report = json.loads((outcome.folder / "report.json").read_text())
     assert [t["track_id"] for t in report["tracks"]] == ["two"]
     assert report["album"]["partial"] is True
+    # the album view is still the album (it showed track two alone): track one from the last print
+    album = report["album"]
+    assert album["order"] == ["one", "two"]
+    assert [(r["track_id"], r["from_print"]) for r in album["tracks"]] == [("one", "r0003-01"), ("two", "this print")]
+    r3 = json.loads((printed["outcomes"][3].folder / "report.json").read_text())["album"]["tracks"]
+    assert album["tracks"][0]["integrated_lufs"] == r3[0]["integrated_lufs"]
+    # and what changed since that print
+    since = report["since_last_print"]
+    assert (since["print"], since["revision"], since["printed_again"]) == ("r0003-01", 3, ["two"])
+    assert "track two eq.low_gain_db: (album) -> -3.0 dB" in since["changes"]
+    text = (outcome.folder / "report.txt").read_text()
+    assert "What changed since the last print (r0003-01, revision 3)" in text and "printed again: two" in text
+    first = json.loads((printed["outcomes"][2].folder / "report.json").read_text())
+    assert first["since_last_print"] is None
 
 
 def test_every_file_is_in_the_manifest_with_its_hash(printed: dict) -> None:
