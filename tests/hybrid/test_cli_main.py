@@ -33,3 +33,13 @@ def test_a_reader_that_goes_away_is_not_a_traceback() -> None:
     )
     assert "Traceback" not in pipeline.stderr
     assert pipeline.stdout.strip() in {"0", "141"}
+
+
+def test_print_takes_several_tracks_after_one_option() -> None:
+    # `--track 1 3` was refused with the top-level usage; repeating --track still works
+    from hybrid.cli import build_parser
+
+    args = build_parser("print").parse_args(["print", "album", "--track", "1", "3", "--track", "ballad"])
+    assert args.track == ["1", "3", "ballad"]
+    args = build_parser("session").parse_args(["session", "new", "album", "--track", "a.wav", "b.wav", "--title", "T"])
+    assert args.track == ["a.wav", "b.wav"] and args.title == "T"
