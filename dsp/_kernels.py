@@ -85,11 +85,14 @@ def _kernel(name: str, dtype: np.dtype) -> Callable[..., Any]:
     suffix = _SUFFIX.get(np.dtype(dtype))
     if built is not None and suffix is not None:
         return getattr(built, f"{name}_{suffix}")
+    # numba's JIT (and its cache): imported only when there is no fresh build
     if name == "loudness_block":
-        from dsp._loudness_kernel import loudness_block as jit
-    else:
-        from dsp._truepeak_kernel import max_peak_between as jit
-    return jit
+        from dsp import _loudness_kernel
+
+        return _loudness_kernel.loudness_block  # type: ignore[no-any-return]
+    from dsp import _truepeak_kernel
+
+    return _truepeak_kernel.max_peak_between  # type: ignore[no-any-return]
 
 
 def loudness_block(audio: np.ndarray, *state: Any) -> int:
