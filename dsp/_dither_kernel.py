@@ -9,18 +9,20 @@ __all__ = ["shaped_quantise", "tpdf_quantise"]
 
 
 @njit(cache=True, error_model="numpy")
-def shaped_quantise(scaled: np.ndarray, dither: np.ndarray, feedback: np.ndarray, lowest: float, highest: float) -> np.ndarray:
+def shaped_quantise(scaled: np.ndarray, dither: np.ndarray, feedback: np.ndarray, lowest: float, highest: float,
+                    errors: np.ndarray) -> np.ndarray:
     """Round `scaled` (in LSBs) to integers with error feedback, per channel.
 
     v = x - sum_k feedback[k] * e[n-1-k]; q = round(v + dither); e = q - v. The total error then
     has the spectrum of the dither shaped by (1 - H(z)): pushed out of the ear's most sensitive
     band. The fed-back error is clamped so a clipped sample cannot make the loop run away.
+    errors[c] holds channel c's last errors (newest first): carried from block to block.
     """
     frames, channels = scaled.shape
     order = feedback.shape[0]
     out = np.empty((frames, channels))
     for c in range(channels):
-        history = np.zeros(order)
+        history = errors[c]
         for n in range(frames):
             shaped = 0.0
             for k in range(order):
@@ -45,8 +47,8 @@ def shaped_quantise(scaled: np.ndarray, dither: np.ndarray, feedback: np.ndarray
 
 @njit(cache=True, error_model="numpy")
 def tpdf_quantise(
-    audio: np.ndarray, full_scale: float, seed: int, lowest: float, highest: float, shift: int, out: np.ndarray
-) -> None:
+    audio: np.ndarray, full_scale: float, state: np.uint64, lowest: float, highest: float, shift: int, out: np.ndarray
+) -> np.uint64:
     """Write `audio` (full scale 1.0) into the integer array `out` as PCM with TPDF dither.
 
     Each sample is scaled to LSBs (times `full_scale`), dithered, rounded down, clipped to
@@ -54,10 +56,11 @@ def tpdf_quantise(
     bits). Writing the integers here spares two float copies of the whole programme. The dither
     is the sum of two uniform [0, 1) draws minus 1 (a triangle over +-1 LSB), both taken from one
     64-bit xorshift64* output (its high and low 32 bits): statistically ample for dither, and a
-    few ns per sample where a generator call per draw was most of the cost.
+    few ns per sample where a generator call per draw was most of the cost. `state` is the
+    generator's (never 0); the new state is returned, for the next block.
     """
     frames, channels = audio.shape
-    state = np.uint64(seed) | np.uint64(1)  # xorshift must not start at 0
+    state = np.uint64(state)
     multiplier = np.uint64(2685821657736338717)
     mask = np.uint64(0xFFFFFFFF)
     unit = 1.0 / 4294967296.0
@@ -75,3 +78,4 @@ def tpdf_quantise(
             elif value > highest:
                 value = highest
             out[n, c] = np.int64(value) << shift
+    return state

@@ -7,7 +7,7 @@ import numpy as np
 from dsp._audio import as_frames
 from dsp._dither_kernel import shaped_quantise, tpdf_quantise
 
-__all__ = ["BITS", "DITHERS", "check_word_length", "to_pcm"]
+__all__ = ["BITS", "DITHERS", "Quantiser", "check_word_length", "to_pcm"]
 
 BITS = (16, 24, 32)
 DITHERS = ("tpdf", "shaped", "none")
@@ -40,27 +40,61 @@ def to_pcm(audio: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None 
 
 def _to_pcm(frames: np.ndarray, bits: int, dither: str = "tpdf", seed: int | None = None) -> np.ndarray:
     """to_pcm() of (frames, channels) float audio already checked (each check reads all of it)."""
-    check_word_length(bits, dither)
-    if bits == 32:
-        return np.ascontiguousarray(frames, dtype=np.float32)
-    full_scale = float(2 ** (bits - 1))
-    lowest, highest = -full_scale, full_scale - 1.0
-    source = np.ascontiguousarray(frames, dtype=np.float64)
-    if dither == "tpdf":
-        # The kernel's generator is seeded from numpy's: `seed` (or None: fresh entropy) decides.
-        draw = int(np.random.default_rng(seed).integers(1, 2**63 - 1))
-        pcm = np.empty(source.shape, dtype=np.int16 if bits == 16 else np.int32)
-        tpdf_quantise(source, full_scale, draw, lowest, highest, 0 if bits == 16 else 8, pcm)
-        return pcm
-    scaled = source * full_scale
-    if dither == "none":
-        values = np.rint(scaled)
-    else:
-        rng = np.random.default_rng(seed)
-        # Sum of two independent uniform [-0.5, 0.5) LSB: triangular over +-1 LSB.
-        noise = rng.random(scaled.shape) + rng.random(scaled.shape) - 1.0
-        values = shaped_quantise(scaled, noise, _SHAPER, lowest, highest)
-    np.clip(values, lowest, highest, out=values)
-    if bits == 16:
-        return values.astype(np.int16)
-    return values.astype(np.int32) << 8
+    quantiser = Quantiser(bits, dither, frames.shape[1], seed=seed, frames=frames.shape[0])
+    return quantiser.process_checked(frames)
+
+
+class Quantiser:
+    """to_pcm fed block by block: process(block) gives the block's PCM. The dither generator and the
+    noise shaper's error memory carry across blocks, so any split gives, bit for bit, what to_pcm of
+    the whole gives (tests). Shaped dither draws its two uniform streams as to_pcm does, the second
+    after the whole first one, so it needs the programme's length in `frames` up front."""
+
+    def __init__(self, bits: int, dither: str, channels: int, seed: int | None = None, frames: int | None = None) -> None:
+        check_word_length(bits, dither)
+        self.bits = bits
+        self.dither = dither
+        self.channels = int(channels)
+        self._full_scale = float(2 ** (bits - 1))
+        self._lowest, self._highest = -self._full_scale, self._full_scale - 1.0
+        if dither == "tpdf" and bits != 32:
+            # The kernel's generator is seeded from numpy's: `seed` (or None: fresh entropy) decides.
+            draw = int(np.random.default_rng(seed).integers(1, 2**63 - 1))
+            self._state = np.uint64(draw) | np.uint64(1)  # xorshift must not start at 0
+        if dither == "shaped" and bits != 32:
+            if frames is None:
+                raise ValueError("shaped dither needs the programme's length (frames) before its first block")
+            self._first = np.random.default_rng(seed)
+            generator = np.random.default_rng(seed).bit_generator
+            generator.advance(int(frames) * self.channels)  # one 64-bit step per uniform double
+            self._second = np.random.Generator(generator)
+            self._errors = np.zeros((self.channels, _SHAPER.shape[0]))
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """The PCM of the next block (int16, int32 holding 24 bits at the top, or float32)."""
+        frames = as_frames(block)
+        if frames.shape[1] != self.channels:
+            raise ValueError(f"block has {frames.shape[1]} channels; this quantiser takes {self.channels}")
+        return self.process_checked(frames)
+
+    def process_checked(self, frames: np.ndarray) -> np.ndarray:
+        """process() of a (frames, channels) float block already checked."""
+        if self.bits == 32:
+            return np.ascontiguousarray(frames, dtype=np.float32)
+        source = np.ascontiguousarray(frames, dtype=np.float64)
+        if self.dither == "tpdf":
+            pcm = np.empty(source.shape, dtype=np.int16 if self.bits == 16 else np.int32)
+            self._state = np.uint64(tpdf_quantise(source, self._full_scale, self._state, self._lowest, self._highest,
+                                                  0 if self.bits == 16 else 8, pcm))
+            return pcm
+        scaled = source * self._full_scale
+        if self.dither == "none":
+            values = np.rint(scaled)
+        else:
+            # Sum of two independent uniform [-0.5, 0.5) LSB: triangular over +-1 LSB.
+            noise = self._first.random(scaled.shape) + self._second.random(scaled.shape) - 1.0
+            values = shaped_quantise(scaled, noise, _SHAPER, self._lowest, self._highest, self._errors)
+        np.clip(values, self._lowest, self._highest, out=values)
+        if self.bits == 16:
+            return values.astype(np.int16)
+        return values.astype(np.int32) << 8
