@@ -109,7 +109,7 @@ class Listening:
             self.desk.hub.publish({"type": "session", "session": self.sid, "revision": made.number})
         else:
             raise ConfigError("desk", "listen", action, f"allowed: {', '.join(ACTIONS)}")
-        self._publish()
+        # one snapshot for the page that asked; the others get it within STATE_EVERY_S
         return {"result": result, "engine": self.snapshot()}
 
     # ------------------------------------------------------------------ state out
