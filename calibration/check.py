@@ -67,17 +67,21 @@ class Readiness:
     recalibrated: bool
 
 
-def ensure(interface: AudioInterface, rig_name: str, policy: CalibrationPolicy | None = None) -> Readiness:
+def ensure(interface: AudioInterface, rig_name: str, policy: CalibrationPolicy | None = None, *,
+           key: str | None = None, rig_ref: str | None = None) -> Readiness:
     """The record to print with: the stored one if it still holds, else a new one or a refusal.
 
     No record yet -> measure and store. A record that drifted past the policy -> measure and
-    store again (on_drift: recalibrate) or CalibrationError (on_drift: refuse).
+    store again (on_drift: recalibrate) or CalibrationError (on_drift: refuse). key is the rig's
+    identity in the store (store.rig_key; the name when None), rig_ref how the user names its file.
     """
     policy = policy or CalibrationPolicy()
-    record = store.load(rig_name, interface.sample_rate, interface.block_size)
+    key = key or rig_name
+    rig_ref = rig_ref or rig_name
+    record = store.load(key, interface.sample_rate, interface.block_size, rig_ref=rig_ref)
     if record is None:
         record = measure(interface, rig_name=rig_name)
-        store.save(record)
+        store.save(record, key)
         return Readiness(record, None, True)
     result = check(interface, record, policy)
     if result.ok:
@@ -86,7 +90,7 @@ def ensure(interface: AudioInterface, rig_name: str, policy: CalibrationPolicy |
         raise CalibrationError(
             f"the loop of rig {rig_name} no longer matches its calibration of {record.measured_at}: "
             f"{result.describe()} (allowed {policy.max_latency_drift_samples} samples, "
-            f"{policy.max_level_drift_db} dB); run `hybrid calibrate --rig {rig_name}`")
+            f"{policy.max_level_drift_db} dB); run `hybrid calibrate --rig {rig_ref}`")
     record = measure(interface, rig_name=rig_name)
-    store.save(record)
+    store.save(record, key)
     return Readiness(record, result, True)

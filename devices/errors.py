@@ -74,6 +74,19 @@ class DeliverableError(HybridError):
     """A deliverable breaks a hard rule of its target and was not written."""
 
 
+class WriteError(HybridError):
+    """A file could not be written: a full disk, a read-only folder, or a folder that is sealed."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{path}: could not be written: {problem}")
+
+    def moved(self, old: str | Path, new: str | Path) -> "WriteError":
+        """The same refusal named by where the file was going (a hidden staging folder's final name)."""
+        return WriteError(self.path.replace(str(old), str(new)), self.problem)
+
+
 class MissingDependencyError(HybridError):
     """A real wire or interface was asked for on a machine without the library it needs."""
 

@@ -11,6 +11,7 @@ from devices.errors import (
     RecallError,
     SessionError,
     TransportError,
+    WriteError,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "RecallError",
     "SessionError",
     "TransportError",
+    "WriteError",
 ]

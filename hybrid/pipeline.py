@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from calibration import compensate, ensure, pilot
+from calibration import compensate, ensure, pilot, store
 from calibration.fingerprint import measure_fingerprint
-from devices.errors import CalibrationError, ConfigError, SessionError
-from devices.paths import write_json_atomic
+from devices.errors import CalibrationError, ConfigError, SessionError, WriteError
+from devices.paths import write_json_atomic, writing
 from devices.recall_sheet import RecallSheet
 from devices.rig import Rig
 from dsp.meter import analyze
@@ -25,6 +25,7 @@ from hybrid.errors import DeliverableError
 from hybrid.interrupts import Interrupted, checkpoint
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
+from hybrid.session.create import rig_ref
 from hybrid.session.model import RevisionFile, Track
 from hybrid.session.printdata import Source, provenance, report_data
 from hybrid.session.prints import PROVENANCE, discard, fingerprint_name, next_print_dir, seal, staging_dir
@@ -109,7 +110,8 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
             # hard bypass where it has one, at neutral where it has none
             say("recalling every unit to bypass for the calibration check")
             station.recall_bypass()
-            readiness = ensure(station.interface, rig.name, rig.calibration)
+            readiness = ensure(station.interface, rig.name, rig.calibration, key=store.rig_key(rig),
+                               rig_ref=rig_ref(session))
             record = readiness.record
             say("calibration: " + ("measured and stored" if readiness.recalibrated and readiness.check is None
                                    else "re-measured (the loop had drifted: " + readiness.check.describe() + ")"
@@ -157,7 +159,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
                 stage = f"capture of track {source.track.id}"
                 checkpoint()
                 say(f"track {source.position} {source.track.title}: playing through the chain")
-                captures[source.track.id] = _capture(station.interface, source, record, rig, staging)
+                captures[source.track.id] = _capture(station.interface, source, record, rig, staging, rig_ref(session))
                 done.append(source.track.id)
                 _advance(bar, share)
         stage = "deliverables"
@@ -189,6 +191,11 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
             + "; not finished: " + ", ".join(([f"capture of {', '.join(missing)}"] if missing else [])
                                              + ["deliverables", "report", "manifest"])
             + "; nothing of this print was kept, the session and its earlier prints are intact") from None
+    except WriteError as exc:  # named by the print folder the file was for, not the hidden one
+        if staging is not None:
+            discard(staging)
+            raise exc.moved(staging, final) from None
+        raise
     except BaseException:
         if staging is not None:
             discard(staging)
@@ -245,6 +252,7 @@ def _checked_catalog(session: Session, revision: RevisionFile, rig: Rig) -> Unit
     path = session.revision_path(revision.number)
     catalog = UnitCatalog(rig, source=path)
     catalog.check(revision.units, "units")
+    catalog.require_every_unit(revision.units)
     ids = [t.id for t in session.info.tracks]
     for track_id, override in revision.tracks.items():
         if track_id not in ids:
@@ -348,7 +356,7 @@ def _reports(reports: dict[str, Any]) -> dict[str, Any]:
     return {name: report.to_dict() for name, report in reports.items()}
 
 
-def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Path) -> dict[str, Any]:
+def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Path, ref: str) -> dict[str, Any]:
     """Play one track with its pilots, check them, align and level-compensate, store the float capture."""
     rate = int(interface.sample_rate)
     audio, original = _read_mix(source, rate, interface.channels)
@@ -372,11 +380,12 @@ def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Pat
             break
         if attempt == PILOT_RETRIES:
             raise CalibrationError(f"track {source.track.id}: {check.describe()}, twice; the loop is not stable: "
-                                   f"run `hybrid calibrate --rig {rig.name}` and print again")
+                                   f"run `hybrid calibrate --rig {ref}` and print again")
     programme = layout.extract(compensate(raw, record))
     path = staging / "capture" / f"{source.position:02d}-{source.track.id}.wav"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), programme.astype(np.float32), rate, subtype="FLOAT")
+    with writing(path, programme.shape[0] * programme.shape[1] * 4 + 4096):  # float32 and the WAV header
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(path), programme.astype(np.float32), rate, subtype="FLOAT")
     return {"path": path, "rate": rate, "source_analysis": source_analysis, "analysis": analyze(programme, rate).to_dict(),
             "pilot": {"ok": check.ok, "drift_samples": round(check.drift_samples, 4),
                       "offset_from_record_samples": round(check.offset_from_record_samples, 4),

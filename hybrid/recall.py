@@ -36,6 +36,7 @@ def recall_revision(session_dir: str | Path, revision: int | None = None, *, tra
         track_id = session.resolve_tracks([track])[0].id if track else None
         settings = chosen.settings_for(track_id) if track_id else chosen.units
         catalog.check(settings, f"tracks.{track_id}.units" if track_id else "units")
+        catalog.require_every_unit(chosen.units)
         from devices.station import open_station
 
         with open_station(rig, confirm_manual=confirm_manual, audio=False) as station:

@@ -16,23 +16,33 @@ def render_session(session_dir: str | Path, revision: int | None = None, targets
     with render.json, render.txt and a SHA-256 manifest.json; the document (render.json's content).
 
     The folder is built hidden beside its final name and sealed (manifest, then rename) as a print
-    is, so an earlier render is never touched and a failed one leaves nothing."""
+    is, so an earlier render is never touched and a failed one leaves nothing. It holds the session's
+    lock: no render runs during a print of the session."""
+    from hybrid.session import open_session, session_lock
+
+    session = open_session(session_dir)
+    with session_lock(session.folder, "render"):
+        return _render_locked(session, revision, targets, out_dir, bar)
+
+
+def _render_locked(session: Any, revision: int | None, targets: list[str] | None, out_dir: Path | None,
+                   bar: Progress | None) -> dict[str, Any]:
+    from devices.paths import refuse_sealed
     from hybrid.deliver import render
     from hybrid.deliver.from_session import job_from_session
     from hybrid.deliver.renders import RENDER_FILE, next_render_dir, release_metadata, renders_dir
     from hybrid.errors import ConfigError
     from hybrid.paths import write_json_atomic, write_text_atomic
     from hybrid.qc import json_safe
-    from hybrid.session import open_session
     from hybrid.session.prints import discard, seal, staging_dir
 
-    session = open_session(session_dir)
     job = job_from_session(session, revision)
     targets = targets or list(session.info.targets)
     if out_dir is not None and Path(out_dir).exists() and any(Path(out_dir).iterdir()):
         raise ConfigError(None, "--out", str(out_dir), "a folder that does not exist yet (renders are never "
                                                       "overwritten; leave --out out for the next deliverables/rNNNN-KK)")
     final = Path(out_dir) if out_dir is not None else next_render_dir(renders_dir(session), job.revision)
+    refuse_sealed(final)  # before the first folder is made: nothing is written inside a sealed print
     final.parent.mkdir(parents=True, exist_ok=True)
     if bar is not None:
         bar.describe(f"Rendering {', '.join(targets)} for revision {job.revision} into {final.name}")

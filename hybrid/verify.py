@@ -361,6 +361,7 @@ def verify_revision(session_dir: Any, revision: int | None = None, *, tolerance_
     from devices.station import open_station
     from hybrid.pipeline import measure_at_rest
     from hybrid.session import open_session, session_lock, session_rig
+    from hybrid.session.create import rig_ref
 
     if not 0.0 < tolerance_db <= 10.0:
         raise ConfigError("command line", "tolerance", tolerance_db, "a tolerance in dB above 0 and at most 10")
@@ -378,10 +379,11 @@ def verify_revision(session_dir: Any, revision: int | None = None, *, tolerance_
             rig = rig.at_rate(expected.sample_rate)
         with open_station(rig) as station:
             interface = station.interface
-            record = store.load(rig.name, interface.sample_rate, interface.block_size)
+            ref = rig_ref(session)
+            record = store.load(store.rig_key(rig), interface.sample_rate, interface.block_size, rig_ref=ref)
             if record is None:
                 raise CalibrationError(f"rig {rig.name} has no calibration at {interface.sample_rate} Hz, block "
-                                       f"{interface.block_size}; run `hybrid calibrate --rig {rig.name}` (it "
+                                       f"{interface.block_size}; run `hybrid calibrate --rig {ref}` (it "
                                        "leaves the units on bypass) and recall the revision again before verifying")
             if interface.sample_rate != expected.sample_rate:
                 raise SessionError(f"{path}: measured at {expected.sample_rate} Hz; the interface now runs "

@@ -71,7 +71,10 @@ def _main(argv: Sequence[str] | None) -> int:
                 status = args.func(args)
             except HybridError:
                 raise
-            except Exception:
+            except Exception as exc:
+                refusal = _write_refusal(exc)
+                if refusal is not None:  # a write the system refused where no closer code named it
+                    raise refusal from None
                 if interrupts.pending() is None:
                     raise
                 # a signal forced through (the third) broke a step mid-way: that is the interrupt
@@ -98,6 +101,19 @@ def _main(argv: Sequence[str] | None) -> int:
               file=sys.stderr)
         return 130
     return int(status or 0)
+
+
+def _write_refusal(exc: Exception) -> HybridError | None:
+    """A full disk, a read-only folder or a file size limit met by any command: one line naming the
+    file (where the error knows it) instead of a traceback."""
+    import errno
+
+    from devices.paths import write_refusal
+
+    # only the refusals that can come from a write alone: a permission error here may be a read
+    if not isinstance(exc, OSError) or exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS):
+        return None
+    return write_refusal(exc, exc.filename or "a file")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         say(f"measuring the loop of {rig.name} at {station.interface.sample_rate} Hz, "
             f"block {station.interface.block_size}")
         record = measure(station.interface, rig_name=rig.name)
-    path = store.save(record)
+    path = store.save(record, store.rig_key(rig))  # by the rig's identity: a namesake keeps its own
     if args.plot is not None:
         write_atomic(args.plot, response_png(record))
     if args.json:

@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
             raise HybridError(f"{args.input}: {exc}") from exc
         bar.describe(f"Writing {out.name}")
         write_atomic_with(out, lambda tmp: sf.write(str(tmp), result.pcm, result.rate_hz, format=file_format,
-                                                    subtype=_SUBTYPES[settings.bits]))
+                                                    subtype=_SUBTYPES[settings.bits]),
+                          need_bytes=result.pcm.nbytes + 4096)
 
     report = {
         "input": str(args.input),

@@ -55,9 +55,12 @@ def _beside(audio: Path) -> Path:
 
 
 def _print_data(folder: Path, out: Path | None) -> tuple[dict[str, Any], Path, Path]:
+    from hybrid.session.prints import check_sealed
+
     source = folder / "report.json"
     if not source.is_file():
         raise ConfigError(folder, "report.json", str(source), "a print folder made by `hybrid print` (it has report.json)")
+    check_sealed(folder)  # report.json and the audio the curves are drawn from, as they were sealed
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from devices.errors import SessionError
 from hybrid.deliver.job import AlbumInfo, RenderJob, TrackMaster
 from hybrid.session.model import Delivery, RevisionFile, Track
-from hybrid.session.prints import PROVENANCE, prints_of
+from hybrid.session.prints import PROVENANCE, check_sealed, checked_json, prints_of
 from hybrid.session.store import Session
 
 __all__ = [
@@ -41,8 +40,10 @@ def find_capture(print_dir: Path, number: int, track_id: str) -> Path | None:
 
 def _printed_mix_sha256(print_dir: Path, track_id: str) -> str | None:
     """The SHA-256 of the mix a print played for this track, as its print.json records it."""
+    if not (print_dir / PROVENANCE).is_file():
+        return None
+    provenance = checked_json(print_dir, PROVENANCE)  # a print.json edited by hand is refused, not believed
     try:
-        provenance = json.loads((print_dir / PROVENANCE).read_text(encoding="utf-8"))
         return str(provenance["inputs"][track_id]["sha256"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -91,6 +92,8 @@ def job_from_session(session: Session, revision: int | None = None) -> RenderJob
                                f"({', '.join(p.name for p in prints)}) nor in an earlier print with the same unit "
                                f"settings for it and the same mix; print it first (`hybrid print --revision {number} "
                                f"--track {position}`)")
+        # the capture is read as it was sealed, or not at all (a capture scaled by hand is refused)
+        check_sealed(capture.parent.parent, [capture.relative_to(capture.parent.parent).as_posix()])
         tracks.append(track_master(session, settings, position, track, capture))
     return render_job(session, settings, tracks)
 

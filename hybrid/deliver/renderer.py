@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from devices.errors import AudioFileError, ConfigError, DeliverableError
-from devices.paths import make_staging_dir
+from devices.paths import maker_alive, make_staging_dir, refuse_sealed, write_refusal
 from hybrid.audiofile import read_audio
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.cd import CdBuilder
@@ -45,10 +46,17 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
     job = _checked_codes(job)
     _check_choices(job, names)
     out_dir = Path(out_dir)
+    refuse_sealed(out_dir)  # a sealed print is never written into, not even a folder
+    made = [p for p in (out_dir, *out_dir.parents) if not p.exists()]  # removed again if nothing lands
+    _remove_dead_renders(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = make_staging_dir(out_dir, prefix=".render-")
     except OSError as exc:
+        _remove_empty(made)
+        refusal = write_refusal(exc, out_dir)
+        if refusal is not None:
+            raise refusal from None
         raise DeliverableError(f"{out_dir}: cannot write deliverables there ({exc.strerror or exc})") from exc
     try:
         builders = [TARGETS[name](job, staging / name) for name in names]
@@ -70,10 +78,41 @@ def render(job: RenderJob, targets: list[str], out_dir: Path) -> RenderResult:
         _move_into_place(staging, out_dir, names)
         moved = lambda value: _relocate(value, staging, out_dir)  # noqa: E731
         return RenderResult(paths=[moved(p) for p in files], per_target=moved(per_target))
-    except OSError as exc:  # a full disk or a vanished folder: one clear line, the staging removed
-        raise DeliverableError(f"{out_dir}: writing the deliverables failed ({exc})") from exc
+    except Exception as exc:  # a full disk (OSError, or libsndfile's "System error"): one line, staging removed
+        refusal = write_refusal(exc, getattr(exc, "filename", None) or out_dir)
+        if refusal is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+            _remove_empty(made)  # a full disk leaves not even the folders it made
+            raise refusal from None
+        if isinstance(exc, OSError) or type(exc).__name__ == "LibsndfileError":  # a vanished folder, an encoder
+            raise DeliverableError(f"{out_dir}: writing the deliverables failed ({exc})") from exc
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_dead_renders(out_dir: Path) -> None:
+    """A render killed here (SIGKILL, power) left its hidden folder: removed when the pid in its
+    name is gone (a live render's stays), and said."""
+    if not out_dir.is_dir():
+        return
+    for path in out_dir.glob(".render-*.partial"):
+        alive = maker_alive(path)
+        if alive is False:
+            shutil.rmtree(path, ignore_errors=True)
+            print(f"note: removed {path}, left by an interrupted render", file=sys.stderr, flush=True)
+        elif alive is None:
+            print(f"note: {path} was left by an interrupted render of an earlier version; remove it by hand "
+                  "when no render runs", file=sys.stderr, flush=True)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """The folders a failed render made for itself, innermost first, where they are still empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _checked_targets(targets: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
-from hybrid.paths import write_json_atomic, write_text_atomic
+from hybrid.paths import json_text, write_files_atomic
 from hybrid.report.html import Figure, render_html
 from hybrid.report.summary import stage_rows, targets, track_label
 from hybrid.report.text import render_text
@@ -40,11 +40,11 @@ def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True,
     figures = build_figures(doc) if plots else []
     text = render_text(doc)
     html = render_html(doc, figures)
-    return {
-        "json": write_json_atomic(print_dir / "report.json", doc),
-        "text": write_text_atomic(print_dir / "report.txt", text),
-        "html": write_text_atomic(print_dir / "report.html", html),
-    }
+    paths = {"json": print_dir / "report.json", "text": print_dir / "report.txt", "html": print_dir / "report.html"}
+    # the three as one: a full disk leaves the earlier report whole (or none), never half of each
+    write_files_atomic({paths["json"]: json_text(doc).encode(), paths["text"]: text.encode(),
+                        paths["html"]: html.encode()})
+    return paths
 
 
 def with_series(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:

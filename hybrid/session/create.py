@@ -11,6 +11,7 @@ from typing import Any
 
 from devices.config import parse
 from devices.errors import ConfigError
+from devices.paths import writing
 from devices.text import without_controls
 from devices.rig import Rig, default_rig_path, load_rig
 from hybrid.session.locking import LOCK_FILE
@@ -71,7 +72,8 @@ def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: 
             if copy:
                 (tmp / SOURCES).mkdir(exist_ok=True)
                 target = tmp / SOURCES / f"{entry['id']}{source_path.suffix.lower()}"
-                shutil.copy2(source_path, target)
+                with writing(folder / SOURCES / target.name, source_path.stat().st_size):
+                    shutil.copy2(source_path, target)
                 if sha256_file(target) != entry["sha256"]:
                     raise ConfigError(source_path, "track", str(source_path), "the file changed while it was copied")
                 entry["source"] = f"{SOURCES}/{target.name}"
@@ -92,13 +94,17 @@ def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: 
             "tracks": entries,
         }
         info = parse(SessionFile, data, folder / SESSION_FILE)
-        (tmp / SESSION_FILE).write_text(to_yaml(info.file_data()), encoding="utf-8")
-        (tmp / "revisions").mkdir()
+        text = to_yaml(info.file_data())
+        with writing(folder / SESSION_FILE, len(text.encode())):
+            (tmp / SESSION_FILE).write_text(text, encoding="utf-8")
+        with writing(folder):
+            (tmp / "revisions").mkdir()
         first = first_revision(catalog, note=note, author=author)
         parse(RevisionFile, first, folder / "revisions" / "0001.yaml")  # its author and note checked as any revision's
         write_exclusive(tmp / "revisions" / "0001.yaml", to_yaml(first))
-        (tmp / "prints").mkdir()
-        (tmp / LOCK_FILE).touch()  # the lock's file is part of the folder; only its flock comes and goes
+        with writing(folder):
+            (tmp / "prints").mkdir()
+            (tmp / LOCK_FILE).touch()  # the lock's file is part of the folder; only its flock comes and goes
 
     create_folder_atomically(folder, build)
     return open_session(folder)
@@ -107,6 +113,12 @@ def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: 
 def session_rig(session: Session) -> Rig:
     """The rig a session was made on (the embedded sim studio when it names no file)."""
     return load_rig(session.info.rig.path)
+
+
+def rig_ref(session: Session) -> str:
+    """How to name the session's rig to `hybrid calibrate --rig`: its file, or the embedded rig's
+    name (a rig's name alone is not its identity: two files may share one)."""
+    return session.info.rig.path or session.info.rig.name
 
 
 def slug(text: str) -> str:

@@ -15,7 +15,9 @@ from hybrid.metadata import normalize_isrc, normalize_upc_ean
 # spec 1's top-level `streaming_rate_hz` into it; a session that sets nothing past the streaming
 # rate is still written as spec 1, so an older hybrid keeps reading it
 SESSION_SPEC = 2
-REVISION_SPEC = 1
+# 2: every revision after the first records `previous_sha256`, the hash of the revision before it
+# (the history is a chain); spec 1 revisions (older sessions) are read as they are
+REVISION_SPEC = 2
 
 TARGETS = ("streaming", "cd", "hires", "vinyl", "preview")
 Target = Literal["streaming", "cd", "hires", "vinyl", "preview"]
@@ -314,6 +316,8 @@ class RevisionFile(Strict):
     parent: int | None = Field(None, ge=1)
     parent_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
                                       description="hash of the parent revision's file, so an edit is detected")
+    previous_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
+                                        description="hash of revision number - 1's file: the history's chain")
     units: UnitSettings
     finishing: Finishing = Finishing()
     tracks: dict[str, TrackOverride] = {}

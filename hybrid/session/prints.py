@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from devices.errors import SessionError
-from devices.paths import make_staging_dir, write_json_atomic
+from devices.errors import HybridError, SessionError
+from devices.paths import SEAL_FILE, make_staging_dir, state_dir, write_json_atomic
 from hybrid.session.store import sha256_file
 
 _PRINT_NAME = re.compile(r"^r([0-9]{4})-([0-9]{2,})$")
-MANIFEST = "manifest.json"
+MANIFEST = SEAL_FILE  # its presence seals the folder: devices.paths refuses every write inside
 PROVENANCE = "print.json"
 FINGERPRINT = "fingerprint.json"
 
@@ -86,6 +88,76 @@ def verify_manifest(folder: Path) -> list[str]:
     return problems
 
 
+def check_sealed(folder: Path, names: Iterable[str] | None = None) -> None:
+    """Refuse to read a print whose manifest is gone or unreadable, or whose files `names` (paths
+    relative to the print; every file of the manifest when None) differ from what it records.
+
+    Cheap on every read: a file whose hash matched is remembered in STATE/seals with its size,
+    mtime, ctime and inode, and hashed again only when one of them differs (an edit, a copy, a
+    `touch`: ctime cannot be set back by hand)."""
+    folder = Path(folder)
+    files = _manifest_files(folder)
+    wanted = sorted(files) if names is None else [str(n) for n in names]
+    cache_path = state_dir() / "seals" / (hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:32] + ".json")
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+        cache = cache if isinstance(cache, dict) else {}
+    except (OSError, ValueError):
+        cache = {}
+    fresh = False
+    for name in wanted:
+        entry = files.get(name)
+        path = folder / name
+        if entry is None:
+            raise SessionError(f"{path}: not in the print's {MANIFEST}; the print was changed after it was sealed "
+                               "and is not read (print the revision again)")
+        try:
+            stat = path.stat()
+        except OSError:
+            raise SessionError(f"{path}: missing from the sealed print (its {MANIFEST} lists it); "
+                               "the print is not read (print the revision again)") from None
+        key = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        if cache.get(name) == [*key, entry["sha256"]]:
+            continue
+        found = sha256_file(path) if stat.st_size == entry["bytes"] else None
+        if found != entry["sha256"]:
+            what = (f"{stat.st_size} bytes where the manifest has {entry['bytes']}" if found is None
+                    else f"SHA-256 {found[:12]}... where the manifest has {entry['sha256'][:12]}...")
+            raise SessionError(f"{path}: changed since the print was sealed ({what}); a sealed print is never "
+                               "changed, so it is not read (print the revision again)")
+        cache[name] = [*key, entry["sha256"]]
+        fresh = True
+    if fresh:
+        try:
+            write_json_atomic(cache_path, cache)
+        except (OSError, HybridError):
+            pass  # the cache only saves hashing next time
+
+
+def _manifest_files(folder: Path) -> dict[str, dict[str, Any]]:
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SessionError(f"{path}: missing; a print without its manifest cannot be checked, so it is not read "
+                           "(print the revision again)") from None
+    except (OSError, ValueError) as exc:
+        raise SessionError(f"{path}: unreadable ({exc}); the print cannot be checked, so it is not read") from None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict) or not all(
+            isinstance(e, dict) and isinstance(e.get("sha256"), str) and isinstance(e.get("bytes"), int)
+            for e in files.values()):
+        raise SessionError(f"{path}: not a manifest of this print (no files with sha256 and bytes); "
+                           "the print cannot be checked, so it is not read")
+    return files
+
+
+def checked_json(folder: Path, name: str) -> Any:
+    """A JSON file of a sealed print, read after check_sealed() says it is as sealed."""
+    check_sealed(folder, [name])
+    return json.loads((folder / name).read_text(encoding="utf-8"))
+
+
 def fingerprint_name(track_id: str | None = None) -> str:
     """The file of a print that holds the chain's fingerprint: the album settings' (fingerprint.json), or
     the one measured with a track's overrides recalled (fingerprint-<track id>.json)."""
@@ -99,5 +171,5 @@ def latest_fingerprint(prints_dir: Path, revision: int, track_id: str | None = N
     for folder in reversed(prints_of(prints_dir, revision)):
         path = folder / fingerprint_name(track_id)
         if path.exists():
-            return path, json.loads(path.read_text(encoding="utf-8"))
+            return path, checked_json(folder, path.name)
     return None

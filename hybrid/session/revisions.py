@@ -8,7 +8,7 @@ from typing import Any
 
 from devices.config import parse
 from devices.errors import ConfigError
-from hybrid.session.model import Finishing, FinishingOverride, RevisionFile, UnitSettings
+from hybrid.session.model import REVISION_SPEC, Finishing, FinishingOverride, RevisionFile, UnitSettings
 from hybrid.session.settings import UnitCatalog
 from hybrid.session.store import Session, default_author, now_utc, sha256_file
 
@@ -74,7 +74,7 @@ def first_revision(catalog: UnitCatalog, *, note: str = "every unit at its profi
                    author: str | None = None) -> dict[str, Any]:
     """Revision 1: every unit of the rig at its profile's default, finishing at its defaults."""
     return {
-        "spec": 1,
+        "spec": REVISION_SPEC,
         "number": 1,
         "created_at": now_utc(),
         "author": author or default_author(),
@@ -128,13 +128,15 @@ def next_revision(session: Session, catalog: UnitCatalog, *, assignments: list[A
             _check_finish(finishing, Finishing, "finishing")
 
     data = {
-        "spec": 1,
+        "spec": REVISION_SPEC,
         "number": number,
         "created_at": now_utc(),
         "author": author or default_author(),
         "note": note,
         "parent": base.number,
         "parent_sha256": sha256_file(session.revision_path(base.number)),
+        # the link of the chain: the revision just before this one, whichever it was made from
+        "previous_sha256": sha256_file(session.revision_path(number - 1)),
         "units": units,
         "finishing": finishing,
         "tracks": tracks,

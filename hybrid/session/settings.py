@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from devices.errors import ConfigError
+from devices.errors import ConfigError, Described
 from devices.profile import Profile, SettingError, load_profile
 from devices.rig import Rig
 
@@ -57,6 +57,15 @@ class UnitCatalog:
                 if note:  # a stored revision holds exactly what was recalled: no snapping on reading
                     raise ConfigError(self.source, f"{where}.{unit}.{param}", value, parameter.allowed())
         return units
+
+    def require_every_unit(self, units: dict[str, dict[str, Any]], where: str = "units") -> None:
+        """A revision sets every unit of the rig: one it leaves out would be printed as it happens to
+        be (a recall sends only what the revision holds), which is not an exact recall."""
+        missing = [name for name in self.profiles if name not in units]
+        if missing:
+            raise ConfigError(self.source, f"{where}.{missing[0]}", Described("missing"),
+                              f"a revision sets every unit of rig {self.rig.name!r} ({', '.join(self.profiles)}); "
+                              f"make a new revision that sets it (`hybrid session set DIR {missing[0]}.PARAM=VALUE`)")
 
     def show(self, unit: str, param: str, value: Any) -> str:
         """A value as the unit's front panel marks it: '+1.0 dB', '2.2 kHz', '4:1', 'auto'."""

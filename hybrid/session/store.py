@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import getpass
 import hashlib
 import os
@@ -79,6 +80,7 @@ class Session:
     def __init__(self, folder: Path, info: SessionFile) -> None:
         self.folder = folder
         self.info = info
+        self._history_checked = False  # once per open session: a command sees one state of it
 
     @property
     def file(self) -> Path:
@@ -115,16 +117,20 @@ class Session:
 
     def revision(self, number: int | None = None) -> RevisionFile:
         """Read one revision (the latest when number is None), checking the history is unbroken."""
+        self.check_history()
         number = self.latest() if number is None else number
         path = self.revision_path(number)
         if not path.exists():
             have = self.revision_numbers()
             span = f"1 to {have[-1]}" if have else "none yet"
             raise ConfigError(self.folder, "revision", number, f"this session has revisions {span}")
+        return self._read_revision(number)
+
+    def _read_revision(self, number: int) -> RevisionFile:
+        path = self.revision_path(number)
         revision = parse(RevisionFile, read_yaml(path), path)
         if revision.number != number:
             raise ConfigError(path, "number", revision.number, f"the file revisions/{number:04d}.yaml must say number {number}")
-        self._check_child_link(number)
         return revision
 
     def revisions(self) -> list[RevisionFile]:
@@ -133,18 +139,14 @@ class Session:
     def revision_sha256(self, number: int) -> str:
         return sha256_file(self.revision_path(number))
 
-    def _check_child_link(self, number: int) -> None:
-        """The next revision stores this one's hash: an edited revision file is refused."""
-        child = self.revision_path(number + 1)
-        if not child.exists():
+    def check_history(self) -> None:
+        """The history is a chain; any break in it is refused in one line (history.check_chain)."""
+        if self._history_checked:
             return
-        data = read_yaml(child)
-        expected = data.get("parent_sha256") if isinstance(data, dict) else None
-        if expected and data.get("parent") == number and expected != self.revision_sha256(number):
-            raise SessionError(
-                f"{self.revision_path(number)}: this revision was edited after revision {number + 1} was made "
-                "from it; revisions are write-once (make a new one with `hybrid session set`)"
-            )
+        from hybrid.session.history import check_chain
+
+        check_chain(self)
+        self._history_checked = True
 
     def append_revision(self, data: dict[str, Any]) -> Path:
         """Write the next revision file exclusively: it never replaces one that exists."""
@@ -152,6 +154,7 @@ class Session:
         path = self.revision_path(revision.number)
         self.revisions_dir.mkdir(parents=True, exist_ok=True)
         write_exclusive(path, to_yaml(data))
+        self._history_checked = False
         return path
 
     def check_sources(self, track_ids: list[str] | None = None) -> list[SourceCheck]:
@@ -238,6 +241,9 @@ def open_session(folder: str | Path) -> Session:
     if not file.exists():
         raise SessionError(f"{folder}: not a session folder (no {SESSION_FILE})")
     info = parse(SessionFile, read_yaml(file), file)
+    from hybrid.session.locking import sweep_if_free
+
+    sweep_if_free(folder)  # a killed print's or render's hidden folder is said and removed here
     return Session(folder.resolve(), info)
 
 
@@ -258,9 +264,16 @@ def create_folder_atomically(folder: Path, build: Any) -> Path:
     tmp = make_staging_dir(folder.parent, prefix=f".{folder.name}.", suffix=".tmp")
     try:
         build(tmp)
-        if folder.exists():
-            folder.rmdir()  # an empty folder the user made for it
-        os.rename(tmp, folder)
+        try:
+            if folder.exists():
+                folder.rmdir()  # an empty folder the user made for it
+            os.rename(tmp, folder)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
+                raise
+            # another `session new` made the folder between our check and our rename: it won
+            raise SessionError(f"{folder}: another process made this session folder at the same time; "
+                               "choose a new session folder") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -1,11 +1,11 @@
-"""What the fault fuzzers share: a seeded tally of cases and their outcomes, a small session to print."""
+"""What the fault fuzzers share: `hybrid` run as its own process, a small session to print (the
+tally of cases is the `tally` fixture of tests/fuzz/conftest.py)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,28 +13,6 @@ import soundfile as sf
 
 RATE = 48000
 HANG_S = 120.0  # a command that has not ended by then has hung
-
-
-@dataclass
-class Tally:
-    """Counts of one class of fault: every case ends as a success, a clean refusal, or a problem."""
-
-    name: str
-    cases: int = 0
-    refusals: int = 0
-    crashes: list[str] = field(default_factory=list)
-    hangs: list[str] = field(default_factory=list)
-    lost: list[str] = field(default_factory=list)  # data lost, half-written or lied about
-
-    def line(self) -> str:
-        return (f"{self.name}: {self.cases} cases, {self.refusals} refusals, {len(self.crashes)} crashes, "
-                f"{len(self.hangs)} hangs, {len(self.lost)} data lost")
-
-    def check(self) -> None:
-        """Print the counts (pytest -s shows them; the note quotes them) and fail on any problem."""
-        print(f"\nFUZZ {self.line()}")
-        problems = self.crashes + self.hangs + self.lost
-        assert not problems, self.line() + "\n" + "\n".join(problems[:10])
 
 
 def crashed(stderr: str) -> bool:

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from hybrid.session.prints import prints_of, verify_manifest
-from tests.fuzz.faults import HANG_S, Tally, crashed, hybrid, session_with_tracks, start
+from tests.fuzz.conftest import Tally
+from tests.fuzz.faults import HANG_S, crashed, hybrid, session_with_tracks, start
 
 SEED = 13
 # (command, cases, latest moment of the signal in s): the run lengths on this machine are about
@@ -44,14 +45,13 @@ def _leftovers(folder: Path) -> list[str]:
     return [str(p.relative_to(folder)) for p in hidden]
 
 
-def test_a_stop_signal_at_any_moment_ends_cleanly(day: dict[str, object]) -> None:
+def test_a_stop_signal_at_any_moment_ends_cleanly(day: dict[str, object], tally: Tally) -> None:
     folder, env, base = Path(str(day["folder"])), day["env"], Path(str(day["base"]))
     rng = np.random.default_rng(SEED)
-    tally = Tally("signals")
+    case = 0
     for command, count, latest_s in PLAN:
         for _ in range(count):
-            case = tally.cases
-            tally.cases += 1
+            case += 1
             sig = [signal.SIGINT, signal.SIGTERM][int(rng.integers(2))]
             delay_s = float(rng.uniform(0.15, latest_s))
             before = {p.name for p in prints_of(folder / "prints")}
@@ -68,23 +68,23 @@ def test_a_stop_signal_at_any_moment_ends_cleanly(day: dict[str, object]) -> Non
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
-                tally.hangs.append(label)
+                tally.record(label, "hung", f"ran past {HANG_S} s")
                 continue
+            damage = [f"left {_leftovers(folder)}"] if _leftovers(folder) else []
+            damage += [f"the earlier print {name} changed" for name, problems in sealed_before.items()
+                       if verify_manifest(folder / "prints" / name) != problems]
             if crashed(err) or proc.returncode not in (0, 130):
-                tally.crashes.append(f"{label}: exit {proc.returncode}: {err.strip()[-300:]}")
-            elif proc.returncode == 130:
-                tally.refusals += 1
-                if not any(ln.startswith("hybrid: ") and "interrupted" in ln for ln in err.splitlines()):
-                    tally.crashes.append(f"{label}: exit 130 without the line saying so: {err.strip()[-200:]}")
-            elif command == "print" and not finished_before and not sealed_at_signal:
+                tally.record(label, "crashed", f"exit {proc.returncode}: {err.strip()[-300:]}")
+            elif proc.returncode == 130 and not any(ln.startswith("hybrid: ") and "interrupted" in ln
+                                                    for ln in err.splitlines()):
+                tally.record(label, "crashed", f"exit 130 without the line saying so: {err.strip()[-200:]}")
+            elif command == "print" and proc.returncode == 0 and not finished_before and not sealed_at_signal:
                 # the print went on and finished after it was told to stop: a swallowed interrupt
-                tally.lost.append(f"{label}: exit 0 after the stop signal (swallowed)")
-            if _leftovers(folder):
-                tally.lost.append(f"{label}: left {_leftovers(folder)}")
-            for name, problems in sealed_before.items():
-                if verify_manifest(folder / "prints" / name) != problems:
-                    tally.lost.append(f"{label}: the earlier print {name} changed")
+                tally.record(label, "lost", "exit 0 after the stop signal (swallowed)")
+            elif damage:
+                tally.record(label, "lost", "; ".join(damage))
+            else:
+                tally.record(label, "refused" if proc.returncode == 130 else "accepted")
     log = hybrid("session", "log", str(folder), env=env)  # type: ignore[arg-type]
     if log.returncode != 0:
-        tally.lost.append(f"the session no longer opens: {log.stderr.strip()}")
-    tally.check()
+        tally.lost("session log", f"the session no longer opens: {log.stderr.strip()}")

@@ -3,6 +3,8 @@ field, the value and what is allowed; exit status 2; nothing half-written."""
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 from pathlib import Path
 
@@ -256,7 +258,9 @@ def test_a_hand_edited_delivery_or_spec_is_refused(session_dir: Path, capsys: py
 
 def _hand_written_revision(session_dir: Path, change: dict) -> Path:
     first = yaml.safe_load((session_dir / "revisions" / "0001.yaml").read_text())
-    first.update({"number": 2, "parent": 1, "note": "typed by hand"})
+    # linked into the history as `session set` would (history.py refuses a revision without it)
+    link = hashlib.sha256((session_dir / "revisions" / "0001.yaml").read_bytes()).hexdigest()
+    first.update({"number": 2, "parent": 1, "note": "typed by hand", "previous_sha256": link})
     for dotted, value in change.items():
         node = first
         *head, last = dotted.split(".")

@@ -28,7 +28,7 @@ def test_json_gives_latency_confidence_polarity_and_channels_and_stores_the_reco
     assert [(c["send"], c["return"]) for c in data["channels"]] == [(3, 5), (4, 6)]
     assert [c["gain_db"] for c in data["channels"]] == pytest.approx([0.27, -0.18], abs=0.05)
     assert data["units_left_at"] == "bypass"
-    assert store.load("sim-studio", 48000, 256).latency_samples == data["latency_samples"]
+    assert store.load(store.rig_key(rig), 48000, 256).latency_samples == data["latency_samples"]
     assert Path(data["stored"]).is_file()
 
 
@@ -51,7 +51,7 @@ def test_a_manual_unit_needs_yes_when_nobody_is_at_the_terminal(capsys) -> None:
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]
     assert last.startswith("hybrid: unit 'pultec'") and "--yes" in last
-    assert store.load("sim-studio", 48000, 256) is None  # nothing measured, nothing stored
+    assert store.load(store.rig_key(load_rig()), 48000, 256) is None  # nothing measured, nothing stored
 
 
 def test_bad_rig_and_bad_plot_name_are_one_clear_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -78,4 +78,4 @@ def test_calibrate_a_real_interface_through_jack(jack_loop, tmp_path: Path, caps
     assert [c["gain_db"] for c in data["channels"]] == pytest.approx([-3.0, 1.5], abs=0.02)
     assert [c["polarity_inverted"] for c in data["channels"]] == [False, True]
     assert data["units_left_at"] is None
-    assert store.load("jack-desk", 48000, 256) is not None
+    assert store.load(store.rig_key(load_rig(rig)), 48000, 256) is not None

@@ -39,7 +39,15 @@ def session_dir(tmp_path: Path) -> Path:
         for n, track in enumerate(session.info.tracks, start=1):
             sf.write(str(capture / f"{n:02d}-{track.id}.wav"), _tone(4.5, 220 * n, level).astype(np.float32),
                      RATE, subtype="FLOAT")
+        _seal(session.prints_dir / name)
     return session.folder
+
+
+def _seal(folder: Path) -> None:
+    """The manifest the print's seal writes: every command that reads a print checks it first."""
+    from hybrid.session.prints import MANIFEST, manifest
+
+    (folder / MANIFEST).write_text(json.dumps(manifest(folder), indent=2, sort_keys=True))
 
 
 def test_render_json_lists_every_path_and_uses_the_newest_print(session_dir: Path, capsys) -> None:
@@ -94,6 +102,7 @@ def test_every_target_renders_from_the_demo_session(tmp_path: Path, capsys) -> N
     for n, (track, mix) in enumerate(zip(session.info.tracks, mixes), start=1):
         audio, rate = sf.read(str(mix), dtype="float32")
         sf.write(str(capture / f"{n:02d}-{track.id}.wav"), audio, rate, subtype="FLOAT")
+    _seal(capture.parent)
     status = main(["render", str(session.folder), "--json"])
     document = json.loads(capsys.readouterr().out)
     assert status == 0
@@ -117,6 +126,7 @@ def test_each_track_comes_from_the_newest_print_that_holds_it(session_dir: Path)
     again.mkdir(parents=True)
     second = session.info.tracks[1]
     sf.write(str(again / f"02-{second.id}.wav"), _tone(4.5, 440, 0.5).astype(np.float32), RATE, subtype="FLOAT")
+    _seal(again.parent)
     job = job_from_session(session)
     assert [t.capture_path.parent.parent.name for t in job.tracks] == ["r0001-02", "r0001-03"]
     assert [t.number for t in job.tracks] == [1, 2] and job.revision == 1
@@ -136,6 +146,7 @@ def _fake_print(session_dir: Path, name: str, tracks: dict[str, str], level: flo
         sf.write(str(folder / "capture" / f"{stem}.wav"), _tone(4.5, 330, level).astype(np.float32), RATE, subtype="FLOAT")
         inputs[track_id] = {"sha256": session.info.track(track_id).sha256}
     (folder / "print.json").write_text(json.dumps({"inputs": inputs}))
+    _seal(folder)
     return folder
 
 
@@ -173,6 +184,7 @@ def test_an_earlier_capture_of_a_different_mix_is_not_reused(session_dir: Path) 
     first, second = (t.id for t in open_session(session_dir).info.tracks)
     stale = _fake_print(session_dir, "r0001-03", {f"01-{first}": first, f"02-{second}": second})
     (stale / "print.json").write_text(json.dumps({"inputs": {first: {"sha256": "0" * 64}, second: {"sha256": "0" * 64}}}))
+    _seal(stale)  # a print of another mix, sealed as such (not one edited afterwards)
     assert main(["session", "set", str(session_dir), "eq.high_gain_db=1.5", "--track", "2", "--note", "air on 2"]) == 0
     _fake_print(session_dir, "r0002-01", {f"02-{second}": second})
     with pytest.raises(SessionError, match="track 1 'Opener'"):

@@ -186,7 +186,7 @@ def test_an_edited_revision_is_refused(session_dir: Path, capsys: pytest.Capture
     os.chmod(path, 0o644)
     path.write_text(path.read_text().replace("low_gain_db: 0.0", "low_gain_db: 3.0"))
     status, _, err = _run(capsys, "session", "show", session_dir, "--revision", "1")
-    assert status == 2 and "edited after revision 2" in err
+    assert status == 2 and "changed after revision 2 was made from it" in err
 
 
 def test_the_lock_refuses_a_second_holder_naming_the_pid(session_dir: Path) -> None:

@@ -41,6 +41,11 @@ def _print(session_dir: Path, name: str, level: float = 1.4) -> None:
     for n, (track, seconds) in enumerate(zip(session.info.tracks, SECONDS), start=1):
         sf.write(str(capture / f"{n:02d}-{track.id}.wav"), _song(seconds, n, level).astype(np.float32), RATE,
                  subtype="FLOAT")
+    # sealed with the manifest the print writes: every command that reads a print checks it
+    from hybrid.session.prints import MANIFEST, manifest
+    from devices.paths import write_json_atomic
+
+    write_json_atomic(capture.parent / MANIFEST, manifest(capture.parent))
 
 
 @pytest.fixture

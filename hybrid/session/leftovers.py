@@ -1,0 +1,53 @@
+"""What a killed hybrid process leaves in a session (a hidden print or render folder, a temporary
+file), found and removed by the next command that takes the session's lock, and said."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from devices.paths import disk_bytes, maker_alive, size_text
+
+# Every hidden name a writer of ours builds in before its rename (prints/.rNNNN-KK.*.partial,
+# .render-*.partial, .NAME.*.tmp): under the session's lock no live process is writing any of them.
+_PATTERNS = (".*.partial", ".*.tmp")
+
+
+def find(folder: Path) -> list[Path]:
+    """Leftovers under a session folder, outermost only (a render's folder inside a print's is
+    removed with it)."""
+    found: list[Path] = []
+    for pattern in _PATTERNS:
+        found += [p for p in folder.rglob(pattern) if p.name.startswith(".")]
+    found = sorted(set(found), key=lambda p: len(p.parts))
+    outer: list[Path] = []
+    for path in found:
+        if not any(path.is_relative_to(o) for o in outer):
+            outer.append(path)
+    return outer
+
+
+def sweep(folder: Path) -> list[str]:
+    """Remove the leftovers of killed processes; returns (and says on stderr) what was removed.
+
+    Called with the session's lock held, so no other hybrid process writes here; a name that
+    carries its maker's pid is still left alone while that process lives."""
+    notes = []
+    for path in find(folder):
+        if maker_alive(path):
+            continue
+        try:
+            size = disk_bytes(path)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError as exc:
+            notes.append(f"note: {path}: left by a process that was killed; it could not be removed ({exc.strerror})")
+            continue
+        kind = "print" if path.parent.name == "prints" else "render" if path.name.startswith(".render-") else "write"
+        notes.append(f"note: removed {path.relative_to(folder)} ({size_text(size)}), left by an interrupted {kind}")
+    for note in notes:
+        print(note, file=sys.stderr, flush=True)
+    return notes
