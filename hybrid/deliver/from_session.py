@@ -38,23 +38,27 @@ def find_capture(print_dir: Path, number: int, track_id: str) -> Path | None:
     return numbered[0] if len(numbered) == 1 else None
 
 
-def _printed_mix_sha256(print_dir: Path, track_id: str) -> str | None:
-    """The SHA-256 of the mix a print played for this track, as its print.json records it."""
+def _provenance(print_dir: Path) -> Any:
+    """A print's print.json, checked against its manifest (an edited one is refused, not believed);
+    None for a print without one."""
     if not (print_dir / PROVENANCE).is_file():
         return None
-    provenance = checked_json(print_dir, PROVENANCE)  # a print.json edited by hand is refused, not believed
+    return checked_json(print_dir, PROVENANCE)
+
+
+def _printed_mix_sha256(print_dir: Path, track_id: str) -> str | None:
+    """The SHA-256 of the mix a print played for this track, as its print.json records it."""
     try:
-        return str(provenance["inputs"][track_id]["sha256"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return str(_provenance(print_dir)["inputs"][track_id]["sha256"])
+    except (KeyError, TypeError):
         return None
 
 
 def _printed_mix_rate(print_dir: Path, track_id: str) -> int | None:
     """The rate of the mix a print played for this track, as its print.json records it."""
     try:
-        provenance = json.loads((print_dir / PROVENANCE).read_text(encoding="utf-8"))
-        return int(provenance["inputs"][track_id]["sample_rate"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return int(_provenance(print_dir)["inputs"][track_id]["sample_rate"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 

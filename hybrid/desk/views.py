@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from devices.errors import SessionError
 from devices.profile import Parameter, Profile
 from devices.recall_sheet import RecallSheet
 from hybrid.session import UnitCatalog, diff_revisions, session_rig
-from hybrid.session.prints import prints_of
+from hybrid.session.prints import check_sealed, prints_of
 from hybrid.session.store import Session
 
 PRINT_NAME = re.compile(r"^r([0-9]{4})-([0-9]{2,})$")
@@ -91,9 +92,13 @@ def print_view(session: Session, folder: Path) -> dict[str, Any]:
     """A sealed print: its revision, tracks, the deliverables with their compliance (from report.json)."""
     report_file = folder / "report.json"
     data: dict[str, Any] = {}
+    problem = None
     if report_file.is_file():
         try:
+            check_sealed(folder, ["report.json"])  # a report.json edited by hand is not shown as the print's
             data = json.loads(report_file.read_text())
+        except SessionError as exc:
+            problem = str(exc)
         except (OSError, ValueError):
             data = {}
     deliverables = {}
@@ -109,7 +114,7 @@ def print_view(session: Session, folder: Path) -> dict[str, Any]:
         }
     return {"name": folder.name, "revision": int(folder.name[1:5]),
             "tracks": [t.get("track_id") for t in data.get("tracks", []) if isinstance(t, dict)],
-            "report": (folder / "report.html").is_file(), "deliverables": deliverables}
+            "report": (folder / "report.html").is_file(), "deliverables": deliverables, "problem": problem}
 
 
 def session_view(sid: int, session: Session) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from devices.errors import ConfigError
 from dsp.loudness import measure
 from dsp.resample import resample
 from hybrid.audiofile import read_audio
-from hybrid.session.prints import prints_of
+from hybrid.session.prints import check_sealed, prints_of
 from hybrid.session.store import Session
 
 SOURCES = ("source", "chain", "print", "reference")
@@ -106,6 +106,7 @@ def find_print(session: Session, track_id: str, position: int, revision: int | N
     for folder in reversed(prints_of(session.prints_dir, revision)):
         capture = folder / "capture" / name
         if capture.is_file():
+            check_sealed(folder, [f"capture/{name}"])  # heard as it was sealed, or refused
             return capture, int(folder.name[1:5])
     which = f"revision {revision}" if revision is not None else "any revision"
     raise ConfigError(session.prints_dir, "print", which,

@@ -46,7 +46,9 @@ def sweep(folder: Path) -> list[str]:
         except OSError as exc:
             notes.append(f"note: {path}: left by a process that was killed; it could not be removed ({exc.strerror})")
             continue
-        kind = "print" if path.parent.name == "prints" else "render" if path.name.startswith(".render-") else "write"
+        kind = ("print" if path.parent.name == "prints" else
+                "render" if path.name.startswith(".render-") or "deliverables" in path.relative_to(folder).parts
+                else "write")
         notes.append(f"note: removed {path.relative_to(folder)} ({size_text(size)}), left by an interrupted {kind}")
     for note in notes:
         print(note, file=sys.stderr, flush=True)
