@@ -6,6 +6,7 @@ import sys
 import threading
 from typing import Any
 
+from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
@@ -15,11 +16,44 @@ from devices.sim.twin import Twin, log
 from devices.transports.osc import Osc, osc_arg, osc_value
 
 
+class _WireDispatcher(Dispatcher):
+    """python-osc's dispatcher as a unit's OSC input: exact addresses only (a pattern such as
+    "/eq/*" would set several controls, and the query, with one value), bundles handled at once (a
+    bundle stamped for 2100 would put the unit to sleep), and a datagram that is not OSC said in
+    one line instead of dropped without a word."""
+
+    def __init__(self, twin_name: str) -> None:
+        super().__init__(strict_timing=False)
+        self.twin_name = twin_name
+
+    def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list[Any]:
+        try:
+            osc_packet.OscPacket(data)
+        except osc_packet.ParseError as exc:
+            log.info("simulated %s: a datagram that is not OSC from %s refused (%s)", self.twin_name,
+                     client_address, str(exc)[:80])
+            return []
+        return super().call_handlers_for_packet(data, client_address)
+
+    def handlers_for_address(self, address_pattern: str) -> Any:
+        if any(c in address_pattern for c in "*?[]{}"):
+            log.info("simulated %s: OSC pattern %s refused; send to one control's address", self.twin_name,
+                     address_pattern[:80])
+            return []
+        return super().handlers_for_address(address_pattern)
+
+
 class _OneLineServer(BlockingOSCUDPServer):
     """python-osc's UDP server, with whatever a datagram breaks (undecodable bytes, a bad type tag)
     said in one log line instead of socketserver's traceback on stderr."""
 
     twin_name = "osc"
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        if super().verify_request(request, client_address):
+            return True
+        log.info("simulated %s: a datagram that is not OSC from %s refused", self.twin_name, client_address)
+        return False
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         exc = sys.exc_info()[1]
@@ -36,7 +70,7 @@ class OscTwin(Twin):
         super().__init__(name, profile, panel)
         self.encoding: OscEncoding = profile.encoding("osc")
         self._by_address = {enc.address: self.profile.parameters[p] for p, enc in self.encoding.parameters.items()}
-        dispatcher = Dispatcher()
+        dispatcher = _WireDispatcher(name)
         for address in self._by_address:
             dispatcher.map(address, self._on_set)
         if self.encoding.query_address:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -50,6 +51,7 @@ def run_serve(args: argparse.Namespace) -> int:
     rig = _rig(args)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    said = _say_refusals()
     try:
         with SimRig(rig) as sim:
             listing = _listing(rig, sim)
@@ -71,9 +73,23 @@ def run_serve(args: argparse.Namespace) -> int:
                 pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        for name in ("hybrid.sim", "hybrid.midi"):
+            logging.getLogger(name).removeHandler(said)
     if not args.json:
         print("stopped; the panels are saved", file=sys.stderr)
     return 0
+
+
+def _say_refusals() -> logging.Handler:
+    """What the twins refuse on their wires (garbage, an overlong line or SysEx, a client too many),
+    one line each on stderr, as a unit's error light would show it."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("hybrid sim: %(message)s"))
+    for name in ("hybrid.sim", "hybrid.midi"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+    return handler
 
 
 def _listing(rig: Rig, sim: Any) -> dict[str, Any]:
