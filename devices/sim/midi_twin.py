@@ -13,7 +13,7 @@ from devices.profile import MidiEncoding, Parameter, Profile
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.midi import bits_of, dt1, parse_roland
-from devices.transports.midibytes import BoundedMidiParser
+from devices.transports.midibytes import MAX_SYSEX_BYTES, BoundedMidiParser
 from devices.transports.values import from_wire_int, to_wire_int
 
 
@@ -270,12 +270,16 @@ class JackMidiTwin(MidiTwinBase):
         return self
 
     def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
+        if len(event[0]) > MAX_SYSEX_BYTES:
+            log.info("simulated %s: a SysEx longer than %d bytes was dropped", self.name, MAX_SYSEX_BYTES)
+            return
         try:
             msg = mido.Message.from_bytes(event[0])
-        except ValueError:
-            log.info("simulated %s: unparsable MIDI %r", self.name, event[0])
+            replies = self.handle(msg)
+        except Exception as exc:  # noqa: BLE001 -- rtmidi's thread: one line, never a traceback
+            log.info("simulated %s: refused MIDI %s (%s)", self.name, bytes(event[0][:30]).hex(), exc)
             return
-        for reply in self.handle(msg):
+        for reply in replies:
             if self._out is not None:
                 self._out.send_message(reply.bytes())
 

@@ -11,7 +11,11 @@ from typing import Any
 from devices.errors import MissingDependencyError, TransportError
 from devices.profile import MidiEncoding, MidiParam, Parameter, SysexSpec, Value
 from devices.transports.base import NoReply, Remote, Transport
+from devices.transports.midibytes import MAX_SYSEX_BYTES
 from devices.transports.values import from_wire_int, to_wire_int, wire_tolerance
+
+# Messages a callback port may hold between two reads of the controller (a reply is one or two).
+MAX_PENDING_MESSAGES = 1024
 
 # --------------------------------------------------------------------------- messages
 
@@ -89,7 +93,9 @@ class MidiTransport(Transport[Any, Any]):
         self.port = port
         self._out: Any = None
         self._in: Any = None
-        self._queue: queue.Queue[Any] = queue.Queue()
+        # what a callback port (JACK, a system port) delivers waits here, bounded: a unit spewing
+        # messages between two requests loses the oldest, it does not grow the process
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=MAX_PENDING_MESSAGES)
 
     @property
     def address(self) -> str:
@@ -113,11 +119,11 @@ class MidiTransport(Transport[Any, Any]):
                 self._out = SocketMidiPort(where.host, where.number, timeout_s=max(self.timeout_s, 1.0))
                 self._in = self._out
             elif scheme == "jack":
-                self._out, self._in = _JackPorts.open(rest, f"hybrid-{self.label}", self._queue.put)
+                self._out, self._in = _JackPorts.open(rest, f"hybrid-{self.label}", self._deliver)
             else:
                 backend = _rtmidi_backend(None)
                 self._out = backend.open_output(self.port)
-                self._in = backend.open_input(self.port, callback=self._queue.put)
+                self._in = backend.open_input(self.port, callback=self._deliver)
         except (MissingDependencyError, TransportError) as exc:
             if isinstance(exc, TransportError) and not str(exc).startswith("unit "):
                 raise TransportError(f"unit {self.label!r}: cannot open {self.address}: {exc}") from exc
@@ -126,6 +132,20 @@ class MidiTransport(Transport[Any, Any]):
             raise TransportError(f"unit {self.label!r}: cannot open {self.address}: {exc}") from exc
         except Exception as exc:  # rtmidi raises its own SystemError/RtMidiError family
             raise TransportError(f"unit {self.label!r}: cannot open {self.address}: {exc}") from exc
+
+    def _deliver(self, msg: Any) -> None:
+        """A message from a callback port: an over-long SysEx dropped, the queue kept bounded."""
+        if getattr(msg, "type", "") == "sysex" and len(msg.data) + 2 > MAX_SYSEX_BYTES:
+            return
+        while True:
+            try:
+                self._queue.put_nowait(msg)
+                return
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    pass
 
     def _close(self) -> None:
         for port in {id(p): p for p in (self._in, self._out) if p is not None}.values():
@@ -188,6 +208,20 @@ def jack_midi(who: str) -> Any:
     return rtmidi
 
 
+def _deliver_bytes(deliver: Any, data: list[int]) -> None:
+    """rtmidi's callback thread: bytes that are no MIDI message (or a SysEx past the bound) are
+    dropped here, not raised as a traceback in a thread nobody joins."""
+    import mido
+
+    if len(data) > MAX_SYSEX_BYTES:
+        return
+    try:
+        msg = mido.Message.from_bytes(data)
+    except (ValueError, IndexError, TypeError):  # mido raises IndexError for a status byte alone
+        return
+    deliver(msg)
+
+
 class _JackPorts:
     """A controller's pair of JACK MIDI ports connected to a unit's CLIENT:in and CLIENT-reply:out."""
 
@@ -210,7 +244,7 @@ class _JackPorts:
                                      f"JACK has: {', '.join(outs + ins) or 'none'}")
             out.open_port(outs.index(targets["in"]), "out")
             midi_in.ignore_types(sysex=False, timing=True, active_sense=True)
-            midi_in.set_callback(lambda event, _data=None: deliver(mido.Message.from_bytes(event[0])))
+            midi_in.set_callback(lambda event, _data=None: _deliver_bytes(deliver, event[0]))
             midi_in.open_port(ins.index(targets["out"]), "in")
         except BaseException:
             out.delete()

@@ -152,3 +152,31 @@ def test_a_bad_tcp_port_is_one_transport_error(port: str, tally) -> None:
     tally.case(f"midi transport {port}", run, must_refuse=True)
     with pytest.raises(TransportError, match="1-65535|tcp:HOST:PORT"):
         run()
+
+
+def test_a_callback_port_holds_a_bounded_queue_and_drops_garbage(tally) -> None:
+    """JACK and system ports deliver from rtmidi's thread: a spewing unit keeps the newest messages
+    only, a SysEx past the bound and bytes that are no message are dropped there, no traceback."""
+    from devices.transports.midi import MAX_PENDING_MESSAGES, _deliver_bytes
+
+    transport = MidiTransport("jack:nobody", label="spew")
+    for n in range(5 * MAX_PENDING_MESSAGES):
+        transport._deliver(mido.Message("control_change", control=7, value=n % 128))
+    transport._deliver(mido.Message("sysex", data=[1] * (2 * MAX_SYSEX_BYTES)))
+    held = transport._queue.qsize()
+    newest = list(transport._queue.queue)[-1]
+    tally.record("callback queue 5120 messages", "refused" if held == MAX_PENDING_MESSAGES and newest.type ==
+                 "control_change" else "lost", f"{held} held, newest {newest}")
+    rng = random.Random(SEED + 3)
+    seen: list[object] = []
+    for n in range(500):
+        data = [rng.randrange(256) for _ in range(rng.randint(0, 12))]
+        tally.record(f"callback bytes {n}", "accepted" if _call_ok(_deliver_bytes, seen.append, data) else "crashed")
+
+
+def _call_ok(function, *args) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        function(*args)
+        return True
+    except Exception:  # noqa: BLE001 -- the case counted as a crash
+        return False
