@@ -16,22 +16,29 @@ from devices.errors import AudioError
 from devices.rig import SimInterfaceConfig
 
 
+# The simulated interface's output buffer, in blocks (4 x 256 frames at 48 kHz: 21 ms), as a
+# driver buffers a few periods: on a shared two-core machine one block of slack underran several
+# times a minute while a commit hashed files; this is also the sim's share of the monitor latency
+SIM_BUFFER_BLOCKS = 4
+
+
 class SimStream:
     """The simulated loop of devices.audio.sim.SimInterface, streamed: the same latency (the converters'
     plus one block of driver buffering), gain errors, noise and converter filter, so a send played
     through it comes back sample for sample as playrec gives it (noise aside).
 
     The audio thread runs the callback, then the block of sends through `analog` (the simulated
-    units, called in stream order) and the converters. With realtime=True it keeps to the clock:
-    block k is due (block k + 1) periods after the start (one block of output buffering); a block
-    finished after that is a glitch (an underrun on a real interface) and the clock starts again
-    from now. realtime=False runs as fast as it can (a render, a test). The extra outputs are
+    units, called in stream order) and the converters. With realtime=True it keeps to the clock
+    of a device with buffer_blocks blocks of output buffer: block k is made no sooner than block
+    k - buffer_blocks has played and is due before the buffer runs dry; one finished later is a
+    glitch (an underrun) and the clock starts again from there. realtime=False runs as fast as it can (a render, a test). The extra outputs are
     offered to the callback like a real interface's and go nowhere (the simulation has no
     monitors: the listening engine sends its monitor feed to a file, a tap or JACK instead).
     """
 
     def __init__(self, config: SimInterfaceConfig, analog: AnalogChain | None = None, *, seed: int = 0,
-                 extra_outputs: list[int] | None = None, realtime: bool = True) -> None:
+                 extra_outputs: list[int] | None = None, realtime: bool = True,
+                 buffer_blocks: int = SIM_BUFFER_BLOCKS) -> None:
         self.config = config
         self.sample_rate: int = int(config.sample_rate)
         self.block_size: int = int(config.block_size)
@@ -39,6 +46,7 @@ class SimStream:
         self.extra_outputs: list[int] = list(extra_outputs or [])
         self.analog = analog
         self.realtime = realtime
+        self.buffer_blocks = max(1, int(buffer_blocks))
         self.loop_latency_samples = float(config.latency_samples) + self.block_size
         whole = math.floor(self.loop_latency_samples)
         self._taps, half_taps = converter_filter(self.sample_rate, config.lowpass_hz, self.loop_latency_samples - whole)
@@ -112,20 +120,25 @@ class SimStream:
 
     def _run(self, callback: BlockCallback) -> None:
         period = self.block_size / self.sample_rate
-        started = time.monotonic()
-        due = started + period  # block 0 must be out one period after the start
+        ahead = self.buffer_blocks
+        origin = time.monotonic()  # when block 0 started to be made
+        k = 0
         try:
             while not self._stop.is_set():
+                if self.realtime:
+                    # the output buffer holds `ahead` blocks: block k may be made once block k - ahead
+                    # has been played, and must be done before the buffer runs dry
+                    wait = origin + (k - ahead + 1) * period - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
                 keep_going = self._one_block(callback)
                 if self.realtime:
-                    now = time.monotonic()
+                    now, due = time.monotonic(), origin + (k + ahead) * period
                     if now > due + 1e-3:
                         self._glitches.append(Glitch(self._frames - self.block_size,
                                                      f"block finished {1000 * (now - due):.1f} ms late (underrun)"))
-                        due = now
-                    else:
-                        time.sleep(max(0.0, due - now))
-                    due += period
+                        origin = now - (k + ahead) * period  # the clock starts again from here
+                k += 1
                 if keep_going is False:
                     break
         except BaseException as exc:  # never let an exception vanish inside the audio thread
