@@ -92,6 +92,9 @@ class ListenEngine:
             self.station.recall(settings)
             self._start(mix, region, settings)
         except BaseException:
+            sink = getattr(self, "file_sink", None)
+            if sink is not None:
+                sink.discard()  # no half monitor file from a start that failed
             self.close()
             raise
         if options.reference is not None:

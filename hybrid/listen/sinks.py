@@ -92,6 +92,15 @@ class FileSink:
                 self._file.write(item[1])
                 self.frames += item[1].shape[0]
 
+    def discard(self) -> None:
+        """Stop and leave nothing behind (the listening never started)."""
+        self._tap.close()
+        self._stop.set()
+        self._thread.join()
+        self._file.close()
+        self._tmp.unlink(missing_ok=True)
+        self._stop.set()
+
     def close(self) -> None:
         """Write what is queued, close the file and move it into place."""
         if self._stop.is_set():
