@@ -105,8 +105,9 @@ def _measure(driver: Any, server: Any, wait_for: Any) -> list[dict[str, Any]]:
     return rows
 
 
-# In the page: press the key on the focused knob, then watch (every 2 ms) for the read-back on the
-# rack and for the high band to cross half way between its level before and the level it settles at.
+# In the page: the high band's level against the mids before (median of 10 reads 20 ms apart), then
+# the key pressed on the focused knob, then (every 2 ms) the read-back on the rack and the band past
+# half of the move, held for 20 ms of new audio (one analyser window is 21 ms).
 _MOVE_AND_LISTEN = """
 const [key, target] = [arguments[0], arguments[1]], done = arguments[arguments.length - 1];
 const a = window.deskAudio, q = a.quick, bins = new Float32Array(q.frequencyBinCount);
@@ -115,26 +116,38 @@ const lift = () => { q.getFloatFrequencyData(bins); let h = 0, m = 0, nh = 0, nm
   for (let i = 1; i < bins.length; i++) { const f = i * hz, p = 10 ** (bins[i] / 10);
     if (f >= 9000 && f <= 16000) { h += p; nh++; } else if (f >= 300 && f <= 2000) { m += p; nm++; } }
   return 10 * Math.log10((h / nh) / (m / nm)); };
-let before = 0; for (let i = 0; i < 5; i++) before += lift() / 5;
-const knob = document.activeElement;
-const started = performance.now();
-knob.dispatchEvent(new KeyboardEvent("keydown", { key: key === "\\ue011" ? "Home" : "End", bubbles: true }));
-let unitAt = null, crossAt = null, first = null;
-const up = target === "6";
+const knob = document.activeElement, up = target === "6";
 const control = () => document.querySelector('.control[data-unit="eq"][data-param="high_gain_db"]');
-const watch = () => {
-  const now = performance.now();
-  if (unitAt === null && ["6", "6.0", "-6", "-6.0"].includes(control().dataset.readback) &&
-      Number(control().dataset.readback) === Number(target)) unitAt = now;
-  const l = lift();
-  if (crossAt === null && Number.isFinite(l) && (up ? l > before + 4 : l < before - 4)) crossAt = now;
-  if ((unitAt !== null && crossAt !== null) || now - started > 3000) {
-    const t = window.deskTimings.at(-1);
-    done(unitAt === null ? null : { unit_ms: unitAt - started, heard_ms: crossAt === null ? null : crossAt - started,
-      move: t ? t.move : null });
-  } else setTimeout(watch, 2);
+const befores = [];
+const sampleBefore = () => {
+  const l = lift(); if (Number.isFinite(l)) befores.push(l);
+  if (befores.length < 10) { setTimeout(sampleBefore, 20); return; }
+  befores.sort((x, y) => x - y);
+  move(befores[5]);
 };
-watch();
+const move = (before) => {
+  const started = performance.now();
+  knob.dispatchEvent(new KeyboardEvent("keydown", { key: key === "\\ue011" ? "Home" : "End", bubbles: true }));
+  let unitAt = null, candidate = null, heardAt = null;
+  const watch = () => {
+    const now = performance.now();
+    if (unitAt === null && control().dataset.readback !== "" && Number(control().dataset.readback) === Number(target)) unitAt = now;
+    // heard: the band past half of the 12 dB move, and still there 20 ms of new audio later
+    const l = lift(), beyond = Number.isFinite(l) && (up ? l > before + 6 : l < before - 6);
+    if (heardAt === null) {
+      if (!beyond) candidate = null;
+      else if (candidate === null) candidate = now;
+      else if (now - candidate >= 20) heardAt = candidate;
+    }
+    if ((unitAt !== null && heardAt !== null) || now - started > 3000) {
+      const t = window.deskTimings.at(-1);
+      done(unitAt === null ? null : { unit_ms: unitAt - started, heard_ms: heardAt === null ? null : heardAt - started,
+        move: t ? t.move : null });
+    } else setTimeout(watch, 2);
+  };
+  watch();
+};
+sampleBefore();
 """
 
 

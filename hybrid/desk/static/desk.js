@@ -3,7 +3,7 @@
 // but uncommitted controls, ticks on a recall sheet) is kept in localStorage so a reload loses nothing.
 import { get, post, live, withToken } from "/static/api.js";
 import { h, fmtDb } from "/static/dom.js";
-import { drawRack, markingOf, same } from "/static/rack.js";
+import { drawRack, refreshRack, markingOf, same } from "/static/rack.js";
 import { drawTimeline } from "/static/timeline.js";
 import { drawJobs, compliance } from "/static/jobs.js";
 import { Waveform } from "/static/waveform.js";
@@ -67,9 +67,9 @@ const rackContext = {
     if (player.on) {
       // optimistic: drawn at once, then the engine's read-back (and state) redraws it
       (state.engine.moved[unit] ||= {})[param] = value;
-      player.controlMoved(unit, param, value).then(() => { drawRackNow(); drawCommitBar(); });
+      player.controlMoved(unit, param, value).then(() => { refreshRackNow(); drawCommitBar(); });
     }
-    drawRackNow();
+    refreshRackNow();
     drawCommitBar();
   },
   ticks(unit) { return new Set(loadKept(`ticks:r${state.viewed}:${unit}`, [])); },
@@ -81,6 +81,11 @@ const rackContext = {
     drawActions();
   },
 };
+
+// After a move or a read-back: only the controls that changed are drawn again.
+function refreshRackNow() {
+  refreshRack($("rack"), state.rack, rackContext);
+}
 
 function drawRackNow() {
   $("rack-revision").textContent = state.viewed === state.session.latest ? `r${state.viewed} (latest)` : `r${state.viewed} (history)`;
@@ -336,9 +341,8 @@ function onEvent(event) {
     loadSession(state.sid).catch((e) => status(e.message, "error"));
   } else if (event.type === "engine") {
     const was = player.on;
-    state.engine = event.engine;
-    player.engineState(event.engine);
-    if (state.session && (!was || !sameMoves(event.engine.moved, lastMoved))) { drawRackNow(); drawCommitBar(); }
+    player.engineState(event.engine); // sets state.engine (onEngine)
+    if (state.session && (!was || !sameMoves(event.engine.moved, lastMoved))) { refreshRackNow(); drawCommitBar(); }
     lastMoved = player.on ? JSON.stringify(event.engine.moved) + JSON.stringify(event.engine.panels) : "";
     if (!was && player.on) replayMoves();
   } else if (event.type === "offline") {
@@ -363,6 +367,7 @@ const player = new Player($("player"), {
   status,
   confirmedUnits: () => state.rack.filter((u) => u.manual && u.sheet && u.sheet.every((row) => rackContext.ticks(u.name).has(row.parameter))).map((u) => u.name),
   viewedRevision: () => state.viewed,
+  onEngine: (engine) => { state.engine = engine; },
   referenceTrack: () => state.session.tracks.length > 1 ? state.session.tracks[(state.track + 1) % state.session.tracks.length] : null,
 });
 

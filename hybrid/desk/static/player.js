@@ -13,8 +13,9 @@ const METERS = [["momentary", "M", "momentary loudness (400 ms)", "LUFS"], ["sho
   ["gr", "GR", "gain reduction reported by the units", "dB"]];
 
 export class Player {
-  constructor(root, { status, confirmedUnits, viewedRevision, referenceTrack }) {
+  constructor(root, { status, confirmedUnits, viewedRevision, referenceTrack, onEngine }) {
     this.root = root;
+    this.onEngine = onEngine || (() => {});
     this.status = status;
     this.confirmedUnits = confirmedUnits;
     this.viewedRevision = viewedRevision;
@@ -121,6 +122,7 @@ export class Player {
 
   engineState(engine) {
     this.engine = engine || { available: false };
+    this.onEngine(this.engine);
     this.update();
   }
 

@@ -148,4 +148,23 @@ export function drawRack(root, units, ctx) {
   if (keep) { const again = root.querySelector(keep); if (again) again.focus(); }
 }
 
+// Redraw only the controls whose value, revision value or read-back changed (a move, a read-back,
+// the engine's state ten times a second): the rest of the rack, and a drag on it, stay as they are.
+export function refreshRack(root, units, ctx) {
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".control");
+  for (const unit of units) {
+    for (const control of unit.controls) {
+      const el = root.querySelector(`.control[data-unit="${unit.name}"][data-param="${control.name}"]`);
+      if (!el) { drawRack(root, units, ctx); return; }
+      const read = ctx.readBack(unit.name, control.name);
+      const now = [JSON.stringify(ctx.current(unit.name, control.name)), JSON.stringify(ctx.committed(unit.name, control.name)),
+        read === undefined ? "" : JSON.stringify(read)];
+      if (now[0] === el.dataset.value && now[1] === el.dataset.committed && now[2] === el.dataset.readback) continue;
+      const fresh = controlView(unit, control, ctx);
+      el.replaceWith(fresh);
+      if (focused === el) { const knob = fresh.querySelector(".knob"); if (knob) knob.focus(); }
+    }
+  }
+}
+
 export { markingOf, same };
