@@ -6,7 +6,7 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devices.paths import write_atomic_with
 from hybrid.errors import ConfigError, HybridError
@@ -84,27 +84,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hybrid.audiofile import probe_audio, read_audio  # numpy loads only when a command reads audio
+    from hybrid.audiofile import probe_audio  # numpy loads only when a command reads audio
 
-    probe_audio(args.input)  # a missing or unreadable input is refused before the dsp stack loads
+    info = probe_audio(args.input)  # a missing or unreadable input is refused before the dsp stack loads
     settings = _settings(args)
     out = Path(args.output)
     file_format = _file_format(out, settings.bits)
+    from dsp.finishing_stream import streamable
 
     with progress(f"Finishing {Path(args.input).name}", total=None, quiet=args.json) as bar:
-        audio, rate = read_audio(args.input)
-        import soundfile as sf  # with the dsp stack, loaded only when the command runs
-
-        from dsp.finishing import finish
-
-        try:
-            result = finish(audio, rate, settings)
-        except ValueError as exc:  # e.g. a loudness target for a silent file
-            raise HybridError(f"{args.input}: {exc}") from exc
-        bar.describe(f"Writing {out.name}")
-        write_atomic_with(out, lambda tmp: sf.write(str(tmp), result.pcm, result.rate_hz, format=file_format,
-                                                    subtype=_SUBTYPES[settings.bits]),
-                          need_bytes=result.pcm.nbytes + 4096)
+        if streamable(settings) is None:
+            result: Any = _finish_in_blocks(info, out, file_format, settings)
+        else:
+            result = _finish_whole(args.input, out, file_format, settings, bar)
 
     report = {
         "input": str(args.input),
@@ -136,3 +128,44 @@ def run(args: argparse.Namespace) -> int:
             f"ceiling: the result is {result.lufs_unreachable_by_lu:.1f} LU short"
         )
     return 0
+
+
+def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSettings) -> Any:
+    """Read, finish and write block by block (memory: one limiter segment, whatever the length)."""
+    import soundfile as sf
+
+    from dsp.finishing_stream import FinishStream
+    from hybrid.audiofile import audio_blocks
+
+    chain = FinishStream(info.rate_hz, info.channels, settings)
+    done: list[Any] = []
+
+    def write(tmp: Path) -> None:
+        with sf.SoundFile(str(tmp), "w", samplerate=chain.rate_out, channels=info.channels, format=file_format,
+                          subtype=_SUBTYPES[settings.bits]) as sink:
+            for block in audio_blocks(info, dtype="float64"):
+                sink.write(chain.process(block))
+            last, readings = chain.finish()
+            sink.write(last)
+            done.append(readings)
+
+    write_atomic_with(out, write)
+    return done[0]
+
+
+def _finish_whole(source: str, out: Path, file_format: str, settings: FinishSettings, bar: Any) -> Any:
+    """The whole programme in memory: a loudness target is met over whole passes (see streamable)."""
+    import soundfile as sf  # with the dsp stack, loaded only when the command runs
+
+    from dsp.finishing import finish
+    from hybrid.audiofile import read_audio
+
+    audio, rate = read_audio(source)
+    try:
+        result = finish(audio, rate, settings)
+    except ValueError as exc:  # e.g. a loudness target for a silent file
+        raise HybridError(f"{source}: {exc}") from exc
+    bar.describe(f"Writing {out.name}")
+    write_atomic_with(out, lambda tmp: sf.write(str(tmp), result.pcm, result.rate_hz, format=file_format,
+                                                subtype=_SUBTYPES[settings.bits]))
+    return result

@@ -104,3 +104,41 @@ def test_a_failed_run_leaves_an_existing_output_untouched(tmp_path: Path, capsys
     assert sorted(p.name for p in tmp_path.iterdir()) == ["master.wav", "silent.wav"]  # no temp files
     assert main(["finish", str(tmp_path / "missing.wav"), str(out)]) == 2
     assert "no such audio file" in capsys.readouterr().err
+
+
+def test_finish_streams_and_writes_what_finish_of_the_whole_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a loudness target `hybrid finish` reads, limits and writes block by block: a short
+    file comes out sample for sample as dsp.finishing.finish of the whole (no dither, so no noise
+    to differ); a file past one limiter segment (30 s) holds the ceiling across the joins."""
+    import numpy as np
+    import soundfile as sf
+
+    from dsp.finishing import FinishSettings, finish
+    from dsp.meter import analyze
+
+    rng = np.random.default_rng(11)
+    rate = 48000
+    for seconds in (4.0, 65.0):
+        frames = int(seconds * rate)
+        level = np.repeat(rng.uniform(0.2, 1.0, int(seconds * 4) + 1), rate // 4)[:frames, None]
+        audio = rng.standard_normal((frames, 2)) * 0.5 * level
+        source = tmp_path / f"mix{seconds:.0f}.wav"
+        sf.write(str(source), audio.astype(np.float32), rate, subtype="FLOAT")
+        out = tmp_path / f"master{seconds:.0f}.wav"
+
+        def whole_file_read(*args: object, **kwargs: object) -> None:
+            raise AssertionError("finish read the whole programme into memory")
+
+        monkeypatch.setattr("hybrid.audiofile.read_audio", whole_file_read)
+        assert main(["finish", str(source), str(out), "--rate", "44100", "--bits", "24", "--dither", "none"]) == 0
+        written, written_rate = sf.read(str(out), dtype="int32", always_2d=True)
+        assert written_rate == 44100
+        monkeypatch.undo()
+        if seconds < 30.0:
+            read_back, _ = sf.read(str(source), dtype="float64", always_2d=True)
+            whole = finish(read_back, rate, FinishSettings(rate_hz=44100, bits=24, dither="none"))
+            np.testing.assert_array_equal(written, whole.pcm)
+        else:
+            true_peak = analyze(written / 2.0**31, 44100).true_peak_dbtp
+            assert true_peak is not None and true_peak <= -1.0 + 0.01
+            assert abs(written.shape[0] - frames * 44100 / rate) <= 1
