@@ -11,7 +11,7 @@ from dsp.dither import Quantiser
 from dsp.finishing import FinishSettings
 from dsp.limiter_stream import BlockLimiter
 from dsp.loudness import LoudnessMeter
-from dsp.resample import Resampler
+from dsp.resample import Resampler, converted_frames
 
 __all__ = ["FinishStream", "StreamedFinish", "streamable"]
 
@@ -32,12 +32,10 @@ class StreamedFinish:
 
 def streamable(settings: FinishSettings) -> str | None:
     """None if these settings finish block by block, else why not: a loudness target is met by
-    measuring whole passes and shaped dither draws its noise against the whole length (both still
+    measuring whole passes, and without the limiter the reading is the whole programme's (both still
     run through dsp.finishing.finish, which holds the programme)."""
     if settings.lufs_target is not None:
         return "a loudness target is iterated over the whole programme"
-    if settings.bits != 32 and settings.dither == "shaped":
-        return "shaped dither is drawn against the programme's whole length"
     if not settings.limiter:
         return "without the limiter the reading is taken over the whole programme"
     return None
@@ -45,14 +43,16 @@ def streamable(settings: FinishSettings) -> str | None:
 
 class FinishStream:
     """dsp.finishing.finish as a stream, for the settings streamable() accepts: process(block) gives
-    the PCM ready (what goes into the file), finish() the rest and the readings.
+    the PCM ready (what goes into the file), finish() the rest and the readings. Shaped dither
+    needs the input's length up front (`frames`, from the file's header).
 
     Resampler, BlockLimiter and Quantiser in a row, and a loudness meter on the limited audio:
     memory is one limiter segment (35 s at the output rate) whatever the programme's length. A
     programme of up to one segment comes out bit for bit as finish() gives it (test); a longer one
     differs only by the limiter's segment joins (see dsp.limiter_stream)."""
 
-    def __init__(self, rate: int, channels: int, settings: FinishSettings, seed: int | None = None) -> None:
+    def __init__(self, rate: int, channels: int, settings: FinishSettings, seed: int | None = None,
+                 frames: int | None = None) -> None:
         why = streamable(settings)
         if why is not None:
             raise ValueError(f"these settings do not finish block by block: {why}")
@@ -62,7 +62,9 @@ class FinishStream:
         self.channels = int(channels)
         self._resampler = Resampler(self.rate_in, self.rate_out, self.channels)
         self._limiter = BlockLimiter(self.rate_out, self.channels, settings.ceiling_dbtp)
-        self._quantiser = Quantiser(settings.bits, settings.dither, self.channels, seed=seed)
+        # shaped dither draws against the whole length: the input's (`frames`), converted as soxr counts
+        out_frames = None if frames is None else converted_frames(frames, self.rate_in, self.rate_out)
+        self._quantiser = Quantiser(settings.bits, settings.dither, self.channels, seed=seed, frames=out_frames)
         self._meter = LoudnessMeter(self.rate_out, self.channels)
         self._frames = 0
 

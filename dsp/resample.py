@@ -7,10 +7,18 @@ import soxr
 
 from dsp._audio import as_frames, check_rate
 
-__all__ = ["DELIVERY_RATES_HZ", "Resampler", "resample"]
+__all__ = ["DELIVERY_RATES_HZ", "Resampler", "converted_frames", "resample"]
 
 # The rates the deliverables use; any rate the meters accept converts, these are the tested ones.
 DELIVERY_RATES_HZ = (44100, 48000, 88200, 96000, 176400, 192000)
+
+
+def converted_frames(frames: int, rate_in: int, rate_out: int) -> int:
+    """How many frames resample() makes of `frames`: soxr's count, frames * rate_out / rate_in
+    rounded half up (checked against soxr over many lengths and rates in tests)."""
+    if rate_in == rate_out:
+        return int(frames)
+    return (2 * int(frames) * int(rate_out) + int(rate_in)) // (2 * int(rate_in))
 
 
 def resample(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:

@@ -137,7 +137,7 @@ def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSe
     from dsp.finishing_stream import FinishStream
     from hybrid.audiofile import audio_blocks
 
-    chain = FinishStream(info.rate_hz, info.channels, settings)
+    chain = FinishStream(info.rate_hz, info.channels, settings, frames=info.frames)
     done: list[Any] = []
 
     def write(tmp: Path) -> None:

@@ -16,11 +16,12 @@ from tests.dsp.test_limiter_programmes import PROGRAMMES, _driven
     (44100, FinishSettings(ceiling_dbtp=-2.0, bits=24)),
     (96000, FinishSettings(rate_hz=48000, bits=32)),
     (48000, FinishSettings(rate_hz=96000, bits=24, dither="none")),
+    (96000, FinishSettings(rate_hz=44100, bits=16, dither="shaped")),
 ])
 def test_a_short_programme_in_blocks_is_finish_of_the_whole(rate_in: int, settings: FinishSettings) -> None:
     audio = _driven(PROGRAMMES["song3-in-C"](rate_in), 9.0)
     whole = finish(audio, rate_in, settings, seed=3)
-    chain = FinishStream(rate_in, 2, settings, seed=3)
+    chain = FinishStream(rate_in, 2, settings, seed=3, frames=audio.shape[0])
     rng = np.random.default_rng(rate_in)
     pieces, at = [], 0
     while at < audio.shape[0]:
@@ -40,6 +41,8 @@ def test_a_short_programme_in_blocks_is_finish_of_the_whole(rate_in: int, settin
 def test_settings_that_need_the_whole_programme_are_named() -> None:
     assert streamable(FinishSettings()) is None
     assert "loudness target" in str(streamable(FinishSettings(lufs_target=-14.0)))
-    assert "shaped" in str(streamable(FinishSettings(dither="shaped")))
+    assert "limiter" in str(streamable(FinishSettings(limiter=False)))
+    with pytest.raises(ValueError, match="length"):
+        FinishStream(48000, 2, FinishSettings(dither="shaped"))  # shaped dither needs the length
     with pytest.raises(ValueError, match="loudness target"):
         FinishStream(48000, 2, FinishSettings(lufs_target=-14.0))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dsp.dither import Quantiser, to_pcm
-from dsp.resample import Resampler, resample
+from dsp.resample import Resampler, converted_frames, resample
 
 
 def _blocks(rng: np.random.Generator, audio: np.ndarray, largest: int) -> list[np.ndarray]:
@@ -60,3 +60,11 @@ def test_shaped_dither_needs_the_length_up_front_and_blocks_their_channels() -> 
     converter.finish()
     with pytest.raises(ValueError, match="ended"):
         converter.process(np.zeros((4, 2)))
+
+
+def test_converted_frames_is_soxrs_count() -> None:
+    rates = [(48000, 44100), (96000, 44100), (44100, 48000), (44100, 96000), (96000, 48000), (8000, 44100),
+             (384000, 48000), (48000, 48000)]
+    for rate_in, rate_out in rates:
+        for frames in [*range(1, 40), 1001, 4799, 123457, 777777]:
+            assert resample(np.zeros((frames, 1)), rate_in, rate_out).shape[0] == converted_frames(frames, rate_in, rate_out)
