@@ -12,7 +12,7 @@ import numpy as np
 import soundfile as sf
 
 from bench._timing import best_of, real_time
-from hybrid.demo import SONGS, render_song
+from dsp.programme import SONGS, render_song
 from hybrid.deliver import AlbumInfo, RenderJob, TrackMaster, render
 
 TRACK_S = 120.0  # each demo song looped to two minutes

@@ -16,8 +16,8 @@ from bench._timing import best_of, real_time
 from devices.paths import write_atomic_with
 from dsp.finishing import FinishSettings, finish
 from dsp.meter import analyze
+from dsp.programme import SONGS, render_song
 from hybrid.audiofile import read_audio
-from hybrid.demo import SONGS, render_song
 
 RATE_HZ = 48000
 SECONDS = 300.0

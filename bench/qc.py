@@ -15,9 +15,9 @@ import soundfile as sf
 from bench._timing import best_of, real_time
 from dsp import qc
 from dsp.meter import analyze
+from dsp.programme import SONGS, render_song
 from dsp.truepeak import interval_peaks
-from hybrid.demo import SONGS, render_song
-from hybrid.qc import evaluate
+from hybrid.mix_evaluation import evaluate
 
 RATE = 48000
 SECONDS = 180.0
@@ -41,7 +41,7 @@ def run() -> list[dict[str, Any]]:
     audio = _programme()
     interval_peaks(audio[:RATE], RATE)  # numba compiles once, outside the timings
     rows = [
-        _timed("hybrid.qc.evaluate (every check)", SECONDS, lambda: evaluate(audio, RATE)),
+        _timed("hybrid.mix_evaluation.evaluate (every check)", SECONDS, lambda: evaluate(audio, RATE)),
         _timed("dsp.meter.analyze (loudness, LRA, true peak)", SECONDS, lambda: analyze(audio, RATE)),
         _timed("dsp.truepeak.interval_peaks (overs, per sample)", SECONDS, lambda: interval_peaks(audio, RATE)),
         _timed("dsp.qc.clicks", SECONDS, lambda: qc.clicks(audio, RATE)),

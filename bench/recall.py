@@ -1,4 +1,4 @@
-"""Recall figures: recalling and verifying every unit of rigs/sim-studio.yaml (goal under 1 s), and the sim chain's speed."""
+"""Recall figures: recalling and verifying every unit of devices/rigs/sim-studio.yaml (goal under 1 s), and the sim chain's speed."""
 
 from __future__ import annotations
 

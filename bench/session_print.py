@@ -12,7 +12,7 @@ from typing import Any
 import soundfile as sf
 
 from hybrid.demo import write_demo_mixes
-from hybrid.pipeline import PrintRequest, print_revision
+from hybrid.printing.pipeline import PrintRequest, print_revision
 from hybrid.session import AlbumFields, new_session
 
 

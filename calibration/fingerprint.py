@@ -12,8 +12,8 @@ import numpy as np
 
 from calibration.compensate import compensate
 from calibration.record import CalibrationRecord, now_utc
-from calibration.transfer import fractional_octave_db, log_sweep, transfer_function
 from devices.audio.base import AudioInterface
+from dsp.transfer import fractional_octave_db, log_sweep, transfer_function
 
 FINGERPRINT_FORMAT = 1
 RESPONSE_FRACTION = 12  # 1/12-octave bands: finer than the 1/6 octave a shelf or bell move needs

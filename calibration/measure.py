@@ -9,7 +9,7 @@ import numpy as np
 from scipy import fft
 
 from calibration.record import CalibrationRecord, ChannelCalibration, LoopResponse, now_utc
-from calibration.transfer import (
+from dsp.transfer import (
     DelayEstimate, band_level_db, estimate_delay, fractional_octave_db, log_sweep, transfer_function,
 )
 from devices.audio.base import AudioInterface

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.record import CalibrationRecord
-from calibration.transfer import estimate_delay, log_sweep, transfer_function
 from devices.errors import CalibrationError
 from devices.rig import CalibrationPolicy
+from dsp.transfer import estimate_delay, log_sweep, transfer_function
 
 PILOT_S = 0.1
 PILOT_LEVEL_DBFS = -20.0

@@ -66,14 +66,6 @@ class CalibrationError(HybridError):
     """A calibration could not be measured, or the loop no longer matches its record."""
 
 
-class SessionError(HybridError):
-    """A session folder is missing, locked by another process, or inconsistent."""
-
-
-class DeliverableError(HybridError):
-    """A deliverable breaks a hard rule of its target and was not written."""
-
-
 class WriteError(HybridError):
     """A file could not be written: a full disk, a read-only folder, or a folder that is sealed."""
 

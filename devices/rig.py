@@ -235,7 +235,7 @@ class Rig(Strict):
 
 def default_rig_path() -> Path:
     """The embedded simulated studio that runs anywhere."""
-    return Path(str(resources.files("hybrid") / "rigs" / "sim-studio.yaml"))
+    return Path(str(resources.files("devices") / "rigs" / "sim-studio.yaml"))
 
 
 def load_rig(path: str | Path | None = None) -> Rig:

@@ -6,30 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from devices.errors import ConfigError
-from devices.profile import Profile, Value
+from devices.profile import BYPASS_PARAMETER, Value
 from devices.recall_sheet import RecallSheet
 from devices.rig import Rig, SimInterfaceConfig, load_rig
 from devices.unit import RecallReport, Unit
-
-
-# A unit's hard bypass is the control named `bypass`; these positions of it take the circuit out
-# ("on" on a remote unit's BYPASS, "out" on a manual unit's IN/OUT toggle).
-BYPASS_PARAMETER = "bypass"
-BYPASSED_POSITIONS = ("on", "out")
-
-
-def bypass_position(profile: Profile) -> Value | None:
-    """The position of the profile's bypass control that takes the circuit out, or None (no bypass)."""
-    param = profile.parameters.get(BYPASS_PARAMETER)
-    if param is None or param.detents is None:
-        return None
-    return next((p for p in param.detents if p in BYPASSED_POSITIONS), None)
-
-
-def is_bypassed(profile: Profile, settings: dict[str, Value]) -> bool:
-    """Whether these settings have the unit on hard bypass (a missing bypass setting is the default, off)."""
-    position = bypass_position(profile)
-    return position is not None and settings.get(BYPASS_PARAMETER) == position
 
 
 class Station:
@@ -56,7 +36,7 @@ class Station:
         """
         settings = self.neutral_settings()
         for name, unit in self.units.items():
-            position = bypass_position(unit.profile)
+            position = unit.profile.bypass_position()
             if position is not None:
                 settings[name][BYPASS_PARAMETER] = position
         return settings

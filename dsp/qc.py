@@ -1,7 +1,7 @@
 """Measurements behind mix evaluation: clipping, DC, stereo image, dynamics, clicks, hum, noise, edges.
 
 Pure numbers: every function takes (frames, channels) float audio at full scale 1.0 and a rate,
-and returns figures in the units its name says. hybrid.qc turns them into findings.
+and returns figures in the units its name says. hybrid.mix_evaluation turns them into findings.
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def _analyze(path: str) -> Any:
 
 
 def _evaluate(path: str, reference: str | None) -> Any:
-    from hybrid.qc import evaluate_file
+    from hybrid.mix_evaluation import evaluate_file
 
     return evaluate_file(path, reference)
 
@@ -113,7 +113,7 @@ def analyze_files(paths: Sequence[str | Path], executor: Executor | None = None)
 
 def qc_files(paths: Sequence[str | Path], reference: str | Path | None = None, executor: Executor | None = None,
              done: Callable[[list[FileOutcome]], None] | None = None) -> list[FileOutcome]:
-    """`hybrid qc`'s evaluation (hybrid.qc.MixEvaluation) of every mix, in the order given."""
+    """`hybrid qc`'s evaluation (hybrid.mix_evaluation.MixEvaluation) of every mix, in the order given."""
     return run_per_file(_evaluate, paths, executor, args=(str(reference) if reference else None,), done=done)
 
 

@@ -33,8 +33,8 @@ def _render_locked(session: Any, revision: int | None, targets: list[str] | None
     from hybrid.deliver.renders import RENDER_FILE, next_render_dir, release_metadata, renders_dir
     from hybrid.errors import ConfigError
     from hybrid.paths import write_json_atomic, write_text_atomic
-    from hybrid.qc import json_safe
-    from hybrid.session.prints import discard, seal, staging_dir
+    from hybrid.mix_evaluation import json_safe
+    from hybrid.printing.folders import discard, seal, staging_dir
 
     job = job_from_session(session, revision)
     targets = targets or list(session.info.targets)

@@ -22,11 +22,11 @@ from calibration.fingerprint import (
     analyse,
     excitation,
 )
-from devices.errors import SessionError
 from devices.profile import Parameter, Profile, Value
-from devices.sim.sound import UnitSound, sound_for
+from devices.sound import UnitSound, sound_for
 from dsp.filters import sos_response_db
-from hybrid.session.prints import fingerprint_name, latest_fingerprint
+from hybrid.errors import SessionError
+from hybrid.printing.folders import fingerprint_name, latest_fingerprint
 
 # A candidate must explain at least this share of what moved to be named as the likely cause
 MIN_EXPLAINED = 0.5
@@ -359,7 +359,7 @@ def verify_revision(session_dir: Any, revision: int | None = None, *, tolerance_
     from calibration import store
     from devices.errors import CalibrationError, ConfigError
     from devices.station import open_station
-    from hybrid.pipeline import measure_at_rest
+    from hybrid.printing.pipeline import measure_at_rest
     from hybrid.session import open_session, session_lock, session_rig
     from hybrid.session.create import rig_ref
 

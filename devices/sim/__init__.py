@@ -1,1 +1,1 @@
-"""Simulated twins of the units, each listening on its real wire, and their analog sound models."""
+"""Simulated twins of the units, each listening on its real wire (their sound models are devices.sound)."""

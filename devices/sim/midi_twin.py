@@ -9,12 +9,13 @@ from typing import Any
 
 import mido
 
-from devices.profile import MidiEncoding, Parameter, Profile
+from devices.profile import Parameter, Profile
+from devices.profile_schema import MidiEncoding
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
+from devices.transports.codec import from_wire_int, to_wire_int
 from devices.transports.midi import bits_of, dt1, parse_roland
 from devices.transports.midibytes import MAX_SYSEX_BYTES, BoundedMidiParser
-from devices.transports.values import from_wire_int, to_wire_int
 
 
 class MidiDecoder:

@@ -10,7 +10,8 @@ from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
-from devices.profile import OscEncoding, Profile
+from devices.profile import Profile
+from devices.profile_schema import OscEncoding
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.osc import Osc, osc_arg, osc_value

@@ -15,8 +15,8 @@ from devices.paths import state_dir
 from devices.profile import Profile, load_profile
 from devices.rig import Rig, UnitConfig
 from devices.sim.panel import Panel
-from devices.sim.sound import UnitSound, sound_for
 from devices.sim.twin import Twin
+from devices.sound import UnitSound, sound_for
 
 
 class ManualTwin(Twin):

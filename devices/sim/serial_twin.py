@@ -7,11 +7,12 @@ import select
 import threading
 import tty
 
-from devices.profile import Parameter, Profile, SerialEncoding
+from devices.profile import Parameter, Profile
+from devices.profile_schema import SerialEncoding
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
+from devices.transports.codec import from_wire_int, parse_token, to_wire_int, token_for
 from devices.transports.serial import FrameReader, ascii_pattern, encode_frame
-from devices.transports.values import from_wire_int, parse_token, to_wire_int, token_for
 
 
 # A command line of these units is under 40 bytes; a real unit's input buffer holds a few hundred.

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from devices.errors import MissingDependencyError, TransportError
-from devices.profile import MidiEncoding, MidiParam, Parameter, SysexSpec, Value
+from devices.profile import Parameter, Value
+from devices.profile_schema import MidiEncoding, MidiParam, SysexSpec
 from devices.transports.base import NoReply, Remote, Transport
+from devices.transports.codec import from_wire_int, to_wire_int, wire_tolerance
 from devices.transports.midibytes import MAX_SYSEX_BYTES
-from devices.transports.values import from_wire_int, to_wire_int, wire_tolerance
 
 # Messages a callback port may hold between two reads of the controller (a reply is one or two).
 MAX_PENDING_MESSAGES = 1024

@@ -12,9 +12,10 @@ from pythonosc.osc_message import OscMessage, ParseError
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from devices.errors import TransportError
-from devices.profile import OscEncoding, OscParam, Parameter, Value
+from devices.profile import Parameter, Value
+from devices.profile_schema import OscEncoding, OscParam
 from devices.transports.base import NoReply, Remote, Transport
-from devices.transports.values import read_value, wire_tolerance
+from devices.transports.codec import read_value, wire_tolerance
 
 _ARG_TYPE = {"float": "f", "int": "i", "string": "s"}
 

@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 from devices.errors import MissingDependencyError, TransportError
-from devices.profile import BinaryFraming, Parameter, SerialEncoding, Value
+from devices.profile import Parameter, Value
+from devices.profile_schema import BinaryFraming, SerialEncoding
 from devices.transports.base import NoReply, Remote, Transport
-from devices.transports.values import from_wire_int, parse_token, to_wire_int, token_for, wire_tolerance
+from devices.transports.codec import from_wire_int, parse_token, to_wire_int, token_for, wire_tolerance
 
 _PARITY = {"none": "N", "even": "E", "odd": "O"}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.paths import write_atomic
-from hybrid.cli._support import confirm_manual, narrator
+from hybrid.cli._console import confirm_manual, narrator
 from hybrid.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ import json
 import time
 from pathlib import Path
 
-from devices.errors import SessionError
-from hybrid.cli._support import narrator
+from hybrid.cli._console import narrator
+from hybrid.errors import SessionError
 from hybrid.progress import progress
 
 # What the client asked for, in the engineer's moves: revision 2 for the record, revision 3 for one song
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hybrid.demo import SONGS, write_demo_mixes  # loads the audio stack only when the command runs
-    from hybrid.pipeline import PrintRequest, print_revision, steps
+    from hybrid.printing.pipeline import PrintRequest, print_revision, steps
     from hybrid.session import AlbumFields, UnitCatalog, diff_revisions, new_session, open_session, session_rig
     from hybrid.session.store import update_track
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from hybrid.cli._support import confirm_manual, narrator
+from hybrid.cli._console import confirm_manual, narrator
 from hybrid.errors import HybridError
 
 KEYS = """keys: A source  B chain  P print  R reference  space play/pause  [ ] move the loop

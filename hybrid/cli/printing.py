@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hybrid.cli._support import confirm_manual, narrator
+from hybrid.cli._console import confirm_manual, narrator
 from hybrid.progress import progress
 
 
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hybrid.pipeline import PrintRequest, print_revision, steps  # loads the audio stack only when the command runs
+    from hybrid.printing.pipeline import PrintRequest, print_revision, steps  # loads the audio stack only when the command runs
     from hybrid.session import open_session
 
     session = open_session(args.dir)

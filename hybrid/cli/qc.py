@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from hybrid.progress import progress
 
 if TYPE_CHECKING:
-    from hybrid.qc import MixEvaluation
+    from hybrid.mix_evaluation import MixEvaluation
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 def render(result: MixEvaluation) -> str:
     """The evaluation of one mix as the text `hybrid qc` prints."""
-    from hybrid.report.fmt import clock, num  # the report package loads only to print
+    from hybrid.report.formatting import clock, num  # the report package loads only to print
 
     loud = result.measurements.get("loudness", {})
     lines = [

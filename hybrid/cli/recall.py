@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hybrid.cli._support import confirm_manual
+from hybrid.cli._console import confirm_manual
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -55,7 +55,7 @@ def _beside(audio: Path) -> Path:
 
 
 def _print_data(folder: Path, out: Path | None) -> tuple[dict[str, Any], Path, Path]:
-    from hybrid.session.prints import check_sealed
+    from hybrid.printing.folders import check_sealed
 
     source = folder / "report.json"
     if not source.is_file():
@@ -76,7 +76,7 @@ def _print_data(folder: Path, out: Path | None) -> tuple[dict[str, Any], Path, P
 def _file_data(audio_path: Path, out: Path | None, reference: Path | None) -> dict[str, Any]:
     from dsp.meter import analyze
     from hybrid.audiofile import read_audio
-    from hybrid.qc import evaluate
+    from hybrid.mix_evaluation import evaluate
 
     audio, rate = read_audio(audio_path)
     ref = read_audio(reference, "--reference") if reference else None

@@ -19,12 +19,12 @@ from hybrid.session import (
     session_lock,
     session_rig,
 )
+from hybrid.deliver.renders import RENDERS_DIR, print_deliverables, render_folders
+from hybrid.printing.folders import prints_of
 from hybrid.session.changelog import read_changes
 from hybrid.session.commit import set_revision
 from hybrid.session.diff import show_finishing
-from hybrid.deliver.renders import RENDERS_DIR, print_deliverables, render_folders
 from hybrid.session.model import TARGETS, Delivery, Finishing, check_vinyl_sides
-from hybrid.session.prints import prints_of
 from hybrid.session.store import update_delivery, update_track
 
 _DELIVERY = re.compile(r"^(?P<target>[A-Za-z]+)\.(?P<field>[A-Za-z_]+)=(?P<value>.+)$")

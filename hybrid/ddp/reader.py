@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from devices.errors import ConfigError, DeliverableError
+from devices.errors import ConfigError
 from devices.paths import write_atomic
 from hybrid.ddp.cdtext import CdText, decode_packs
 from hybrid.ddp.fields import DDPID_FIELDS, MAP_FIELDS, PQ_FIELDS, unpack
@@ -25,6 +25,7 @@ from hybrid.ddp.layout import (
     red_book_violations,
 )
 from hybrid.deliver.encode import write_audio
+from hybrid.errors import DeliverableError
 from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
 __all__ = ["DdpImage", "DdpTrack", "extract_tracks", "read_ddp"]

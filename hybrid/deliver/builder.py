@@ -10,16 +10,16 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from devices.errors import DeliverableError
 from dsp.finishing import FinishResult, FinishSettings, finish
 from dsp.loudness import measure
 from dsp.truepeak import sample_peak_dbfs, true_peak_dbtp
 from hybrid.deliver.charset import latin1_changes, to_ascii
-from hybrid.deliver.encode import write_audio
-from hybrid.deliver.rates import RatePath, file_rate_hz
 from hybrid.deliver.compliance import Issue, check_clipping, check_file_format, check_true_peak, split
+from hybrid.deliver.encode import write_audio
 from hybrid.deliver.job import RenderJob, TrackMaster
+from hybrid.deliver.rates import RatePath, file_rate_hz
 from hybrid.deliver.tags import tag_file
+from hybrid.errors import DeliverableError
 from hybrid.report.series import reduction_curve
 
 __all__ = ["TargetBuilder", "slug"]

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from devices.errors import SessionError
 from hybrid.deliver.job import AlbumInfo, RenderJob, TrackMaster
+from hybrid.errors import SessionError
+from hybrid.printing.folders import PROVENANCE, check_sealed, checked_json, prints_of
 from hybrid.session.model import Delivery, RevisionFile, Track
-from hybrid.session.prints import PROVENANCE, check_sealed, checked_json, prints_of
 from hybrid.session.store import Session
 
 __all__ = [

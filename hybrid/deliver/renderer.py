@@ -11,18 +11,19 @@ from typing import Any
 
 import numpy as np
 
-from devices.errors import AudioFileError, ConfigError, DeliverableError
+from devices.errors import AudioFileError, ConfigError
 from devices.paths import maker_alive, make_staging_dir, refuse_sealed, write_refusal
 from hybrid.audiofile import read_audio
 from hybrid.deliver.builder import TargetBuilder
 from hybrid.deliver.cd import CdBuilder
 from hybrid.deliver.hires import HIRES_RATES_HZ, HiresBuilder
 from hybrid.deliver.job import RenderJob, RenderResult, TrackMaster
-from hybrid.metadata import normalize_isrc, normalize_upc_ean
 from hybrid.deliver.preview import PREVIEW_FORMATS, PreviewBuilder
 from hybrid.deliver.streaming import STREAMING_RATES_HZ, StreamingBuilder
 from hybrid.deliver.vinyl import VinylBuilder
+from hybrid.errors import DeliverableError
 from hybrid.interrupts import checkpoint
+from hybrid.metadata import normalize_isrc, normalize_upc_ean
 
 __all__ = ["TARGETS", "render"]
 

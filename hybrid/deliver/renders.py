@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hybrid.printing.folders import MANIFEST, PROVENANCE, prints_of, verify_manifest
 from hybrid.session.changelog import read_changes
-from hybrid.session.prints import MANIFEST, PROVENANCE, prints_of, verify_manifest
 from hybrid.session.store import Session
 
 __all__ = ["RENDERS_DIR", "RENDER_FILE", "RenderFolder", "next_render_dir", "release_metadata", "render_folders",

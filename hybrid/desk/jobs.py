@@ -85,7 +85,7 @@ def _child(kind: str, params: dict[str, Any], conn: Any) -> None:
 def _run(kind: str, params: dict[str, Any], conn: Any, say: Any) -> Any:
     folder = Path(params["session_dir"])
     if kind == "print":
-        from hybrid.pipeline import PrintRequest, print_revision, steps
+        from hybrid.printing.pipeline import PrintRequest, print_revision, steps
         from hybrid.session import open_session
 
         confirmed = set(params.get("confirmed_units") or ())

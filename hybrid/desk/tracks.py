@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from hybrid.audiofile import read_audio
-from hybrid.qc import evaluate, json_safe
+from hybrid.mix_evaluation import evaluate, json_safe
 
 COLUMNS = 800  # waveform columns: the overview's width in device pixels at 1x on a laptop screen
 

@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from devices.errors import SessionError
 from devices.profile import Parameter, Profile
 from devices.recall_sheet import RecallSheet
+from hybrid.errors import SessionError
+from hybrid.printing.folders import check_sealed, prints_of
 from hybrid.session import UnitCatalog, diff_revisions, session_rig
-from hybrid.session.prints import check_sealed, prints_of
 from hybrid.session.store import Session
 
 PRINT_NAME = re.compile(r"^r([0-9]{4})-([0-9]{2,})$")

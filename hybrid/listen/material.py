@@ -11,7 +11,7 @@ from devices.errors import ConfigError
 from dsp.loudness import measure
 from dsp.resample import resample
 from hybrid.audiofile import read_audio
-from hybrid.session.prints import check_sealed, prints_of
+from hybrid.printing.folders import check_sealed, prints_of
 from hybrid.session.store import Session
 
 SOURCES = ("source", "chain", "print", "reference")

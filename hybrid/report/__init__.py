@@ -24,7 +24,7 @@ def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True,
     paths in it (captures, deliverables, the fingerprint file) are read against print_dir (or
     audio_dir, when the report is written elsewhere) to draw
     the curves, which report.json keeps under "series" so the report can be drawn again without
-    the audio. The incoming mixes get a mix evaluation (hybrid.qc) unless data brings one under
+    the audio. The incoming mixes get a mix evaluation (hybrid.mix_evaluation) unless data brings one under
     "qc". plots=False leaves the PNGs out of the HTML (the curves stay in the JSON). All three documents are made in memory before the first is written, so a failure
     leaves nothing half-made, and each file is replaced atomically.
     """
@@ -34,7 +34,7 @@ def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True,
     doc["report"] = {**(doc.get("report") if isinstance(doc.get("report"), dict) else {}),
                      "format": REPORT_FORMAT,
                      "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
-    from hybrid.qc import json_safe  # loads dsp only when a report is made
+    from hybrid.mix_evaluation import json_safe  # loads dsp only when a report is made
 
     doc = json_safe(doc)
     figures = build_figures(doc) if plots else []
@@ -75,7 +75,7 @@ def with_qc(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     mastering engineer was given), unless data already has one."""
     if isinstance(data.get("qc"), dict) and data["qc"]:
         return data
-    from hybrid.qc import evaluate
+    from hybrid.mix_evaluation import evaluate
     from hybrid.report.series import read_stage
 
     found: dict[str, Any] = {}

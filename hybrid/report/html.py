@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from hybrid.report.fmt import clock, get, num, settings_line
+from hybrid.report.formatting import clock, get, num, settings_line
 from hybrid.report.summary import album_parts, compliance_rows, recall_rows, override_settings, recall_words, stage_rows, track_label
 
 

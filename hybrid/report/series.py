@@ -15,7 +15,7 @@ from dsp import qc as qc_measure
 from dsp.spectrum import fractional_octave
 from dsp.truepeak import interval_peaks, to_db
 from hybrid.audiofile import read_audio
-from hybrid.report.fmt import get
+from hybrid.report.formatting import get
 from hybrid.report.summary import deliverable_entry, targets
 
 __all__ = ["MAX_POINTS", "chain_series", "decimate", "finite", "master_target", "read_stage", "reduction_curve",

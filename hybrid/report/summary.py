@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hybrid.report.fmt import get
+from hybrid.report.formatting import get
 
 # Stages a track passes through, in the order a reader follows the signal.
 _FIRST_STAGES = ("source", "capture")
@@ -84,7 +84,7 @@ def compliance_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 def _checked(entries: list[Any]) -> str:
     """What a target's files measure against its rules: format, true peak against the ceiling,
     loudness; the line a pass stands on."""
-    from hybrid.report.fmt import num
+    from hybrid.report.formatting import num
 
     tracks = [e for e in entries if isinstance(e, dict)]
     if not tracks:
@@ -145,7 +145,7 @@ def _finding(item: Any) -> str:
 
 def album_parts(album: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, tuple[list[str], list[list[str]]]]]:
     """The album view as (label, text) lines plus tables for lists of records (one row per track)."""
-    from hybrid.report.fmt import shown
+    from hybrid.report.formatting import shown
 
     lines: list[tuple[str, str]] = []
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}

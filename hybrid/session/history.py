@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devices.errors import SessionError
+from hybrid.errors import SessionError
 from hybrid.session.store import sha256_file
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _link(session: Session, number: int, found: str, recorded: str, since: str) 
 
 def _printed(prints_dir: Path) -> list[tuple[Path, int, str]]:
     """(print folder, revision number, the revision file's SHA-256 as the print recorded it)."""
-    from hybrid.session.prints import PROVENANCE, prints_of
+    from hybrid.printing.folders import PROVENANCE, prints_of
 
     found = []
     for folder in prints_of(prints_dir):

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from devices.errors import SessionError, WriteError
+from devices.errors import WriteError
 from devices.paths import writing
+from hybrid.errors import SessionError
 
 LOCK_FILE = ".lock"
 

@@ -17,9 +17,10 @@ from typing import Any
 import yaml
 
 from devices.config import parse, read_yaml
-from devices.userfiles import open_regular
-from devices.errors import ConfigError, SessionError
+from devices.errors import ConfigError
 from devices.paths import make_staging_dir, write_new, write_text_atomic
+from devices.userfiles import open_regular
+from hybrid.errors import SessionError
 from hybrid.session.model import Delivery, RevisionFile, SessionFile, Track
 
 SESSION_FILE = "session.yaml"

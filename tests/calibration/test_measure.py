@@ -7,10 +7,10 @@ import pytest
 from scipy import signal
 
 import calibration
-from calibration.transfer import response_freqs_hz
 from devices.audio import open_interface
 from devices.errors import CalibrationError
 from devices.rig import SimInterfaceConfig
+from dsp.transfer import response_freqs_hz
 from tests.calibration.chains import StreamingFIR, StreamingSOS, delay_taps
 
 

@@ -17,7 +17,7 @@ from devices.station import Station, open_station
 from tests.calibration.test_compensate import print_through, programme, residual_db
 
 # The simulated units' electronics each have one series coupling capacitor: a one-pole high-pass
-# at 1 Hz (devices/sim/sound.py). At neutral nothing else of theirs is linear colour.
+# at 1 Hz (devices/sound.py). At neutral nothing else of theirs is linear colour.
 COUPLING_HZ = 1.0
 INTERFACE_LATENCY_SAMPLES = 83.37 + 256  # converters plus one block of driver buffering (sim-studio)
 TUBE_CONVERTERS_SAMPLES = 24.96  # the tube colour unit's own latency, in the path even when bypassed

@@ -12,8 +12,8 @@ from scipy import signal
 from devices.errors import RecallError
 from devices.recall_sheet import RecallSheet
 from devices.rig import load_rig
-from devices.sim.sound import sound_for
-from devices.station import Station, bypass_position, is_bypassed, open_station
+from devices.sound import sound_for
+from devices.station import Station, open_station
 from dsp.delay import fractional_delay
 
 RATE = 48000
@@ -84,8 +84,8 @@ def test_bypass_settings_put_every_unit_on_bypass_and_the_rest_at_neutral(statio
             k: v for k, v in unit.profile.neutral().items() if k != "bypass"}
         # out of the box every unit is in circuit
         assert unit.profile.defaults()["bypass"] in ("off", "in")
-        assert not is_bypassed(unit.profile, unit.profile.defaults())
-        assert is_bypassed(unit.profile, settings[name])
+        assert not unit.profile.is_bypassed(unit.profile.defaults())
+        assert unit.profile.is_bypassed(settings[name])
 
 
 @pytest.mark.parametrize("unit", ["eq", "comp", "color"])
@@ -131,7 +131,7 @@ def test_a_bypassed_unit_nulls_against_a_plain_delay_and_an_engaged_one_does_not
 @pytest.mark.parametrize("unit", ["eq", "comp", "pultec"])
 def test_a_bypassed_analog_unit_passes_the_samples_untouched_and_adds_no_noise(station: Station, unit: str) -> None:
     profile = station.sim.twins[unit].profile
-    settings = {**profile.neutral(), **COLOUR[unit], "bypass": bypass_position(profile)}
+    settings = {**profile.neutral(), **COLOUR[unit], "bypass": profile.bypass_position()}
     sound = sound_for(profile, settings, RATE, 2, np.random.default_rng(1))
     assert np.array_equal(sound.process(AUDIO), AUDIO)
     assert not np.any(sound.process(np.zeros((RATE, 2))))  # an engaged unit hisses at -110..-118 dBFS

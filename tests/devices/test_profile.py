@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from devices.errors import ConfigError
-from devices.profile import PROFILE_SPEC, SettingError, load_profile, shipped_profiles
+from devices.profile import SettingError, load_profile, shipped_profiles
+from devices.profile_schema import PROFILE_SPEC
 
 SHIPPED = ["passive-eq-manual", "stepped-eq-4band", "tube-color", "vca-bus-comp"]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from devices.profile import load_profile
-from devices.sim.sound import sound_for
+from devices.sound import sound_for
 
 RATE = 48000
 

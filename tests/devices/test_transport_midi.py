@@ -10,7 +10,8 @@ import mido.sockets
 import pytest
 
 from devices.errors import TransportError
-from devices.profile import MidiParam, SysexSpec, load_profile
+from devices.profile import load_profile
+from devices.profile_schema import MidiParam, SysexSpec
 from devices.sim.midi_twin import MidiTwin
 from devices.sim.panel import Panel
 from devices.transports.midi import MidiRemote, MidiTransport, dt1, parse_roland, roland_checksum, rq1, set_messages

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from devices.errors import TransportError
-from devices.profile import BinaryFraming, load_profile, profiles_dir
+from devices.profile import load_profile, profiles_dir
+from devices.profile_schema import BinaryFraming
 from devices.sim.panel import Panel
 from devices.sim.serial_twin import SerialTwin
 from devices.transports.serial import FrameReader, SerialRemote, SerialTransport, checksum, encode_frame

@@ -9,7 +9,7 @@ import pytest
 
 from dsp.finishing import FinishSettings, finish
 from dsp.loudness import measure
-from hybrid.demo import SONGS, render_song
+from dsp.programme import SONGS, render_song
 from tests.dsp.reference import reference_true_peak_dbtp
 
 

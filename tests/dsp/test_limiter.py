@@ -9,7 +9,7 @@ import pytest
 from scipy import signal
 
 from dsp.limiter import limit
-from hybrid.demo import SONGS, render_song
+from dsp.programme import SONGS, render_song
 from tests.dsp.reference import reference_true_peak_dbtp
 
 CEILING_DBTP = -1.0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from hybrid.session.prints import prints_of, verify_manifest
+from hybrid.printing.folders import prints_of, verify_manifest
 from tests.fuzz.conftest import Tally
 from tests.fuzz.faults import HANG_S, crashed, hybrid, mix, session_with_tracks
 

@@ -16,7 +16,7 @@ import yaml
 
 from calibration import store
 from devices.rig import default_rig_path, load_rig
-from hybrid.session.prints import prints_of
+from hybrid.printing.folders import prints_of
 from tests.fuzz.conftest import Tally
 from tests.fuzz.faults import HANG_S, crashed, hybrid, mix, session_with_tracks, start
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hybrid.session.prints import prints_of, verify_manifest
+from hybrid.printing.folders import prints_of, verify_manifest
 from tests.fuzz.conftest import Tally
 from tests.fuzz.faults import HANG_S, crashed, hybrid, session_with_tracks, start
 

@@ -18,9 +18,9 @@ import soundfile as sf
 import yaml
 
 from hybrid.cli import main
-from hybrid.pipeline import PrintRequest, print_revision
+from hybrid.printing.folders import prints_of, verify_manifest
+from hybrid.printing.pipeline import PrintRequest, print_revision
 from hybrid.session import AlbumFields, new_session
-from hybrid.session.prints import prints_of, verify_manifest
 from tests.fuzz.conftest import Tally
 from tests.fuzz.faults import mix
 

@@ -15,7 +15,7 @@ import yaml
 
 from hybrid.cli import main
 
-RIG_OK = Path(__file__).resolve().parents[2] / "rigs" / "sim-studio.yaml"
+RIG_OK = Path(__file__).resolve().parents[2] / "devices" / "rigs" / "sim-studio.yaml"
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:

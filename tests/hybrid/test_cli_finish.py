@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from dsp.meter import analyze
+from dsp.programme import SONGS, render_song
 from hybrid.cli import main
-from hybrid.demo import SONGS, render_song
 
 
 @pytest.fixture(scope="module")

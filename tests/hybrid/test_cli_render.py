@@ -45,7 +45,7 @@ def session_dir(tmp_path: Path) -> Path:
 
 def _seal(folder: Path) -> None:
     """The manifest the print's seal writes: every command that reads a print checks it first."""
-    from hybrid.session.prints import MANIFEST, manifest
+    from hybrid.printing.folders import MANIFEST, manifest
 
     (folder / MANIFEST).write_text(json.dumps(manifest(folder), indent=2, sort_keys=True))
 
@@ -177,7 +177,7 @@ def test_a_revision_of_one_track_is_delivered_whole_from_earlier_prints_that_sou
 
 
 def test_an_earlier_capture_of_a_different_mix_is_not_reused(session_dir: Path) -> None:
-    from devices.errors import SessionError
+    from hybrid.errors import SessionError
     from hybrid.deliver.from_session import job_from_session
     from hybrid.session import open_session
 

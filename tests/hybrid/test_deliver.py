@@ -10,10 +10,11 @@ import pytest
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from devices.errors import ConfigError, DeliverableError
+from devices.errors import ConfigError
 from hybrid.ddp import extract_tracks, read_ddp
 from hybrid.ddp.layout import SAMPLES_PER_FRAME
 from hybrid.deliver import AlbumInfo, RenderJob, TrackMaster, render
+from hybrid.errors import DeliverableError
 
 RATE = 48000
 ISRCS = ["GBAYE2600101", "GBAYE2600102", "GBAYE2600103"]

@@ -12,7 +12,7 @@ import soundfile as sf
 
 from hybrid.cli import main
 from hybrid.deliver.rates import RatePath, file_rate_hz, plan_lines, upsampled_hires
-from hybrid.pipeline import PrintRequest, print_revision
+from hybrid.printing.pipeline import PrintRequest, print_revision
 from hybrid.session import AlbumFields, new_session
 
 

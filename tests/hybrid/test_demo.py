@@ -10,9 +10,9 @@ import pytest
 import soundfile as sf
 
 from dsp.meter import analyze
+from dsp.programme import PEAK_DBFS, RATE_HZ, SONGS, render_song
 from hybrid.cli import main
-from hybrid.demo import PEAK_DBFS, RATE_HZ, SONGS, render_song
-from hybrid.qc import evaluate
+from hybrid.mix_evaluation import evaluate
 from hybrid.session import open_session
 
 

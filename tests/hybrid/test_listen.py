@@ -15,7 +15,7 @@ from devices.errors import ConfigError, HybridError
 from dsp.loudness import measure
 from hybrid.listen import ListenEngine, ListenOptions
 from hybrid.listen.feed import CROSSFADE_MS
-from hybrid.pipeline import PrintRequest, print_revision
+from hybrid.printing.pipeline import PrintRequest, print_revision
 from hybrid.session import AlbumFields, new_session
 from hybrid.session.commit import set_revision
 from tests.hybrid.listening import RATE, TapRecorder, band_noise_mix, null_db, setting_words

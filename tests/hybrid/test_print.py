@@ -22,9 +22,9 @@ from devices.profile import load_profile
 from devices.rig import load_rig
 from dsp.meter import analyze
 from hybrid.cli import main
-from hybrid.pipeline import PrintInterrupted, PrintRequest, print_revision
+from hybrid.printing.folders import prints_of, verify_manifest
+from hybrid.printing.pipeline import PrintInterrupted, PrintRequest, print_revision
 from hybrid.session import AlbumFields, new_session, open_session, session_lock
-from hybrid.session.prints import prints_of, verify_manifest
 
 RATE = 48000
 
@@ -411,7 +411,7 @@ def test_a_mono_44k1_mix_is_played_at_the_interface_rate_on_both_sends(tmp_path:
 
 def test_a_rig_file_edited_since_the_session_was_made_is_said(tmp_path: Path) -> None:
     rig = tmp_path / "rig.yaml"
-    rig.write_text((Path(__file__).resolve().parents[2] / "rigs" / "sim-studio.yaml").read_text())
+    rig.write_text((Path(__file__).resolve().parents[2] / "devices" / "rigs" / "sim-studio.yaml").read_text())
     folder = tmp_path / "edited"
     new_session(folder, [_mix(tmp_path / "a.wav", 0.5, 3)], rig_path=rig, album=AlbumFields(targets=["streaming"]))
     rig.write_text(rig.read_text().replace("max_level_drift_db: 0.1", "max_level_drift_db: 0.2"))

@@ -47,7 +47,7 @@ def test_a_print_report_is_drawn_again_elsewhere_never_in_the_print(faulty_mix: 
     data = {"session": {"title": "Again"}, "revision": {"number": 3, "note": "brighter chorus"},
             "tracks": [{"track_id": "t1", "title": "Song", "capture": "capture/t1.wav"}]}
     (printed / "report.json").write_text(json.dumps(data))
-    from hybrid.session.prints import MANIFEST, manifest
+    from hybrid.printing.folders import MANIFEST, manifest
 
     (printed / MANIFEST).write_text(json.dumps(manifest(printed), indent=2, sort_keys=True))  # sealed as a print is
     before = sorted(p.name for p in printed.rglob("*"))

@@ -14,9 +14,9 @@ import yaml
 from scipy.signal import resample_poly
 
 from hybrid.cli import main
+from hybrid.ddp.layout import FRAMES_PER_SECOND
 from hybrid.deliver import RenderJob
 from hybrid.deliver.from_session import job_from_session
-from hybrid.ddp.layout import FRAMES_PER_SECOND
 from hybrid.session import AlbumFields, new_session, open_session
 from hybrid.session.model import SessionFile
 
@@ -42,7 +42,7 @@ def _print(session_dir: Path, name: str, level: float = 1.4) -> None:
         sf.write(str(capture / f"{n:02d}-{track.id}.wav"), _song(seconds, n, level).astype(np.float32), RATE,
                  subtype="FLOAT")
     # sealed with the manifest the print writes: every command that reads a print checks it
-    from hybrid.session.prints import MANIFEST, manifest
+    from hybrid.printing.folders import MANIFEST, manifest
     from devices.paths import write_json_atomic
 
     write_json_atomic(capture.parent / MANIFEST, manifest(capture.parent))

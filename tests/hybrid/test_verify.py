@@ -16,9 +16,9 @@ from calibration.fingerprint import Fingerprint, compare
 from devices.rig import load_rig
 from devices.sim.rig import SimRig
 from hybrid.cli import main
-from hybrid.pipeline import PrintRequest, print_revision
+from hybrid.printing.folders import latest_fingerprint
+from hybrid.printing.pipeline import PrintRequest, print_revision
 from hybrid.session import AlbumFields, new_session
-from hybrid.session.prints import latest_fingerprint
 
 
 # the gear (the simulated panels) and its calibration are shared by the tests of this module

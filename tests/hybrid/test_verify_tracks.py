@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-import hybrid.pipeline
+import hybrid.printing.pipeline
 from hybrid.cli import main
-from hybrid.pipeline import PrintRequest, print_revision, steps
+from hybrid.printing.folders import prints_of, verify_manifest
+from hybrid.printing.pipeline import PrintRequest, print_revision, steps
 from hybrid.session import AlbumFields, new_session, open_session
-from hybrid.session.prints import prints_of, verify_manifest
 
 AIR = "color.air_db=+1.5"  # the client's "a touch more air" on track 2 (and later on 3)
 
@@ -44,13 +44,13 @@ def printed(studio_day_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> d
         assert main(["session", "set", str(folder), AIR, "--track", "3", "--note", "and on three"]) == 0
         print_revision(PrintRequest(folder, revision=3, tracks=["1"], confirm_manual=lambda sheet: True))
         measured: list[str] = []
-        original = hybrid.pipeline.measure_fingerprint
+        original = hybrid.printing.pipeline.measure_fingerprint
 
         def counting(interface: object, record: object) -> object:
             measured.append("fingerprint")
             return original(interface, record)
 
-        mp.setattr(hybrid.pipeline, "measure_fingerprint", counting)
+        mp.setattr(hybrid.printing.pipeline, "measure_fingerprint", counting)
         bar = _Steps()
         outcome = print_revision(PrintRequest(folder, revision=4, confirm_manual=lambda sheet: True), bar=bar)
     return {"folder": folder, "outcome": outcome, "measured": measured, "steps": bar.done}

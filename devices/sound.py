@@ -1,4 +1,5 @@
-"""The sound of each simulated unit, built from its panel settings and run block by block with state kept."""
+"""A unit's sound model (its profile's `sim:` section) at given settings, run block by block with state
+kept: the simulated twins play it, and `hybrid verify` uses it to attribute a deviation to a control."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from collections.abc import Mapping
 import numpy as np
 from numba import njit
 
-from devices.profile import Profile, SimSpec, Value
-from devices.station import is_bypassed
+from devices.profile import Profile, Value
+from devices.profile_schema import SimSpec
 from dsp.delay import windowed_sinc
 from dsp.dynamics import Compressor
 from dsp.filters import apply_sos, high_shelf, identity_sos, low_shelf, peaking, proportional_q, sos_state, tilt
@@ -47,7 +48,7 @@ class UnitSound:
         self.rng = rng
         self._noise_buffer = np.zeros((0, channels))
         self._noise_pos = 0
-        self.bypassed = is_bypassed(profile, self.settings)
+        self.bypassed = profile.is_bypassed(self.settings)
         if self.bypassed:
             self.sos = identity_sos()
             self.drive_db = -math.inf  # no saturating stage in the path at all

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from devices.profile import Parameter, SerialParam, Value
+from devices.profile import Parameter, Value
+from devices.profile_schema import SerialParam
 
 # OSC floats are 32-bit: 0.7 comes back as 0.699999988; a reply within this of a detent is that detent
 _SAME_RELATIVE = 1e-5

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from devices.errors import HybridError, SessionError
+from devices.errors import HybridError
 from devices.paths import SEAL_FILE, make_staging_dir, state_dir, write_json_atomic
+from hybrid.errors import SessionError
 from hybrid.session.store import sha256_file
 
 _PRINT_NAME = re.compile(r"^r([0-9]{4})-([0-9]{2,})$")

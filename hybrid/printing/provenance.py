@@ -14,9 +14,9 @@ import soundfile as sf
 
 from devices.rig import Rig
 from hybrid import __version__
+from hybrid.printing.folders import FINGERPRINT
 from hybrid.session.album import AlbumTrack, album_view
 from hybrid.session.model import RevisionFile, Track
-from hybrid.session.prints import FINGERPRINT
 from hybrid.session.store import Session, now_utc, sha256_file
 
 PRINT_FORMAT = 1
@@ -114,7 +114,7 @@ def _earlier_files(session: Session, stage: str, track_ids: list[str]) -> dict[s
     """For tracks this print left out: the file of the stage in the newest earlier print that has it."""
     import json
 
-    from hybrid.session.prints import prints_of
+    from hybrid.printing.folders import prints_of
 
     found: dict[str, tuple[Path, str]] = {}
     for folder in reversed(prints_of(session.prints_dir)):
@@ -138,7 +138,7 @@ def since_last_print(session: Session, revision: RevisionFile, rig: Rig, printed
     """What changed since the newest earlier print: its revision against this one, in the studio's
     words, and which tracks this print made again; None for a session's first print."""
     from hybrid.session.diff import diff_revisions
-    from hybrid.session.prints import prints_of
+    from hybrid.printing.folders import prints_of
     from hybrid.session.settings import UnitCatalog
 
     earlier = prints_of(session.prints_dir)

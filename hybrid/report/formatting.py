@@ -58,7 +58,7 @@ def _flatten(settings: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _bypass_words(val: Any) -> str:
-    from devices.station import BYPASSED_POSITIONS  # the one rule of which panel words bypass a unit
+    from devices.profile import BYPASSED_POSITIONS  # the one rule of which panel words bypass a unit
 
     word = _value(val)
     state = "bypassed" if word in BYPASSED_POSITIONS else "in circuit"

@@ -14,7 +14,7 @@ import soundfile as sf
 
 from calibration import compensate, ensure, pilot, store
 from calibration.fingerprint import measure_fingerprint
-from devices.errors import CalibrationError, ConfigError, SessionError, WriteError
+from devices.errors import CalibrationError, ConfigError, WriteError
 from devices.paths import write_json_atomic, writing
 from devices.recall_sheet import RecallSheet
 from devices.rig import Rig
@@ -22,13 +22,14 @@ from dsp.meter import analyze
 from dsp.resample import resample
 from hybrid.audiofile import read_audio, scan_audio
 from hybrid.errors import DeliverableError
+from hybrid.errors import SessionError
 from hybrid.interrupts import Interrupted, checkpoint
+from hybrid.printing.folders import PROVENANCE, discard, fingerprint_name, next_print_dir, seal, staging_dir
+from hybrid.printing.provenance import Source, provenance, report_data
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
 from hybrid.session.create import rig_ref
 from hybrid.session.model import RevisionFile, Track
-from hybrid.session.printdata import Source, provenance, report_data
-from hybrid.session.prints import PROVENANCE, discard, fingerprint_name, next_print_dir, seal, staging_dir
 from hybrid.session.store import now_utc, sha256_file
 
 PILOT_RETRIES = 1  # a capture whose pilots disagree is played once more before the print stops
@@ -319,7 +320,7 @@ def _evaluate_mixes(sources: list[Source], say: Say, strict: bool) -> dict[str, 
     """The mix evaluation of every source, said before anything plays: a clipped or clicking mix is
     news for the client before the gear's time is spent on it. With strict, a problem refuses the print.
     Keyed by the report's track label (the report shows these findings, measured once)."""
-    from hybrid.qc import evaluate
+    from hybrid.mix_evaluation import evaluate
     from hybrid.report.summary import track_label
 
     found: dict[str, Any] = {}

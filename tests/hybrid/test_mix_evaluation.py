@@ -1,4 +1,4 @@
-"""hybrid.qc: every finding appears on a mix that has the fault and stays away from one that has not."""
+"""hybrid.mix_evaluation: every finding appears on a mix that has the fault and stays away from one that has not."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from hybrid.qc import SEVERITIES, MixEvaluation, evaluate
+from hybrid.mix_evaluation import SEVERITIES, MixEvaluation, evaluate
 from tests.dsp import transients
 from tests.dsp.test_qc import RATE, make_mix, sine
 

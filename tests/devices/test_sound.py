@@ -10,7 +10,7 @@ import pytest
 from scipy import signal
 
 from devices.rig import load_rig
-from devices.sim.sound import coupling_sos, sound_for
+from devices.sound import coupling_sos, sound_for
 from devices.station import Station, open_station
 from dsp.delay import fractional_delay
 from dsp.saturation import harmonic_levels_db
