@@ -57,8 +57,8 @@ def _render_locked(session: Any, revision: int | None, targets: list[str] | None
                     "captures": {t.track_id: str(t.capture_path) for t in job.tracks},  # which print each came from
                     "paths": paths, "targets": _relocated(json_safe(result.per_target), staging, final),
                     "made_from": release_metadata(session)}  # what `session show` checks for staleness
-        write_json_atomic(staging / RENDER_FILE, document)
         write_text_atomic(staging / "render.txt", summary(document) + "\n")
+        write_json_atomic(staging / RENDER_FILE, document)  # last: never older than a file it describes
         seal(staging, final)
     finally:
         if staging is not None:
