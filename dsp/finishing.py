@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +17,7 @@ from dsp.loudness import _measure
 from dsp.resample import resample
 from dsp.truepeak import db_or_none
 
-__all__ = ["FinishResult", "FinishSettings", "finish"]
+__all__ = ["FinishResult", "FinishSettings", "finish", "loudness_passes"]
 
 # A loudness target is met when the result measures within this of it (the promise is +-0.2 LU).
 _LUFS_TOLERANCE_LU = 0.1
@@ -88,6 +90,45 @@ def _limited(
     return result.audio, reduction_db, result.true_peak_dbtp
 
 
+def loudness_passes(start_lufs: float | None, settings: FinishSettings,
+                    one_pass: Callable[[float], tuple[float | None, Any]]) -> tuple[float, float, float | None, Any]:
+    """The gain that meets settings.lufs_target: secant steps on measured loudness against gain.
+
+    `start_lufs` is the programme's loudness before any gain; one_pass(gain_db) limits the
+    programme at that gain and returns (its integrated loudness, whatever the pass made). Returns
+    (gain_db, loudness, unreachable_by_lu or None, the last pass's result). Whole-programme
+    finishing and the streamed one (each pass a read of the file) share this rule."""
+    if settings.lufs_target is None:
+        raise ValueError("loudness_passes needs a lufs_target")
+    if start_lufs is None:
+        raise ValueError("the audio has no gated loudness (silent, or under 0.4 s), so a loudness target cannot be met")
+    gain_db = settings.lufs_target - start_lufs
+    unreachable: float | None = None
+    previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
+    for _ in range(_LUFS_MAX_PASSES):
+        loudness, made = one_pass(gain_db)
+        if loudness is None:  # only if a pass fell wholly under the -70 LUFS gate
+            raise ValueError(f"at {gain_db:+.1f} dB of gain the audio falls under the -70 LUFS gate")
+        miss = settings.lufs_target - loudness
+        if abs(miss) <= _LUFS_TOLERANCE_LU:
+            break
+        slope = 1.0  # LU of loudness per dB of gain: 1 until the limiter bites
+        if previous is not None and gain_db != previous[0]:
+            slope = (loudness - previous[1]) / (gain_db - previous[0])
+            if miss > 0.0 and slope < _DIMINISHING:
+                # More gain would only crush the programme against the ceiling: stop, and
+                # say so unless this pass is already within the promised 0.2 LU.
+                if miss > 2.0 * _LUFS_TOLERANCE_LU:
+                    unreachable = float(miss)
+                break
+        previous = (gain_db, loudness)
+        gain_db += float(np.clip(miss / max(slope, _DIMINISHING), -_MAX_STEP_DB, _MAX_STEP_DB))
+    else:
+        if miss > 2.0 * _LUFS_TOLERANCE_LU:
+            unreachable = float(miss)
+    return gain_db, loudness, unreachable, made
+
+
 def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None, seed: int | None = None) -> FinishResult:
     """Convert the rate, set the loudness, hold the ceiling, quantise: one master.
 
@@ -109,34 +150,14 @@ def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None,
         finished, reduction_db, peak = _limited(converted, rate_out, None, 0.0, settings)
         loudness = _measure(finished, rate_out).integrated_lufs
     else:
-        start = _measure(converted, rate_out).integrated_lufs
-        if start is None:
-            raise ValueError("the audio has no gated loudness (silent, or under 0.4 s), so a loudness target cannot be met")
-        gain_db = settings.lufs_target - start
         peaks = _limiter_peaks(converted)
-        previous: tuple[float, float] | None = None  # (gain_db, loudness) of the last pass
-        for _ in range(_LUFS_MAX_PASSES):
-            finished, reduction_db, peak = _limited(converted, rate_out, peaks, gain_db, settings)
-            loudness = _measure(finished, rate_out).integrated_lufs
-            if loudness is None:  # only if a pass fell wholly under the -70 LUFS gate
-                raise ValueError(f"at {gain_db:+.1f} dB of gain the audio falls under the -70 LUFS gate")
-            miss = settings.lufs_target - loudness
-            if abs(miss) <= _LUFS_TOLERANCE_LU:
-                break
-            slope = 1.0  # LU of loudness per dB of gain: 1 until the limiter bites
-            if previous is not None and gain_db != previous[0]:
-                slope = (loudness - previous[1]) / (gain_db - previous[0])
-                if miss > 0.0 and slope < _DIMINISHING:
-                    # More gain would only crush the programme against the ceiling: stop, and
-                    # say so unless this pass is already within the promised 0.2 LU.
-                    if miss > 2.0 * _LUFS_TOLERANCE_LU:
-                        unreachable = float(miss)
-                    break
-            previous = (gain_db, loudness)
-            gain_db += float(np.clip(miss / max(slope, _DIMINISHING), -_MAX_STEP_DB, _MAX_STEP_DB))
-        else:
-            if miss > 2.0 * _LUFS_TOLERANCE_LU:
-                unreachable = float(miss)
+
+        def one_pass(gain: float) -> tuple[float | None, tuple[np.ndarray, np.ndarray, float | None]]:
+            limited = _limited(converted, rate_out, peaks, gain, settings)
+            return _measure(limited[0], rate_out).integrated_lufs, limited
+
+        gain_db, loudness, unreachable, (finished, reduction_db, peak) = loudness_passes(
+            _measure(converted, rate_out).integrated_lufs, settings, one_pass)
 
     pcm = _to_pcm(finished, settings.bits, settings.dither, seed=seed)
     return FinishResult(

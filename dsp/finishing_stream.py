@@ -26,16 +26,13 @@ class StreamedFinish:
     max_gain_reduction_db: float
     integrated_lufs: float | None
     true_peak_dbtp: float | None
-    gain_db: float = 0.0  # no loudness move: a target is finished whole (see streamable)
+    gain_db: float = 0.0  # the loudness move before the limiter
     lufs_unreachable_by_lu: float | None = None
 
 
 def streamable(settings: FinishSettings) -> str | None:
-    """None if these settings finish block by block, else why not: a loudness target is met by
-    measuring whole passes, and without the limiter the reading is the whole programme's (both still
-    run through dsp.finishing.finish, which holds the programme)."""
-    if settings.lufs_target is not None:
-        return "a loudness target is iterated over the whole programme"
+    """None if these settings finish block by block, else why not: without the limiter the reading
+    is the whole programme's (that still runs through dsp.finishing.finish, which holds it)."""
     if not settings.limiter:
         return "without the limiter the reading is taken over the whole programme"
     return None
@@ -46,13 +43,15 @@ class FinishStream:
     the PCM ready (what goes into the file), finish() the rest and the readings. Shaped dither
     needs the input's length up front (`frames`, from the file's header).
 
-    Resampler, BlockLimiter and Quantiser in a row, and a loudness meter on the limited audio:
+    Resampler, a gain (`gain_db`: the loudness move), BlockLimiter and Quantiser in a row, and a
+    loudness meter on the limited audio (a loudness target is met by passes of these: see
+    dsp.finishing.loudness_passes):
     memory is one limiter segment (35 s at the output rate) whatever the programme's length. A
     programme of up to one segment comes out bit for bit as finish() gives it (test); a longer one
     differs only by the limiter's segment joins (see dsp.limiter_stream)."""
 
     def __init__(self, rate: int, channels: int, settings: FinishSettings, seed: int | None = None,
-                 frames: int | None = None) -> None:
+                 frames: int | None = None, gain_db: float = 0.0) -> None:
         why = streamable(settings)
         if why is not None:
             raise ValueError(f"these settings do not finish block by block: {why}")
@@ -67,17 +66,19 @@ class FinishStream:
         self._quantiser = Quantiser(settings.bits, settings.dither, self.channels, seed=seed, frames=out_frames)
         self._meter = LoudnessMeter(self.rate_out, self.channels)
         self._frames = 0
+        self.gain_db = float(gain_db)
+        self._scale = 10.0 ** (self.gain_db / 20.0)
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """The PCM ready after this block of the input (float, full scale 1.0, finite)."""
         frames = as_frames(block)
         if frames.shape[1] != self.channels:
             raise ValueError(f"block has {frames.shape[1]} channels; this chain takes {self.channels}")
-        return self._onward(self._limiter.process(self._resampler.process_checked(frames)))
+        return self._onward(self._limiter.process(self._gained(self._resampler.process_checked(frames))))
 
     def finish(self) -> tuple[np.ndarray, StreamedFinish]:
         """The last PCM and what the whole programme measured."""
-        tail = self._limiter.process(self._resampler.finish())
+        tail = self._limiter.process(self._gained(self._resampler.finish()))
         last = np.concatenate([self._onward(tail), self._onward(self._limiter.finish())])
         return last, StreamedFinish(
             rate_hz=self.rate_out,
@@ -86,7 +87,12 @@ class FinishStream:
             max_gain_reduction_db=self._limiter.max_gain_reduction_db,
             integrated_lufs=self._meter.finish().integrated_lufs,
             true_peak_dbtp=self._limiter.true_peak_dbtp,
+            gain_db=self.gain_db,
         )
+
+    def _gained(self, converted: np.ndarray) -> np.ndarray:
+        # the loudness move before the limiter, sample by sample as finish() makes it (audio * scale)
+        return converted * self._scale if self.gain_db != 0.0 else converted
 
     def _onward(self, limited: np.ndarray) -> np.ndarray:
         self._meter.process_checked(limited)

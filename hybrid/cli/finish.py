@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -131,13 +132,40 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSettings) -> Any:
-    """Read, finish and write block by block (memory: one limiter segment, whatever the length)."""
+    """Read, finish and write block by block (memory: one limiter segment, whatever the length). A
+    loudness target takes passes over the file: one to measure it, one per gain tried (as
+    dsp.finishing.finish tries them), and the last one writes."""
     import soundfile as sf
 
+    from dsp.finishing import loudness_passes
     from dsp.finishing_stream import FinishStream
+    from dsp.loudness import LoudnessMeter
+    from dsp.resample import Resampler
     from hybrid.audiofile import audio_blocks
 
-    chain = FinishStream(info.rate_hz, info.channels, settings, frames=info.frames)
+    def chain_at(gain_db: float) -> FinishStream:
+        return FinishStream(info.rate_hz, info.channels, settings, frames=info.frames, gain_db=gain_db)
+
+    def measured(gain_db: float) -> tuple[float | None, Any]:
+        chain = chain_at(gain_db)
+        for block in audio_blocks(info, dtype="float64"):
+            chain.process(block)
+        readings = chain.finish()[1]
+        return readings.integrated_lufs, readings
+
+    gain_db, unreachable = 0.0, None
+    if settings.lufs_target is not None:
+        converter = Resampler(info.rate_hz, int(settings.rate_hz or info.rate_hz), info.channels)
+        meter = LoudnessMeter(converter.rate_out, info.channels)
+        for block in audio_blocks(info, dtype="float64"):
+            meter.process_checked(converter.process_checked(block))
+        meter.process_checked(converter.finish())
+        try:
+            _, _, unreachable, last_pass = loudness_passes(meter.finish().integrated_lufs, settings, measured)
+            gain_db = last_pass.gain_db  # the gain the kept pass was measured at
+        except ValueError as exc:  # e.g. a loudness target for a silent file
+            raise HybridError(f"{info.path}: {exc}") from exc
+    chain = chain_at(gain_db)
     done: list[Any] = []
 
     def write(tmp: Path) -> None:
@@ -147,7 +175,7 @@ def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSe
                 sink.write(chain.process(block))
             last, readings = chain.finish()
             sink.write(last)
-            done.append(readings)
+            done.append(dataclasses.replace(readings, lufs_unreachable_by_lu=unreachable))
 
     write_atomic_with(out, write)
     return done[0]

@@ -40,9 +40,9 @@ def test_a_short_programme_in_blocks_is_finish_of_the_whole(rate_in: int, settin
 
 def test_settings_that_need_the_whole_programme_are_named() -> None:
     assert streamable(FinishSettings()) is None
-    assert "loudness target" in str(streamable(FinishSettings(lufs_target=-14.0)))
+    assert streamable(FinishSettings(lufs_target=-14.0)) is None  # met by passes over the file
     assert "limiter" in str(streamable(FinishSettings(limiter=False)))
     with pytest.raises(ValueError, match="length"):
         FinishStream(48000, 2, FinishSettings(dither="shaped"))  # shaped dither needs the length
-    with pytest.raises(ValueError, match="loudness target"):
-        FinishStream(48000, 2, FinishSettings(lufs_target=-14.0))
+    with pytest.raises(ValueError, match="limiter"):
+        FinishStream(48000, 2, FinishSettings(limiter=False))

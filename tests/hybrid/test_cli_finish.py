@@ -142,3 +142,28 @@ def test_finish_streams_and_writes_what_finish_of_the_whole_gives(tmp_path: Path
             true_peak = analyze(written / 2.0**31, 44100).true_peak_dbtp
             assert true_peak is not None and true_peak <= -1.0 + 0.01
             assert abs(written.shape[0] - frames * 44100 / rate) <= 1
+
+
+def test_a_loudness_target_is_met_in_passes_over_the_file(tmp_path: Path, mix_file: Path,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--lufs` reads the file once to measure it and once per gain tried, never all at once; the
+    readings are those of dsp.finishing.finish of the whole to the limiter's rounding."""
+    from dsp.finishing import FinishSettings, finish
+    from hybrid.audiofile import read_audio
+
+    audio, rate = read_audio(mix_file)
+    whole = finish(audio, rate, FinishSettings(lufs_target=-11.0, rate_hz=44100, bits=16))
+
+    def whole_file_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("finish read the whole programme into memory")
+
+    monkeypatch.setattr("hybrid.audiofile.read_audio", whole_file_read)
+    out = tmp_path / "loud.wav"
+    report = finish_json(capsys, str(mix_file), str(out), "--lufs", "-11", "--rate", "44100", "--bits", "16")
+    monkeypatch.undo()
+    assert report["integrated_lufs"] == pytest.approx(whole.integrated_lufs, abs=0.01)
+    assert report["gain_db"] == pytest.approx(whole.gain_db, abs=0.01)
+    assert report["true_peak_dbtp"] == pytest.approx(whole.true_peak_dbtp, abs=0.01)
+    assert report["lufs_unreachable_by_lu"] is None and whole.lufs_unreachable_by_lu is None
+    assert analyze(*read_audio(out)).integrated_lufs == pytest.approx(-11.0, abs=0.2)
