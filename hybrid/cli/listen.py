@@ -127,7 +127,7 @@ class Player:
         action = {
             "A": lambda: self.engine.select("source"), "B": lambda: self.engine.select("chain"),
             "P": self._print, "R": lambda: self.engine.select("reference"), " ": self.engine.toggle,
-            "[": lambda: self.engine.move_loop(-1), "]": lambda: self.engine.move_loop(+1),
+            "[": lambda: self._move_loop(-1), "]": lambda: self._move_loop(+1),
             "L": lambda: self.engine.set_match(not self.engine.match), "M": lambda: self._check("mono"),
             "S": lambda: self._check("side"), "W": lambda: self._check("swap"), "Y": self._confirm,
             "C": self._ask_note, "Q": self._quit,
@@ -172,6 +172,10 @@ class Player:
         path = self.engine.load_print(revision)
         self.say(f"print: {path}")
         self.engine.select("print")
+
+    def _move_loop(self, direction: int) -> None:
+        region = self.engine.move_loop(direction)
+        self.say(f"loop {region.start / self.engine.rate:.2f}-{region.end / self.engine.rate:.2f} s")
 
     def _check(self, check: str) -> None:
         now = self.engine.state().check

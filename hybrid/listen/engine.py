@@ -54,6 +54,31 @@ class ListenEngine:
     nothing: the audio keeps playing.
     """
 
+    # set by open() (the engine is made only there)
+    options: ListenOptions
+    session: Any
+    revision: Any
+    rig: Any
+    catalog: Any
+    track: Any
+    position: int
+    rate: int
+    block_size: int
+    channels: int
+    station: Any
+    record: CalibrationRecord
+    alignment: Alignment
+    track_frames: int
+    lufs: dict[str, float | None]
+    labels: dict[str, str]
+    match: bool
+    feed: Feed
+    tap: Tap | None
+    file_sink: FileSink | None
+    stream: Any
+    control: LiveControl
+    _user_confirm: Callable[[RecallSheet], bool] | None
+
     def __init__(self) -> None:  # use ListenEngine.open
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
