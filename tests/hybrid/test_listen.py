@@ -241,3 +241,33 @@ def test_a_print_and_a_reference_play_loudness_matched(engaged: ListenEngine, tm
     assert abs(readings["reference"] - readings["source"]) < 0.1
     # and unmatched they are not: the check above could fail
     assert abs(state.sources["reference"].lufs - state.sources["source"].lufs) > 5.0
+
+
+def test_a_manual_unit_shows_its_sheet_and_changes_only_when_the_engineer_confirms(engaged: ListenEngine) -> None:
+    engine = engaged
+    panel = engine.station.sim.twins["pultec"].panel
+    before = panel.get("low_boost")
+    move = engine.move("pultec.low_boost=2")
+    assert move.manual and move.heard_from_frame is None and "LOW BOOST" in move.sheet
+    state = engine.state()
+    assert "LOW BOOST" in state.pending_sheet and state.panels["pultec"]["low_boost"] == before
+    assert panel.get("low_boost") == before  # nothing turned yet
+    done = engine.confirm()
+    assert done.heard_from_frame is not None and panel.get("low_boost") == 2
+    assert engine.state().pending_sheet == "" and engine.state().moved["pultec"] == {"low_boost": 2}
+    with pytest.raises(ConfigError, match="no control is waiting for a confirmation"):
+        engine.confirm()
+    engine.move("pultec.low_boost=0")
+    engine.confirm()
+
+
+def test_commit_writes_the_moved_controls_as_the_next_revision(engaged: ListenEngine) -> None:
+    engine = engaged
+    engine.move("eq.high_gain_db=+1.5")
+    committed = engine.commit("brighter, by ear")
+    revision = engine.session.revision(committed.number)
+    assert revision.note == "brighter, by ear" and revision.units["eq"]["high_gain_db"] == 1.5
+    assert engine.state().revision == committed.number and engine.state().moved == {}
+    with pytest.raises(ConfigError, match="no control has moved since revision"):
+        engine.commit("nothing")
+    engine.move("eq.high_gain_db=0")
