@@ -33,7 +33,8 @@ class _InterfaceRouting(Strict):
 
     def rates_hz(self) -> list[int]:
         """Every rate this interface runs, sample_rate (its default) first."""
-        return [self.sample_rate] + sorted(set(self.other_rates_hz or []) - {self.sample_rate})
+        others = {int(rate) for rate in self.other_rates_hz or []} - {int(self.sample_rate)}
+        return [int(self.sample_rate), *sorted(others)]
 
     @field_validator("send_channels")
     @classmethod
