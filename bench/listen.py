@@ -34,6 +34,7 @@ def run() -> list[dict[str, Any]]:
         rows.append(_child("cpu", rate, CPU_SECONDS))
         rows.append(_ffmpeg_peer(rate, CPU_SECONDS))
     rows.append(_child("jack", 48000, JACK_SECONDS))
+    rows.append(_child("jack1024", 48000, JACK_SECONDS))
     load = os.getloadavg()
     for row in rows:
         row["load_avg_1min"] = round(load[0], 1)
@@ -180,7 +181,7 @@ def _latency(rate: int) -> dict[str, Any]:
             "goal_ms": round(100 + block_ms, 1)}
 
 
-def _jack(rate: int, seconds: float) -> dict[str, Any]:
+def _jack(rate: int, seconds: float, period: int = 256) -> dict[str, Any]:
     """Looping through a private JACK server (dummy driver) for `seconds`: PortAudio's dropout flags,
     and frames the monitors really lost (a JACK client records them; compared with the feed)."""
     from tests.conftest import JACK_LOOP_ROUTES
@@ -189,7 +190,7 @@ def _jack(rate: int, seconds: float) -> dict[str, Any]:
     base = Path(tempfile.mkdtemp(prefix="bench-listen-jack-"))
     name = f"bench-listen-{os.getpid()}"
     os.environ.update(XDG_STATE_HOME=str(base / "state"), JACK_DEFAULT_SERVER=name, JACK_NO_AUDIO_RESERVATION="1")
-    server = start_server(name, base)
+    server = start_server(name, base, period=period)
     loop = start_loop(server, "hybrid_loop", JACK_LOOP_ROUTES)
     try:
         import sounddevice as sd
@@ -200,7 +201,7 @@ def _jack(rate: int, seconds: float) -> dict[str, Any]:
         from tests.hybrid.test_listen_jack import RIG
 
         rig = base / "jack-listen.yaml"
-        rig.write_text(RIG)
+        rig.write_text(RIG.replace("block_size: 256", f"block_size: {period}"))
         mix = band_noise_mix(base / "01 Mix.wav", 12.0, 1, rms=0.1)
         folder = base / "album"
         new_session(folder, [mix], rig_path=rig, album=AlbumFields(title="Bench", targets=["streaming"]))
@@ -230,7 +231,8 @@ def _jack(rate: int, seconds: float) -> dict[str, Any]:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
     per_hour = 3600.0 / seconds
-    return {"figure": "looping through JACK (dummy driver, -p 256)", "rate_hz": rate, "seconds": seconds,
+    return {"figure": f"looping through JACK (dummy driver, -p {period}, block {period})", "rate_hz": rate,
+            "seconds": seconds,
             "portaudio_flags": flags, "flags_per_hour": round(flags * per_hour, 0),
             "monitor_discontinuities": lost, "discontinuities_per_hour": round(lost * per_hour, 0),
             "tap_blocks_dropped": dropped_by_tap, "extrapolated_from_s": seconds}
@@ -263,7 +265,7 @@ def _lost_stretches(recording: np.ndarray, blocks: list[tuple[int, np.ndarray]])
 def _main(argv: list[str]) -> int:
     kind, rate, seconds = argv[1], int(argv[2]), float(argv[3])
     row = {"cpu": lambda: _cpu(rate, seconds), "latency": lambda: _latency(rate),
-           "jack": lambda: _jack(rate, seconds)}[kind]()
+           "jack": lambda: _jack(rate, seconds), "jack1024": lambda: _jack(rate, seconds, 1024)}[kind]()
     print(json.dumps(row))
     return 0
 
