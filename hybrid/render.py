@@ -98,5 +98,10 @@ def summary(document: dict[str, Any]) -> str:
             lines.append(f"  warning: {w['message']}")
         if "ddp" in details:
             lines.append(f"  DDP image: {details['ddp']}")
+    from hybrid.deliver.rates import delivered_rate_lines
+
+    conversions = delivered_rate_lines(document["targets"])
+    if conversions:  # every sample-rate conversion a file went through, mix to file
+        lines += ["sample rates:"] + [f"  {line}" for line in conversions]
     lines.append(f"{len(document['paths'])} files written")
     return "\n".join(lines)

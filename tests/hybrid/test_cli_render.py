@@ -73,6 +73,9 @@ def test_render_one_target_and_text_output(session_dir: Path, capsys) -> None:
     status = main(["render", str(session_dir), "--target", "streaming", "--revision", "1"])
     out = capsys.readouterr().out
     assert status == 0 and "streaming:" in out and "files written" in out
+    assert "sample rates:" not in out  # 48 kHz captures to 48 kHz files: nothing converted, nothing said
+    assert main(["render", str(session_dir), "--target", "cd"]) == 0
+    assert "sample rates:\n  cd: track 1 'Opener': 48 -> 44.1 kHz (one conversion)" in capsys.readouterr().out
     assert not (session_dir / "deliverables" / "r0001-01" / "cd").exists()
 
 
