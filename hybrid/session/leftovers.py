@@ -14,18 +14,21 @@ from devices.paths import disk_bytes, maker_alive, size_text
 _PATTERNS = (".*.partial", ".*.tmp")
 
 
+# Where a writer of ours builds inside a session: the folder itself (session.yaml, changes), its
+# revisions, and the print and render folders beside their final names (anything deeper is inside
+# one of those hidden folders and goes with it; sealed folders are never written into again).
+_PLACES = ("", "revisions", "prints", "deliverables")
+
+
 def find(folder: Path) -> list[Path]:
-    """Leftovers under a session folder, outermost only (a render's folder inside a print's is
-    removed with it)."""
+    """Leftovers in a session folder: a few directory listings, cheap enough for every open."""
     found: list[Path] = []
-    for pattern in _PATTERNS:
-        found += [p for p in folder.rglob(pattern) if p.name.startswith(".")]
-    found = sorted(set(found), key=lambda p: len(p.parts))
-    outer: list[Path] = []
-    for path in found:
-        if not any(path.is_relative_to(o) for o in outer):
-            outer.append(path)
-    return outer
+    for place in _PLACES:
+        where = folder / place if place else folder
+        if where.is_dir():
+            for pattern in _PATTERNS:
+                found += [p for p in where.glob(pattern) if p.name.startswith(".")]
+    return sorted(set(found))
 
 
 def sweep(folder: Path) -> list[str]:
@@ -36,6 +39,9 @@ def sweep(folder: Path) -> list[str]:
     notes = []
     for path in find(folder):
         if maker_alive(path):
+            # with the lock held no hybrid process writes here: the pid was taken by another program
+            notes.append(f"note: {path.relative_to(folder)}: left by an interrupted command whose pid runs "
+                         "another program now; not removed (remove it by hand)")
             continue
         try:
             size = disk_bytes(path)

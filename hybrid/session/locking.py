@@ -53,8 +53,12 @@ def session_lock(folder: str | Path, purpose: str) -> Iterator[None]:
 def sweep_if_free(folder: str | Path) -> None:
     """Remove a killed process's leftovers now if no process holds the session (any command that
     opens a session notices them); left for later while one does."""
+    from hybrid.session.leftovers import find, sweep
+
     path = Path(folder) / LOCK_FILE
-    if not path.is_file():
+    # the lock only when there is something to remove: a command that opens the session (the desk's
+    # pages do, often) must not hold it at the moment a print starts
+    if not path.is_file() or not find(Path(folder)):
         return
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -66,8 +70,6 @@ def sweep_if_free(folder: str | Path) -> None:
         except BlockingIOError:
             return
         try:
-            from hybrid.session.leftovers import sweep
-
             sweep(Path(folder))
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
