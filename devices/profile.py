@@ -205,18 +205,18 @@ class Profile:
                     raise ConfigError(source, f"wires.midi.parameters.{name}", "program",
                                       "program change carries stepped controls only")
         if wires.osc is not None:
-            for name, enc in wires.osc.parameters.items():
+            for name, osc_enc in wires.osc.parameters.items():
                 p = self.parameters[name]
-                if enc.arg == "float" and any(isinstance(d, str) for d in (p.detents or ())):
+                if osc_enc.arg == "float" and any(isinstance(d, str) for d in (p.detents or ())):
                     raise ConfigError(source, f"wires.osc.parameters.{name}.arg", "float",
                                       "named positions travel as arg: string or arg: int")
         if wires.serial is not None:
             enc_s = wires.serial
-            for name, enc in enc_s.parameters.items():
-                if enc_s.framing == "ascii" and not enc.code:
+            for name, serial_enc in enc_s.parameters.items():
+                if enc_s.framing == "ascii" and not serial_enc.code:
                     raise ConfigError(source, f"wires.serial.parameters.{name}.code", None,
                                       "ASCII framing needs a code for every parameter")
-                if enc_s.framing == "binary" and enc.id is None:
+                if enc_s.framing == "binary" and serial_enc.id is None:
                     raise ConfigError(source, f"wires.serial.parameters.{name}.id", None,
                                       "binary framing needs an id (0-255) for every parameter")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 from numba import njit
@@ -119,7 +120,7 @@ class UnitSound:
 
     def _delay(self, y: np.ndarray) -> np.ndarray:
         out = np.empty_like(y)
-        _fir_stream(self._fir, y, self._fir_state, out)
+        _fir_stream(cast(np.ndarray, self._fir), y, self._fir_state, out)
         return out
 
 

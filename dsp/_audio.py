@@ -12,7 +12,7 @@ MIN_RATE_HZ = 8000
 MAX_RATE_HZ = 384000
 
 
-def check_rate(rate: int) -> int:
+def check_rate(rate: float) -> int:
     """The rate as an int, or ValueError naming the value and the range allowed."""
     if isinstance(rate, bool) or not isinstance(rate, (int, np.integer, float)) or rate != int(rate):
         raise ValueError(f"sample rate {rate!r} is not allowed; a whole number of Hz is")
@@ -22,7 +22,7 @@ def check_rate(rate: int) -> int:
     return rate
 
 
-def as_frames(audio: np.ndarray, rate: int | None = None) -> np.ndarray:
+def as_frames(audio: np.ndarray, rate: float | None = None) -> np.ndarray:
     """A (frames, channels) float view of `audio`; a 1-D array is one channel.
 
     Raises ValueError for more than two dimensions, no channels, or NaN/infinite samples, since a

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from dsp._audio import as_frames
@@ -65,7 +67,7 @@ class Quantiser:
             if frames is None:
                 raise ValueError("shaped dither needs the programme's length (frames) before its first block")
             self._first = np.random.default_rng(seed)
-            generator = np.random.default_rng(seed).bit_generator
+            generator = cast(np.random.PCG64, np.random.default_rng(seed).bit_generator)  # default_rng's is a PCG64
             generator.advance(int(frames) * self.channels)  # one 64-bit step per uniform double
             self._second = np.random.Generator(generator)
             self._errors = np.zeros((self.channels, _SHAPER.shape[0]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -126,7 +126,7 @@ def loudness_passes(start_lufs: float | None, settings: FinishSettings,
     else:
         if miss > 2.0 * _LUFS_TOLERANCE_LU:
             unreachable = float(miss)
-    return gain_db, loudness, unreachable, made
+    return gain_db, cast(float, loudness), unreachable, made  # every pass that ends the loop measured one
 
 
 def finish(audio: np.ndarray, rate: int, settings: FinishSettings | None = None, seed: int | None = None) -> FinishResult:

@@ -83,7 +83,7 @@ def channel_weights(channels: int) -> np.ndarray:
     return np.ones(channels)
 
 
-def _lufs(mean_power: np.ndarray | float) -> np.ndarray:
+def _lufs(mean_power: np.ndarray | np.floating | float) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return _OFFSET_LU + 10.0 * np.log10(mean_power)
 

@@ -84,7 +84,7 @@ class OscTwin(Twin):
     @property
     def address(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{str(host)}:{port}"
 
     def start(self) -> OscTwin:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},

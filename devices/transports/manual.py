@@ -57,6 +57,7 @@ class ManualTransport(Transport[RecallSheet, bool]):
 
 
 class ManualRemote(Remote):
+    transport: ManualTransport
     """Collects a whole recall into one sheet; on_confirmed tells a simulated panel the knobs were turned."""
 
     can_read = False

@@ -288,6 +288,7 @@ def _rtmidi_backend(api: str | None) -> Any:
 
 
 class MidiRemote(Remote):
+    transport: MidiTransport
     """A profile's MIDI encoding on one channel; read-back through Roland RQ1/DT1 where addresses are given."""
 
     def __init__(self, transport: MidiTransport, encoding: MidiEncoding, channel: int) -> None:

@@ -145,6 +145,7 @@ def osc_value(param: Parameter, enc: OscParam, arg: Any) -> Value:
 
 
 class OscRemote(Remote):
+    transport: OscTransport
     """A profile's OSC encoding over an OscTransport."""
 
     def __init__(self, transport: OscTransport, encoding: OscEncoding) -> None:

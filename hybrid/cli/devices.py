@@ -117,7 +117,7 @@ def run_ports(args: argparse.Namespace) -> int:
 def run_profiles(args: argparse.Namespace) -> int:
     from devices.profile import load_profile, shipped_profiles
 
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name in shipped_profiles():
         profile = load_profile(name)
         out[name] = {"model": profile.model, "wires": profile.wire_kinds(),

@@ -3,6 +3,7 @@ here once (each target's file rate), said before anything plays and recorded wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ def upsampled_hires(print_rate_hz: int, hires_rate_hz: int | None) -> str | None
             f"hires.rate_hz={print_rate_hz} for the print's own rate)")
 
 
-def plan_lines(tracks: list[tuple[str, int]], print_rate_hz: int, targets: list[str], *,
+def plan_lines(tracks: list[tuple[str, int]], print_rate_hz: int, targets: Sequence[str], *,
                streaming_rate_hz: int = 48000, hires_rate_hz: int | None = None) -> list[str]:
     """One line per track whose audio is converted on its way to a target's files (label, mix rate
     in), what converts where; said by the print before anything plays."""

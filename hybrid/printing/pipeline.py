@@ -114,9 +114,11 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
             readiness = ensure(station.interface, rig.name, rig.calibration, key=store.rig_key(rig),
                                rig_ref=rig_ref(session))
             record = readiness.record
+            # ensure() leaves check None only when it measured a new record (recalibrated)
+            check = readiness.check.describe() if readiness.check is not None else ""
             say("calibration: " + ("measured and stored" if readiness.recalibrated and readiness.check is None
-                                   else "re-measured (the loop had drifted: " + readiness.check.describe() + ")"
-                                   if readiness.recalibrated else "stored record holds (" + readiness.check.describe() + ")"))
+                                   else "re-measured (the loop had drifted: " + check + ")"
+                                   if readiness.recalibrated else "stored record holds (" + check + ")"))
             _advance(bar)
             stage = "recall"
             say(f"recalling revision {revision.number} over the wires")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hybrid.paths import json_text, write_files_atomic
+from hybrid.report.formatting import section
 from hybrid.report.html import Figure, render_html
 from hybrid.report.summary import stage_rows, targets, track_label
 from hybrid.report.text import render_text
@@ -31,7 +32,7 @@ def write_report(print_dir: Path, data: dict[str, Any], *, plots: bool = True,
     print_dir = Path(print_dir)
     base_dir = Path(audio_dir) if audio_dir is not None else print_dir
     doc = with_qc(with_series(data, base_dir), base_dir)
-    doc["report"] = {**(doc.get("report") if isinstance(doc.get("report"), dict) else {}),
+    doc["report"] = {**(section(doc, "report")),
                      "format": REPORT_FORMAT,
                      "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     from hybrid.mix_evaluation import json_safe  # loads dsp only when a report is made
@@ -53,8 +54,8 @@ def with_series(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     from hybrid.report.series import chain_series, track_series
 
     doc = dict(data)
-    old = doc.get("series") if isinstance(doc.get("series"), dict) else {}
-    old_tracks = old.get("tracks") if isinstance(old.get("tracks"), dict) else {}
+    old = section(doc, "series")
+    old_tracks = section(old, "tracks")
     tracks: dict[str, Any] = {}
     for track in doc.get("tracks") or []:
         if not isinstance(track, dict):
@@ -91,7 +92,7 @@ def with_qc(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
 
 def _stages(series: dict[str, Any]) -> set[str]:
     """Which files (source, capture, master) a track's curves were measured from."""
-    spectrum = series.get("spectrum") if isinstance(series.get("spectrum"), dict) else {}
+    spectrum = section(series, "spectrum")
     return set(spectrum) - {"centres_hz"}
 
 
@@ -99,9 +100,9 @@ def build_figures(doc: dict[str, Any]) -> list[Figure]:
     """Every plot of the report, from doc["series"] and the tables."""
     from hybrid.report import plots
 
-    series = doc.get("series") if isinstance(doc.get("series"), dict) else {}
+    series = section(doc, "series")
     figures = []
-    per_track = series.get("tracks") if isinstance(series.get("tracks"), dict) else {}
+    per_track = section(series, "tracks")
     for track in doc.get("tracks") or []:
         if not isinstance(track, dict):
             continue

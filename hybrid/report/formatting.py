@@ -90,6 +90,12 @@ def shown(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def section(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    """mapping[key] when it is a dict, else an empty one (reports take partial data)."""
+    value = mapping.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def get(mapping: Any, *keys: str, default: Any = None) -> Any:
     """Walk nested dicts, tolerating missing or non-dict levels (reports take partial data)."""
     cur = mapping

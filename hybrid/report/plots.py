@@ -125,13 +125,14 @@ def matched_spectra(spectrum: dict[str, Any], loudness: dict[str, Any]
 
     stages = [stage for stage in ("source", "capture", "master") if stage in spectrum]
     reference = lufs("source")
-    matched, shifts = {}, {}
+    matched: dict[str, np.ndarray] = {}
+    shifts: dict[str, float] = {}
     for stage in stages:
         shift = 0.0
         if reference is not None and lufs(stage) is not None:
             shift = reference - lufs(stage)  # type: ignore[operator]
         matched[stage], shifts[stage] = levels(stage) + shift, shift
-    differences = {}
+    differences: dict[str, np.ndarray] = {}
     if "source" in matched:
         for stage in stages[1:]:
             n = min(len(matched[stage]), len(matched["source"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,8 @@ def decimate(times_s: np.ndarray, values: np.ndarray, how: str = "max", max_poin
     step = int(math.ceil(len(values) / max_points))
     count = len(values) // step
     shaped = values[: count * step].reshape(count, step)
-    reduce = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}[how]
+    reducers: dict[str, Callable[..., Any]] = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}
+    reduce = reducers[how]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN buckets are silence: NaN, a gap
         reduced = reduce(shaped, axis=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hybrid.report.formatting import get
+from hybrid.report.formatting import get, section
 
 # Stages a track passes through, in the order a reader follows the signal.
 _FIRST_STAGES = ("source", "capture")
@@ -46,7 +46,7 @@ def stage_rows(data: dict[str, Any], track: dict[str, Any]) -> list[dict[str, An
     Each row has stage, integrated_lufs, true_peak_dbtp, lra_lu, gain_db, max_gain_reduction_db
     (None where the pipeline did not measure it).
     """
-    measurements = track.get("measurements") if isinstance(track.get("measurements"), dict) else {}
+    measurements = section(track, "measurements")
     stages = [s for s in _FIRST_STAGES if s in measurements]
     stages += [s for s in measurements if s not in stages]
     stages += [t for t in targets(data) if t not in stages]
@@ -109,12 +109,12 @@ def _checked(entries: list[Any]) -> str:
 def recall_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Per unit: the settings of the revision and what the recall reported."""
     units = get(data, "revision", "units", default={}) or {}
-    recall = data.get("recall") if isinstance(data.get("recall"), dict) else {}
-    by_hand = data.get("recall_sheets") if isinstance(data.get("recall_sheets"), dict) else {}
+    recall = section(data, "recall")
+    by_hand = section(data, "recall_sheets")
     names = list(units) + [n for n in recall if n not in units]
     rows = []
     for name in names:
-        report = recall.get(name) if isinstance(recall.get(name), dict) else {}
+        report = section(recall, name)
         rows.append({
             "unit": name,
             "settings": units.get(name, {}),

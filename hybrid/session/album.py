@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -77,7 +77,7 @@ def album_view(tracks: list[AlbumTrack], stage: str) -> dict[str, Any]:
             "tilt_vs_album_db_per_octave": tilt,
             "notes": flags,
         })
-    louds = [r["integrated_lufs"] for r in rows if r["integrated_lufs"] is not None]
+    louds = cast(list[float], [r["integrated_lufs"] for r in rows if r["integrated_lufs"] is not None])
     return {
         "stage": stage,
         "order": [t.track_id for t in tracks],
@@ -103,7 +103,7 @@ def _tone_vs_album(tracks: list[AlbumTrack]) -> list[tuple[dict[str, float], flo
     weights = np.array([t.duration_s for t in tracks])
     album = (power * weights[:, None]).sum(axis=0) / weights.sum()
     match = (centres >= 100.0) & (centres <= 5000.0)
-    out = []
+    out: list[tuple[dict[str, float], float | None]] = []
     for track_power in power:
         offset = np.mean(track_power[match]) / np.mean(album[match])
         regions = {}

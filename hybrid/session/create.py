@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ class AlbumFields:
     streaming_rate_hz: int = 48000
 
 
-def new_session(folder: str | Path, track_files: list[str | Path], *, rig_path: str | Path | None = None,
+def new_session(folder: str | Path, track_files: Sequence[str | Path], *, rig_path: str | Path | None = None,
                 album: AlbumFields | None = None, copy: bool = False, author: str | None = None,
                 note: str = "every unit at its profile default") -> Session:
     """Make a session folder: check every mix, hash it, write session.yaml and revision 1.
