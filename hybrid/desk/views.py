@@ -117,6 +117,24 @@ def print_view(session: Session, folder: Path) -> dict[str, Any]:
             "report": (folder / "report.html").is_file(), "deliverables": deliverables, "problem": problem}
 
 
+def renders(session: Session) -> list[dict[str, Any]]:
+    """What `hybrid render` sealed (DIR/deliverables/rNNNN-KK): per target its compliance, and
+    whether it is current (`render_folders`: stale when the session's metadata changed since)."""
+    from hybrid.deliver.renders import RENDER_FILE, render_folders, renders_dir
+
+    found = []
+    for made in render_folders(session):
+        try:
+            data = json.loads((renders_dir(session) / made.name / RENDER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        targets = data.get("targets") if isinstance(data, dict) else None
+        found.append({**made.to_dict(), "deliverables": {
+            t: {"compliance": d.get("compliance", {"errors": [], "warnings": []})}
+            for t, d in (targets or {}).items() if isinstance(d, dict)}})
+    return found
+
+
 def session_view(sid: int, session: Session) -> dict[str, Any]:
     """Everything the page draws for one session on load."""
     catalog = catalog_of(session)
@@ -130,6 +148,7 @@ def session_view(sid: int, session: Session) -> dict[str, Any]:
         "revisions": timeline(session, catalog),
         "rack": rack(session, catalog, latest),
         "prints": [print_view(session, p) for p in prints_of(session.prints_dir)],
+        "renders": renders(session),
     }
 
 

@@ -107,6 +107,14 @@ function moveWords() {
 
 function drawCommitBar() {
   const bar = $("commit-bar");
+  const sheet = player.on ? state.engine.pending_sheet : "";
+  if (sheet) {
+    // a manual unit's control moved: the engine waits for the engineer to turn it by hand
+    bar.replaceChildren(h("div", { class: "moves" }, h("strong", {}, "Set by hand, then confirm:"), h("pre", { class: "sheet-text" }, sheet)),
+      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary", id: "confirm-sheet",
+        onclick: async () => { await player.call("confirm"); refreshRackNow(); drawCommitBar(); } }, "Turned it: confirm")));
+    return;
+  }
   const { words, shown } = moveWords();
   if (!words.length) {
     bar.replaceChildren(h("span", { class: "dim" }, "No moves since the revision. Turn a control to audition it; commit writes a revision."));
@@ -279,7 +287,13 @@ function drawJobsNow() {
 function drawPrints() {
   const prints = [...state.session.prints].reverse();
   if (!prints.length) { $("prints").replaceChildren(h("div", { class: "dim" }, "No prints yet.")); return; }
-  $("prints").replaceChildren(...prints.map((p) => {
+  const rendered = [...(state.session.renders || [])].reverse().map((r) => h("div", { class: "print render", dataset: { render: r.name } },
+    h("div", { class: "print-head" }, h("span", { class: "print-name" }, `render ${r.name}`),
+      h("span", { class: r.current ? "dim" : "bad-text" }, r.current ? "deliverables/, current" : "STALE: render again")),
+    ...r.stale.map((why) => h("div", { class: "line bad" }, why)),
+    ...r.manifest_problems.map((why) => h("div", { class: "line bad" }, `manifest: ${why}`)),
+    ...Object.entries(r.deliverables).map(([target, d]) => compliance(target, d.compliance))));
+  $("prints").replaceChildren(...rendered, ...prints.map((p) => {
     const err = h("div", { class: "error-line" });
     return h("div", { class: "print", dataset: { print: p.name } },
       h("div", { class: "print-head" }, h("span", { class: "print-name" }, p.name),
@@ -342,7 +356,11 @@ function onEvent(event) {
   } else if (event.type === "engine") {
     const was = player.on;
     player.engineState(event.engine); // sets state.engine (onEngine)
-    if (state.session && (!was || !sameMoves(event.engine.moved, lastMoved))) { refreshRackNow(); drawCommitBar(); }
+    if (state.session && (!was || !sameMoves(event.engine.moved, lastMoved) || (event.engine.pending_sheet || "") !== lastSheet)) {
+      refreshRackNow();
+      drawCommitBar();
+    }
+    lastSheet = player.on ? event.engine.pending_sheet || "" : "";
     lastMoved = player.on ? JSON.stringify(event.engine.moved) + JSON.stringify(event.engine.panels) : "";
     if (!was && player.on) replayMoves();
   } else if (event.type === "offline") {
@@ -351,6 +369,7 @@ function onEvent(event) {
 }
 
 let lastMoved = "";
+let lastSheet = "";
 function sameMoves(moved, last) { return JSON.stringify(moved) + JSON.stringify(state.engine.panels) === last; }
 
 // Moves kept by the page (made before listening, or before a reload) go to the gear once it listens.

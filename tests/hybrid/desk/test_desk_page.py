@@ -148,6 +148,29 @@ def test_verify_says_pass_for_the_revision_on_the_gear(desk: dict[str, Any]) -> 
     assert "verified" in driver.find_element("css selector", '#timeline [data-revision="4"]').text
 
 
+def test_render_from_the_stored_prints_shows_each_targets_compliance(desk: dict[str, Any]) -> None:
+    driver, session, state = desk["driver"], desk["session"], desk["state"]
+    # revision 4 was printed for track 1 only: render refuses, in the words `hybrid render` uses
+    driver.find_element("id", "render-button").click()
+    job, _ = _follow(driver, "render", 300)
+    cli = _hybrid(state, "render", str(session), "--revision", "4")
+    assert job["state"] == "failed" and cli.returncode == 2
+    assert cli.stderr.strip() in job["text"] and "no capture in the prints of revision 4" in job["text"]
+    # revision 2, printed whole: picked on the timeline, rendered, its compliance listed
+    driver.find_element("css selector", '#timeline [data-revision="2"]').click()
+    wait_for(driver, "return document.getElementById('rack-revision').textContent.startsWith('r2')")
+    driver.find_element("id", "render-button").click()
+    wait_for(driver, "const j = document.querySelector('#jobs .job[data-kind=\"render\"]');"
+                     " return j && j.innerText.includes('r2')", 30)
+    job, _ = _follow(driver, "render", 300)
+    assert job["state"] == "done", job["text"]
+    assert "rendered revision 2" in job["text"] and "compliant" in job["text"]
+    assert (session / "deliverables" / "r0002-01" / "render.json").is_file()
+    row = wait_for(driver, "const r = document.querySelector('#prints [data-render=\"r0002-01\"]'); return r && r.innerText", 30)
+    assert "current" in row
+    assert "STREAMING" in row.upper() and "compliant" in row
+
+
 def test_ddp_verify_of_a_print(desk: dict[str, Any]) -> None:
     driver = desk["driver"]
     row = driver.find_element("css selector", '#prints [data-print="r0002-01"]')

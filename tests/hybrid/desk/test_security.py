@@ -92,8 +92,8 @@ def test_a_state_change_needs_the_token_and_the_desks_own_origin(desk: tuple[Des
     assert _log(folder)[-1]["note"] == "from the security test"
 
 
-async def _ws(server: DeskProcess, origin: str, token: str) -> str:
-    url = server.base.replace("http", "ws") + f"/ws?token={token}"
+async def _ws(server: DeskProcess, origin: str, token: str, path: str = "/ws") -> str:
+    url = server.base.replace("http", "ws") + f"{path}?token={token}"
     try:
         async with websockets.connect(url, origin=origin, open_timeout=20) as socket:  # type: ignore[arg-type]
             return json.loads(await asyncio.wait_for(socket.recv(), 20))["type"]
@@ -108,6 +108,20 @@ def test_the_live_socket_needs_the_token_and_the_origin(desk: tuple[DeskProcess,
     assert asyncio.run(_ws(server, server.origin, server.token)) == "hello"
     assert asyncio.run(_ws(server, "http://evil.example", server.token)).startswith("refused 403")
     assert asyncio.run(_ws(server, server.origin, "wrong")).startswith("refused 403")
+    # the monitor feed too: no engine runs, but a foreign page must not even get the socket
+    assert asyncio.run(_ws(server, "http://evil.example", server.token, "/ws/monitor")).startswith("refused 403")
+    assert asyncio.run(_ws(server, server.origin, "wrong", "/ws/monitor")).startswith("refused 403")
+
+
+def test_listening_controls_need_the_token_and_origin(desk: tuple[DeskProcess, Path]) -> None:
+    server, _ = desk
+    for headers in ({"x-desk-token": server.token, "origin": "http://evil.example"}, {"origin": server.origin}):
+        reply = httpx.post(server.base + "/api/sessions/0/listen/open", headers=headers, json={}, timeout=30)
+        assert reply.status_code == 403
+    # with both, no engine running: the engine's refusal in one line, nothing started
+    reply = httpx.post(server.base + "/api/listen/move", json={"text": "eq.high_gain_db=1"}, timeout=30,
+                       headers={"x-desk-token": server.token, "origin": server.origin})
+    assert reply.status_code == 400 and reply.json()["error"].startswith("hybrid: ")
 
 
 @pytest.mark.parametrize("path", [
