@@ -108,6 +108,10 @@ function moveWords() {
 function drawCommitBar() {
   const bar = $("commit-bar");
   const sheet = player.on ? state.engine.pending_sheet : "";
+  // drawn again only when what it says changes (the engine's state comes ten times a second)
+  const key = JSON.stringify([moveWords().shown, sheet || ""]);
+  if (bar.dataset.key === key) return;
+  bar.dataset.key = key;
   if (sheet) {
     // a manual unit's control moved: the engine waits for the engineer to turn it by hand
     bar.replaceChildren(h("div", { class: "moves" }, h("strong", {}, "Set by hand, then confirm:"), h("pre", { class: "sheet-text" }, sheet)),
