@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from hybrid.audiofile import read_audio
-from hybrid.mix_evaluation import evaluate, json_safe
 
 COLUMNS = 800  # waveform columns: the overview's width in device pixels at 1x on a laptop screen
 
@@ -27,6 +26,8 @@ def waveform(audio: np.ndarray, columns: int = COLUMNS) -> list[list[float]]:
 
 def overview(path: Path) -> dict[str, Any]:
     """Waveform, duration, loudness (the keys of `hybrid analyze --json`) and QC of one mix."""
+    from hybrid.mix_evaluation import evaluate, json_safe  # scipy.signal/stats: 0.8 s, loaded at first use
+
     audio, rate = read_audio(path, dtype="float32")
     evaluation = evaluate(audio, rate, name=path.name)
     data = json_safe(evaluation.to_dict())
