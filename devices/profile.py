@@ -10,7 +10,7 @@ from typing import Any, Union
 
 from devices.config import parse, read_yaml
 from devices.errors import ConfigError
-from devices.profile_schema import PROFILE_SPEC, ParameterSpec, ProfileFile, SimSpec
+from devices.profile_schema import PROFILE_SPEC, REMOTE_WIRES, ParameterSpec, ProfileFile, SimSpec
 
 Value = Union[float, str]
 """A setting in the unit's own markings: a number in the parameter's unit, or a position name."""
@@ -230,7 +230,7 @@ class Profile:
 
     def wire_kinds(self) -> list[str]:
         """The wires this model can be recalled over (manual always works: an operator and a sheet)."""
-        kinds = [k for k in ("osc", "serial", "midi") if getattr(self.data.wires, k) is not None]
+        kinds = [k for k in REMOTE_WIRES if getattr(self.data.wires, k) is not None]
         return kinds + ["manual"]
 
     def encoding(self, kind: str, field: str | None = None) -> Any:

@@ -133,10 +133,23 @@ class MidiEncoding(Strict):
     parameters: dict[str, MidiParam]
 
 
+class ManualEncoding(Strict):
+    """The manual wire: no cable, an operator sets the panel from a recall sheet; it takes no settings.
+
+    Every profile can be recalled by hand; writing `manual: {}` says so in the file (a unit with no
+    remote control at all), and a rig may name `wire: {kind: manual}` for any profile.
+    """
+
+
 class WireEncodings(Strict):
     osc: OscEncoding | None = None
     serial: SerialEncoding | None = None
     midi: MidiEncoding | None = None
+    manual: ManualEncoding | None = None
+
+
+REMOTE_WIRES = ("osc", "serial", "midi")
+"""The wires that carry parameters and so give an encoding for each (manual carries a sheet)."""
 
 
 class SimSpec(Strict):
@@ -164,7 +177,7 @@ class ProfileFile(Strict):
                 f"this profile is spec {self.spec}; this hybrid reads profile spec {PROFILE_SPEC} or older: "
                 "update hybrid to use it"
             )
-        for kind in ("osc", "serial", "midi"):
+        for kind in REMOTE_WIRES:
             enc = getattr(self.wires, kind)
             if enc is None:
                 continue

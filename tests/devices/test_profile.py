@@ -158,3 +158,25 @@ def test_an_unknown_shipped_name_lists_the_shipped_profiles() -> None:
 def test_a_profile_that_does_not_speak_the_rigs_wire_says_which_it_speaks() -> None:
     with pytest.raises(ConfigError, match="profile 'vca-bus-comp' speaks: serial, manual"):
         load_profile("vca-bus-comp").encoding("osc")
+
+
+def test_the_manual_wire_is_declared_as_manual_empty(tmp_path: Path) -> None:
+    data = _minimal()
+    data["wires"] = {"manual": {}}
+    assert load_profile(_write(tmp_path, data)).wire_kinds() == ["manual"]
+    data["wires"] = {"osc": {"parameters": {"gain_db": {"address": "/gain"}}}, "manual": {}}
+    other = tmp_path / "other"
+    other.mkdir()
+    assert load_profile(_write(other, data)).wire_kinds() == ["osc", "manual"]
+    # the shipped hand-recalled unit says so in its file
+    assert load_profile("passive-eq-manual").data.wires.manual is not None
+
+
+def test_the_manual_wire_takes_no_settings(tmp_path: Path) -> None:
+    data = _minimal()
+    data["wires"] = {"manual": {"parameters": {}}}
+    path = _write(tmp_path, data)
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+    assert str(caught.value).startswith(f"{path}: wires.manual.parameters")
+    assert "unknown key" in str(caught.value)
