@@ -55,8 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hybrid.batch import analyze_files, batch_executor
-
     if args.jobs is not None and args.jobs < 1:
         from hybrid.errors import ConfigError
 
@@ -67,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         values = analyze_file(args.files[0]).to_dict()
         print(json.dumps(values) if args.json else _table(Path(args.files[0]), values))
         return 0
+    from hybrid.batch import analyze_files, batch_executor  # a pool (or Dask) only for several files
+
     with batch_executor(args.scheduler, args.jobs) as executor:
         outcomes = analyze_files(args.files, executor)
     for outcome in outcomes:
