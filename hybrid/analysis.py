@@ -20,8 +20,10 @@ def analyze_file(path: str | Path) -> Analysis:
     carry their state: tests compare), in memory that does not grow with the programme."""
     info = probe_audio(path)  # refused at the door before the kernels load
     from dsp.meter import ProgrammeMeter
+    from hybrid.interrupts import checkpoint
 
     meter = ProgrammeMeter(info.rate_hz, info.channels)
     for block in audio_blocks(info):
+        checkpoint()  # Ctrl-C stops between blocks, not after three hours
         meter.process(block)
     return meter.finish()

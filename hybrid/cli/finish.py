@@ -142,6 +142,7 @@ def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSe
     from dsp.loudness import LoudnessMeter
     from dsp.resample import Resampler
     from hybrid.audiofile import audio_blocks
+    from hybrid.interrupts import checkpoint  # Ctrl-C stops between blocks: hours of audio are many steps
 
     def chain_at(gain_db: float) -> FinishStream:
         return FinishStream(info.rate_hz, info.channels, settings, frames=info.frames, gain_db=gain_db)
@@ -149,6 +150,7 @@ def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSe
     def measured(gain_db: float) -> tuple[float | None, Any]:
         chain = chain_at(gain_db)
         for block in audio_blocks(info, dtype="float64"):
+            checkpoint()
             chain.process(block)
         readings = chain.finish()[1]
         return readings.integrated_lufs, readings
@@ -158,6 +160,7 @@ def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSe
         converter = Resampler(info.rate_hz, int(settings.rate_hz or info.rate_hz), info.channels)
         meter = LoudnessMeter(converter.rate_out, info.channels)
         for block in audio_blocks(info, dtype="float64"):
+            checkpoint()
             meter.process_checked(converter.process_checked(block))
         meter.process_checked(converter.finish())
         try:
@@ -172,6 +175,7 @@ def _finish_in_blocks(info: Any, out: Path, file_format: str, settings: FinishSe
         with sf.SoundFile(str(tmp), "w", samplerate=chain.rate_out, channels=info.channels, format=file_format,
                           subtype=_SUBTYPES[settings.bits]) as sink:
             for block in audio_blocks(info, dtype="float64"):
+                checkpoint()  # the temporary file is removed; the master is never half-written
                 sink.write(chain.process(block))
             last, readings = chain.finish()
             sink.write(last)

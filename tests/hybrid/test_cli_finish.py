@@ -167,3 +167,30 @@ def test_a_loudness_target_is_met_in_passes_over_the_file(tmp_path: Path, mix_fi
     assert report["true_peak_dbtp"] == pytest.approx(whole.true_peak_dbtp, abs=0.01)
     assert report["lufs_unreachable_by_lu"] is None and whole.lufs_unreachable_by_lu is None
     assert analyze(*read_audio(out)).integrated_lufs == pytest.approx(-11.0, abs=0.2)
+
+
+def test_a_stop_signal_during_a_streamed_finish_stops_between_blocks(tmp_path: Path, mix_file: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while the master is being written stops at the next block: exit 130, no master and no
+    temporary left (before, the whole file was finished first and kept)."""
+    import os
+    import signal
+
+    import hybrid.audiofile as audiofile
+
+    blocks = audiofile.audio_blocks
+
+    def signalled_after_the_first(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        for number, block in enumerate(blocks(*args, **kwargs)):  # type: ignore[arg-type]
+            yield block
+            if number == 0:
+                os.kill(os.getpid(), signal.SIGINT)  # held by hybrid's handler until a checkpoint
+
+    monkeypatch.setattr(audiofile, "audio_blocks", signalled_after_the_first)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    status = main(["finish", str(mix_file), str(out_dir / "master.wav")])
+    assert status == 130
+    assert "interrupted (SIGINT); nothing half-written was kept" in capsys.readouterr().err
+    assert list(out_dir.iterdir()) == []
