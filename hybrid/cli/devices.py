@@ -1,4 +1,4 @@
-"""`hybrid devices ports|profiles|read`: the machine's MIDI, serial and audio ports; the shipped profiles; unit read-back."""
+"""`hybrid devices ports|profiles|read|lint`: the machine's ports; the shipped profiles; unit read-back; profile checks."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     profiles = sub.add_parser("profiles", help="the shipped unit profiles and their controls")
     read = sub.add_parser("read", help="ask every unit that can be queried where its controls are")
     read.add_argument("--rig", default=None, help="rig YAML (default: the embedded sim-studio)")
-    for p in (ports, profiles, read):
+    lint = sub.add_parser("lint", help="check profiles against themselves: one line per mistake, exit 2 if any")
+    lint.add_argument("profiles", nargs="+", metavar="PROFILE", help="a profile .yaml, or a shipped profile's name")
+    for p in (ports, profiles, read, lint):
         p.add_argument("--json", action="store_true", help="print one JSON document")
+    lint.set_defaults(func=run_lint)
     ports.set_defaults(func=run_ports)
     profiles.set_defaults(func=run_profiles)
     read.set_defaults(func=run_read)
@@ -155,3 +158,20 @@ def run_read(args: argparse.Namespace) -> int:
         for param, value in settings.items():
             print(f"  {unit_profile.parameters[param].label:<20} {unit_profile.parameters[param].marking(value)}")
     return 0
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    """Every finding of every profile named, one line each on stdout; exit 2 when there is any."""
+    from devices.profile_lint import lint
+
+    findings = {name: lint(name) for name in args.profiles}
+    if args.json:
+        print(json.dumps({name: [{"file": f.file, "field": f.field, "problem": f.problem} for f in found]
+                          for name, found in findings.items()}, indent=2))
+    else:
+        for name, found in findings.items():
+            for finding in found:
+                print(finding.line())
+            if not found:
+                print(f"{name}: clean")
+    return 2 if any(findings.values()) else 0
