@@ -13,7 +13,8 @@ from devices.profile import Profile, Value, load_profile
 from devices.recall_sheet import RecallSheet
 from devices.rig import UnitConfig
 from devices.transports.base import Remote
-from devices.transports.manual import Confirm, ManualRemote, ManualTransport
+from devices.transports.manual import Confirm, ManualRemote
+from devices.wires import RemoteRequest, remote_builder
 
 
 @dataclass
@@ -59,42 +60,9 @@ class Unit:
         profile = profile or load_profile(config.profile)
         wire = config.wire
         encoding = profile.encoding(wire.kind, f"units.{config.name}.wire.kind")
-        remote: Remote
-        if wire.kind == "manual":
-            remote = ManualRemote(ManualTransport(label=config.name, confirm=confirm), profile, on_manual_confirmed)
-        elif wire.kind == "osc":
-            from devices.transports.osc import OscRemote, OscTransport
-
-            host, port = wire.host, wire.port
-            if address is not None:
-                host, _, number = address.rpartition(":")
-                port = int(number)
-            if port == "auto":
-                raise ConfigError(None, f"units.{config.name}.wire.port", "auto",
-                                  "'auto' needs simulated: true; give the unit's real UDP port")
-            reply = None if wire.reply_port == "auto" else int(wire.reply_port)
-            remote = OscRemote(OscTransport(host, int(port), reply_port=reply, label=config.name,
-                                            timeout_s=wire.timeout_s, retries=wire.retries), encoding)
-        elif wire.kind == "serial":
-            from devices.transports.serial import SerialRemote, SerialTransport
-
-            port_name = address or wire.port
-            if port_name == "auto":
-                raise ConfigError(None, f"units.{config.name}.wire.port", "auto",
-                                  "'auto' needs simulated: true; give the serial device, e.g. /dev/ttyUSB0")
-            remote = SerialRemote(SerialTransport(
-                port_name, baud=wire.baud, bytesize=wire.bytesize, parity=wire.parity, stopbits=wire.stopbits,
-                label=config.name, timeout_s=wire.timeout_s, retries=wire.retries, framing=encoding.framing,
-                reply_terminator=encoding.reply_terminator.encode("ascii"), binary=encoding.binary), encoding)
-        else:
-            from devices.transports.midi import MidiRemote, MidiTransport
-
-            port_name = address or wire.port
-            if port_name == "auto":
-                raise ConfigError(None, f"units.{config.name}.wire.port", "auto",
-                                  "'auto' needs simulated: true; give the MIDI port name (hybrid devices ports)")
-            remote = MidiRemote(MidiTransport(port_name, label=config.name, timeout_s=wire.timeout_s,
-                                              retries=wire.retries), encoding, wire.channel)
+        # the wire's builder from the one table of wire kinds (devices/wires.py)
+        remote = remote_builder(wire.kind)(RemoteRequest(config, profile, encoding, address, confirm,
+                                                         on_manual_confirmed))
         remote.open()
         return cls(config.name, profile, remote)
 

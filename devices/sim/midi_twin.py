@@ -5,17 +5,22 @@ from __future__ import annotations
 import selectors
 import socket
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import mido
 
+from devices.errors import ConfigError
 from devices.profile import Parameter, Profile
 from devices.profile_schema import MidiEncoding
+from devices.rig import MidiWire, UnitConfig
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.codec import from_wire_int, to_wire_int
 from devices.transports.midi import bits_of, dt1, parse_roland
 from devices.transports.midibytes import MAX_SYSEX_BYTES, BoundedMidiParser
+
+if TYPE_CHECKING:
+    from devices.sim.rig import SimRig
 
 
 class MidiDecoder:
@@ -292,3 +297,19 @@ class JackMidiTwin(MidiTwinBase):
                 port.delete()
         self._in = self._out = None
         super().close()
+
+
+def midi_twin(sim: SimRig, unit: UnitConfig, profile: Profile, panel: Panel) -> Twin:
+    """The MIDI wire's row of devices.wires: a mido socket ('auto', 'tcp:HOST:PORT') or JACK MIDI ports."""
+    wire = cast(MidiWire, unit.wire)
+    scheme, _, rest = wire.port.partition(":")
+    if scheme == "jack":
+        # JACK MIDI ports CLIENT:in / CLIENT:out (needs a running JACK server)
+        client = rest or f"hybrid-{sim.rig.name}-{unit.name}"
+        return JackMidiTwin(unit.name, profile, panel, channel=wire.channel, client=client)
+    if wire.port == "auto" or scheme == "tcp":
+        port = int(rest.rpartition(":")[2]) if scheme == "tcp" else 0
+        return MidiTwin(unit.name, profile, panel, channel=wire.channel, port=port)
+    raise ConfigError(None, f"units.{unit.name}.wire.port", wire.port,
+                      "a simulated MIDI unit listens on 'auto' (a mido socket), "
+                      "'tcp:127.0.0.1:PORT' or 'jack' / 'jack:CLIENT' (JACK MIDI)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
@@ -12,9 +12,13 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 
 from devices.profile import Profile
 from devices.profile_schema import OscEncoding
+from devices.rig import OscWire, UnitConfig
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.osc import Osc, osc_arg, osc_value
+
+if TYPE_CHECKING:
+    from devices.sim.rig import SimRig
 
 
 class _WireDispatcher(Dispatcher):
@@ -138,3 +142,10 @@ class OscTwin(Twin):
     def _on_other(self, address: str, *args: Any) -> None:
         self.received += 1
         log.info("simulated %s: no such OSC address %s", self.name, address)
+
+
+def osc_twin(sim: SimRig, unit: UnitConfig, profile: Profile, panel: Panel) -> OscTwin:
+    """The OSC wire's row of devices.wires: a UDP server on loopback (port 'auto': any free one)."""
+    wire = cast(OscWire, unit.wire)
+    port = 0 if wire.port == "auto" else int(wire.port)
+    return OscTwin(unit.name, profile, panel, host="127.0.0.1", port=port)

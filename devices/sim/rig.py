@@ -10,13 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from devices.errors import ConfigError, HybridError
+from devices.errors import HybridError
 from devices.paths import state_dir
 from devices.profile import Profile, load_profile
 from devices.rig import Rig, UnitConfig
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin
 from devices.sound import UnitSound, sound_for
+from devices.wires import twin_starter
 
 
 class ManualTwin(Twin):
@@ -27,6 +28,11 @@ class ManualTwin(Twin):
     @property
     def address(self) -> str:
         return "manual (recall sheet)"
+
+
+def manual_twin(sim: SimRig, unit: UnitConfig, profile: Profile, panel: Panel) -> ManualTwin:
+    """The manual wire's row of devices.wires: knobs set by hand from the recall sheet."""
+    return ManualTwin(unit.name, profile, panel)
 
 
 def sim_state_dir(rig_name: str) -> Path:
@@ -81,35 +87,8 @@ class SimRig:
         profile = load_profile(unit.profile)
         profile.encoding(unit.wire.kind, f"units.{unit.name}.wire.kind")  # the model must speak the rig's wire
         panel = Panel(unit.name, profile, self.folder / f"{unit.name}.json" if persist else None)
-        wire = unit.wire
-        twin: Twin
-        if wire.kind == "manual":
-            twin = ManualTwin(unit.name, profile, panel)
-        elif wire.kind == "osc":
-            from devices.sim.osc_twin import OscTwin
-
-            port = 0 if wire.port == "auto" else int(wire.port)
-            twin = OscTwin(unit.name, profile, panel, host="127.0.0.1", port=port)
-        elif wire.kind == "serial":
-            from devices.sim.serial_twin import SerialTwin
-
-            twin = SerialTwin(unit.name, profile, panel)
-            self._link(unit.name, twin.address)
-        else:
-            from devices.sim.midi_twin import JackMidiTwin, MidiTwin
-
-            scheme, _, rest = wire.port.partition(":")
-            if scheme == "jack":
-                # JACK MIDI ports CLIENT:in / CLIENT:out (needs a running JACK server)
-                client = rest or f"hybrid-{self.rig.name}-{unit.name}"
-                twin = JackMidiTwin(unit.name, profile, panel, channel=wire.channel, client=client)
-            elif wire.port == "auto" or scheme == "tcp":
-                port = int(rest.rpartition(":")[2]) if scheme == "tcp" else 0
-                twin = MidiTwin(unit.name, profile, panel, channel=wire.channel, port=port)
-            else:
-                raise ConfigError(None, f"units.{unit.name}.wire.port", wire.port,
-                                  "a simulated MIDI unit listens on 'auto' (a mido socket), "
-                                  "'tcp:127.0.0.1:PORT' or 'jack' / 'jack:CLIENT' (JACK MIDI)")
+        # the wire's twin from the one table of wire kinds (devices/wires.py)
+        twin: Twin = twin_starter(unit.wire.kind)(self, unit, profile, panel)
         return twin.start()
 
     def _link(self, name: str, target: str) -> None:

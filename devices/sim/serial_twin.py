@@ -6,13 +6,18 @@ import os
 import select
 import threading
 import tty
+from typing import TYPE_CHECKING
 
 from devices.profile import Parameter, Profile
 from devices.profile_schema import SerialEncoding
+from devices.rig import UnitConfig
 from devices.sim.panel import Panel
 from devices.sim.twin import Twin, log
 from devices.transports.codec import from_wire_int, parse_token, to_wire_int, token_for
 from devices.transports.serial import FrameReader, ascii_pattern, encode_frame
+
+if TYPE_CHECKING:
+    from devices.sim.rig import SimRig
 
 
 # A command line of these units is under 40 bytes; a real unit's input buffer holds a few hundred.
@@ -197,3 +202,10 @@ class SerialTwin(Twin):
                 number = to_wire_int(param, self.reported(param), 16)
                 return bytes([f.op_value, payload[1], number >> 8, number & 0xFF])
         return bytes([f.nak, 1])
+
+
+def serial_twin(sim: SimRig, unit: UnitConfig, profile: Profile, panel: Panel) -> SerialTwin:
+    """The serial wire's row of devices.wires: a pty pair, linked as <state>/sim/<rig>/<unit>.tty."""
+    twin = SerialTwin(unit.name, profile, panel)
+    sim._link(unit.name, twin.address)
+    return twin

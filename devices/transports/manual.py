@@ -9,6 +9,7 @@ from devices.errors import RecallError
 from devices.profile import Parameter, Profile, Value
 from devices.recall_sheet import RecallSheet
 from devices.transports.base import Remote, Transport
+from devices.wires import RemoteRequest
 
 Confirm = Callable[[RecallSheet], bool]
 
@@ -80,3 +81,9 @@ class ManualRemote(Remote):
         if self.on_confirmed is not None:
             self.on_confirmed(dict(settings))
         return sheet
+
+
+def connect_remote(request: RemoteRequest) -> ManualRemote:
+    """The manual wire's row of devices.wires: a recall sheet shown to `confirm`."""
+    return ManualRemote(ManualTransport(label=request.config.name, confirm=request.confirm), request.profile,
+                        request.on_manual_confirmed)

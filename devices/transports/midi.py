@@ -6,14 +6,16 @@ import os
 import queue
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from devices.errors import MissingDependencyError, TransportError
+from devices.errors import ConfigError, MissingDependencyError, TransportError
 from devices.profile import Parameter, Value
 from devices.profile_schema import MidiEncoding, MidiParam, SysexSpec
+from devices.rig import MidiWire
 from devices.transports.base import NoReply, Remote, Transport
 from devices.transports.codec import from_wire_int, to_wire_int, wire_tolerance
 from devices.transports.midibytes import MAX_SYSEX_BYTES
+from devices.wires import RemoteRequest
 
 # Messages a callback port may hold between two reads of the controller (a reply is one or two).
 MAX_PENDING_MESSAGES = 1024
@@ -331,3 +333,14 @@ class MidiRemote(Remote):
 
     def tolerance(self, param: Parameter) -> float:
         return wire_tolerance(param, bits_of(self.encoding.parameters[param.name]))
+
+
+def connect_remote(request: RemoteRequest) -> MidiRemote:
+    """The MIDI wire's row of devices.wires: the named port (or the twin's socket)."""
+    config, wire = request.config, cast(MidiWire, request.config.wire)  # the table is keyed by wire.kind
+    port_name = request.address or wire.port
+    if port_name == "auto":
+        raise ConfigError(None, f"units.{config.name}.wire.port", "auto",
+                          "'auto' needs simulated: true; give the MIDI port name (hybrid devices ports)")
+    return MidiRemote(MidiTransport(port_name, label=config.name, timeout_s=wire.timeout_s,
+                                    retries=wire.retries), request.encoding, wire.channel)

@@ -6,16 +6,18 @@ import select
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pythonosc.osc_message import OscMessage, ParseError
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from devices.errors import TransportError
+from devices.errors import ConfigError, TransportError
 from devices.profile import Parameter, Value
 from devices.profile_schema import OscEncoding, OscParam
+from devices.rig import OscWire
 from devices.transports.base import NoReply, Remote, Transport
 from devices.transports.codec import read_value, wire_tolerance
+from devices.wires import RemoteRequest
 
 _ARG_TYPE = {"float": "f", "int": "i", "string": "s"}
 
@@ -182,3 +184,18 @@ class OscRemote(Remote):
 
     def tolerance(self, param: Parameter) -> float:
         return wire_tolerance(param, None)
+
+
+def connect_remote(request: RemoteRequest) -> OscRemote:
+    """The OSC wire's row of devices.wires: UDP to the unit's host and port (or the twin's address)."""
+    config, wire = request.config, cast(OscWire, request.config.wire)  # the table is keyed by wire.kind
+    host, port = wire.host, wire.port
+    if request.address is not None:
+        host, _, number = request.address.rpartition(":")
+        port = int(number)
+    if port == "auto":
+        raise ConfigError(None, f"units.{config.name}.wire.port", "auto",
+                          "'auto' needs simulated: true; give the unit's real UDP port")
+    reply = None if wire.reply_port == "auto" else int(wire.reply_port)
+    return OscRemote(OscTransport(host, int(port), reply_port=reply, label=config.name,
+                                  timeout_s=wire.timeout_s, retries=wire.retries), request.encoding)

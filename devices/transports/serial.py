@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, cast
 
-from devices.errors import MissingDependencyError, TransportError
+from devices.errors import ConfigError, MissingDependencyError, TransportError
 from devices.profile import Parameter, Value
 from devices.profile_schema import BinaryFraming, SerialEncoding
+from devices.rig import SerialWire
 from devices.transports.base import NoReply, Remote, Transport
 from devices.transports.codec import from_wire_int, parse_token, to_wire_int, token_for, wire_tolerance
+from devices.wires import RemoteRequest
 
 _PARITY = {"none": "N", "even": "E", "odd": "O"}
 
@@ -291,3 +293,17 @@ def _text(reply: Any) -> str:
     if isinstance(reply, bytes):
         return reply.decode("latin-1").strip()
     return str(reply)
+
+
+def connect_remote(request: RemoteRequest) -> SerialRemote:
+    """The serial wire's row of devices.wires: the unit's serial device (or the twin's pty)."""
+    config, encoding = request.config, request.encoding
+    wire = cast(SerialWire, request.config.wire)  # the table is keyed by wire.kind
+    port_name = request.address or wire.port
+    if port_name == "auto":
+        raise ConfigError(None, f"units.{config.name}.wire.port", "auto",
+                          "'auto' needs simulated: true; give the serial device, e.g. /dev/ttyUSB0")
+    return SerialRemote(SerialTransport(
+        port_name, baud=wire.baud, bytesize=wire.bytesize, parity=wire.parity, stopbits=wire.stopbits,
+        label=config.name, timeout_s=wire.timeout_s, retries=wire.retries, framing=encoding.framing,
+        reply_terminator=encoding.reply_terminator.encode("ascii"), binary=encoding.binary), encoding)
