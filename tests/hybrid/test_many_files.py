@@ -140,6 +140,9 @@ def _session_with_a_print(folder: Path, hz: float) -> Path:
     capture.mkdir(parents=True)
     sf.write(str(capture / f"01-{session.info.tracks[0].id}.wav"), (3.0 * tone).astype(np.float32), 48000,
              subtype="FLOAT")
+    from hybrid.printing.folders import MANIFEST, manifest  # the seal every reader of a print checks
+
+    (capture.parent / MANIFEST).write_text(json.dumps(manifest(capture.parent), indent=2, sort_keys=True))
     return session.folder
 
 
@@ -165,5 +168,6 @@ def test_render_of_many_sessions_the_same_in_process_and_on_dask(tmp_path: Path,
         runs.append([(_readings(o.value), Path(o.value["out_dir"]).relative_to(d)) if o.ok
                      else o.error.replace(str(tmp_path / where), "ROOT") for o, d in zip(outcomes, dirs)])
     assert runs[0] == runs[1]
+    assert not isinstance(runs[0][0], str) and not isinstance(runs[0][2], str), runs[0]  # both rendered
     assert isinstance(runs[0][1], str) and "no-session" in runs[0][1]
     assert all(peak <= -0.9 for peak, _ in runs[0][0][0])  # the hot print needed the limiter
