@@ -98,6 +98,7 @@ class Listening:
         elif action == "reference":  # another track of the session: the page never names a path
             found = engine.session.resolve_tracks([str(body.get("track"))])[0]
             engine.load_reference(engine.session.source_path(found))
+            result = {"track": found.id}
         elif action == "move":
             result = engine.move(str(body.get("text", ""))).to_dict()
         elif action == "confirm":

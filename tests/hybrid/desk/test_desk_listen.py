@@ -165,6 +165,38 @@ def test_a_b_switch_shows_the_matched_gain(desk: dict[str, Any]) -> None:
     assert console_errors(driver) == []
 
 
+def test_keys_play_a_print_a_reference_mono_and_pause(desk: dict[str, Any]) -> None:
+    driver = desk["driver"]
+    body = driver.find_element("css selector", "body")
+    driver.find_element("css selector", '#timeline [data-revision="2"]').click()  # 3 plays the viewed revision's print
+    wait_for(driver, "return document.getElementById('rack-revision').textContent.startsWith('r2')")
+    body.send_keys("3")
+    wait_for(driver, "return document.querySelector('.sources button[data-source=\"print\"]').classList.contains('on')", 60)
+    label = driver.find_element("css selector", '.sources button[data-source="print"]').text
+    assert "print of revision 2 (r0002-01)" in label
+    assert _engine(driver)["sources"]["print"]["loaded"] is True
+    body.send_keys("4")  # the reference: the next track of the album, loudness-matched too
+    wait_for(driver, "return document.querySelector('.sources button[data-source=\"reference\"]').classList.contains('on')"
+                     " || document.getElementById('player-error').textContent", 60)
+    assert driver.find_element("id", "player-error").text == ""
+    engine = _engine(driver)
+    assert engine["selected"] == "reference" and "night-drive" in engine["sources"]["reference"]["label"]
+    body.send_keys("m")
+    wait_for(driver, "return document.getElementById('mono-button').classList.contains('on')", 10)
+    assert _engine(driver)["check"] == "mono"
+    body.send_keys("m")
+    body.send_keys(" ")  # space: pause
+    wait_for(driver, "return document.getElementById('play-button').textContent.includes('Play')", 10)
+    assert _engine(driver)["playing"] is False
+    body.send_keys(" ")
+    wait_for(driver, "return document.getElementById('play-button').textContent.includes('Pause')", 10)
+    body.send_keys("b")
+    driver.find_element("css selector", '#timeline [data-revision="3"]').click()
+    wait_for(driver, "return document.getElementById('rack-revision').textContent.startsWith('r3')")
+    assert driver.find_element("id", "player-error").text == ""
+    assert console_errors(driver) == []
+
+
 def test_a_manual_units_move_waits_for_the_hand_and_its_confirmation(desk: dict[str, Any]) -> None:
     driver = desk["driver"]
     knob = driver.find_element("css selector", '.control[data-unit="pultec"][data-param="high_boost"] .knob')
