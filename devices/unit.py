@@ -186,7 +186,7 @@ class Unit:
             param = self.profile.parameters[name]
             got = self.remote.get(param)
             read_back[name] = got
-            tolerance = getattr(self.remote, "tolerance", lambda p: 0.0)(param)
+            tolerance = self.remote.tolerance(param)
             if not param.same(value, got, tolerance):
                 wrong.append(f"parameter {name!r}: sent {param.marking(value)}, read {param.marking(got)}")
         if wrong:

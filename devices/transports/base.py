@@ -180,6 +180,11 @@ class Remote(ABC):
     def set(self, param: Any, value: Any) -> None:
         """Send one coerced value (devices.profile.Parameter, Value)."""
 
+    def tolerance(self, param: Any) -> float:
+        """How far a read-back may sit from what was sent and still be the same setting (the wire's
+        resolution, in the parameter's unit); 0 where the wire carries values exactly."""
+        return 0.0
+
     def get(self, param: Any) -> Any:
         """Read one value back, in the unit's markings; only where can_read."""
         raise TransportError(f"unit {self.transport.label!r}: {self.transport.address} cannot be read back")

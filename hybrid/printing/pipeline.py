@@ -13,7 +13,9 @@ import numpy as np
 import soundfile as sf
 
 from calibration import compensate, ensure, pilot, store
-from calibration.fingerprint import measure_fingerprint
+from calibration.fingerprint import Fingerprint, measure_fingerprint
+from calibration.record import CalibrationRecord
+from devices.audio.base import AudioInterface
 from devices.errors import CalibrationError, ConfigError, WriteError
 from devices.paths import write_json_atomic, writing
 from devices.recall_sheet import RecallSheet
@@ -220,7 +222,7 @@ def steps(track_count: int) -> int:
     return 5 + track_count
 
 
-def rest_chain(interface: Any) -> None:
+def rest_chain(interface: AudioInterface) -> None:
     """CHAIN_REST_S of silence through the loop, so that no unit's envelope left over from what was
     played before (a compressor's auto release after the fingerprint's tones or the last track) is
     in what is played next: every capture and fingerprint meets the chain as a fresh station would,
@@ -228,7 +230,7 @@ def rest_chain(interface: Any) -> None:
     interface.playrec(np.zeros((round(CHAIN_REST_S * interface.sample_rate), interface.channels)))
 
 
-def measure_at_rest(interface: Any, record: Any) -> Any:
+def measure_at_rest(interface: AudioInterface, record: CalibrationRecord) -> Fingerprint:
     """The chain's fingerprint measured after rest_chain()."""
     rest_chain(interface)
     return measure_fingerprint(interface, record)
@@ -239,8 +241,8 @@ def _settings_key(settings: dict[str, dict[str, Any]]) -> str:
     return json.dumps(settings, sort_keys=True)
 
 
-def _store_fingerprint(staging: Path, revision: int, settings: dict[str, dict[str, Any]], record: Any,
-                       fingerprint: Any, track_id: str | None = None) -> str:
+def _store_fingerprint(staging: Path, revision: int, settings: dict[str, dict[str, Any]],
+                       record: CalibrationRecord, fingerprint: Fingerprint, track_id: str | None = None) -> str:
     """Write a fingerprint into the print (before the seal, so the manifest holds it) with the settings
     the gear held while it was measured; returns the file's name."""
     name = fingerprint_name(track_id)
@@ -359,7 +361,8 @@ def _reports(reports: dict[str, Any]) -> dict[str, Any]:
     return {name: report.to_dict() for name, report in reports.items()}
 
 
-def _capture(interface: Any, source: Source, record: Any, rig: Rig, staging: Path, ref: str) -> dict[str, Any]:
+def _capture(interface: AudioInterface, source: Source, record: CalibrationRecord, rig: Rig, staging: Path,
+             ref: str) -> dict[str, Any]:
     """Play one track with its pilots, check them, align and level-compensate, store the float capture."""
     rate = int(interface.sample_rate)
     audio, original = _read_mix(source, rate, interface.channels)
