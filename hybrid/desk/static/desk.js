@@ -394,7 +394,8 @@ const player = new Player($("player"), {
   referenceTrack: () => state.session.tracks.length > 1 ? state.session.tracks[(state.track + 1) % state.session.tracks.length] : null,
 });
 
-// Keys, as on the CLI player: space play/pause, A source, B chain, 1-4 the sources, L match, M mono.
+// Keys, as on the CLI player: space play/pause, A source, B chain, 1-4 the sources, L match, M mono,
+// [ and ] the loop one length earlier / later.
 document.addEventListener("keydown", (e) => {
   if (e.target.closest("input, textarea, select, dialog, [role=slider]") || e.ctrlKey || e.metaKey || e.altKey) return;
   const sources = { a: "source", b: "chain", 1: "source", 2: "chain", 3: "print", 4: "reference" };
@@ -403,6 +404,7 @@ document.addEventListener("keydown", (e) => {
   else if (k in sources) player.select(sources[k]);
   else if (k === "l") player.match();
   else if (k === "m") player.mono();
+  else if (e.key === "[" || e.key === "]") player.moveLoop(e.key === "]" ? 1 : -1);
   else return;
   e.preventDefault();
 });

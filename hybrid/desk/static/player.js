@@ -99,6 +99,8 @@ export class Player {
   match() { return this.on ? this.call("match", { on: !this.engine.match }) : null; }
   mono() { return this.on ? this.call("check", { check: this.engine.check === "mono" ? "stereo" : "mono" }) : null; }
 
+  moveLoop(direction) { return this.on ? this.call("move_loop", { direction }) : null; }
+
   setLoop(loop) {
     if (!this.on) return;
     if (loop) this.call("loop", { start_s: loop[0], end_s: loop[1] });

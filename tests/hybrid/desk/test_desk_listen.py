@@ -185,6 +185,12 @@ def test_keys_play_a_print_a_reference_mono_and_pause(desk: dict[str, Any]) -> N
     wait_for(driver, "return document.getElementById('mono-button').classList.contains('on')", 10)
     assert _engine(driver)["check"] == "mono"
     body.send_keys("m")
+    loop = _engine(driver)["loop"]
+    body.send_keys("]")  # the loop one length later
+    moved = wait_for(driver, "return fetch('/api/listen', {headers: {'x-desk-token': sessionStorage.getItem("
+                             "'hybrid-desk-token')}}).then(r => r.json()).then(e => e.loop.start_s !== arguments[0]"
+                             " ? e.loop : null)", 10, loop["start_s"])
+    assert moved["start_s"] > loop["start_s"]
     body.send_keys(" ")  # space: pause
     wait_for(driver, "return document.getElementById('play-button').textContent.includes('Play')", 10)
     assert _engine(driver)["playing"] is False
