@@ -20,6 +20,9 @@ Value = Union[float, str]
 BYPASS_PARAMETER = "bypass"
 BYPASSED_POSITIONS = ("on", "out")
 
+# What a simulated unit whose profile has no `sim:` section does to the audio, in the words we say it
+PASS_THROUGH = "pass-through: no sound model"
+
 
 class SettingError(ConfigError):
     """A setting a unit cannot take: unknown parameter, wrong type, or outside what the unit allows."""
@@ -227,6 +230,11 @@ class Profile:
     @property
     def sim(self) -> SimSpec | None:
         return self.data.sim
+
+    @property
+    def has_sound_model(self) -> bool:
+        """Whether this unit's simulated twin sounds like it (its `sim:` section names a model of devices.sound)."""
+        return self.data.sim is not None
 
     def wire_kinds(self) -> list[str]:
         """The wires this model can be recalled over (manual always works: an operator and a sheet)."""

@@ -21,6 +21,12 @@ class Station:
         self.interface = interface
         self.sim = sim
 
+    def pass_through(self) -> list[str]:
+        """The units whose audio the simulated interface passes unchanged: simulated, with no sound model."""
+        if self.sim is None or not isinstance(self.rig.interface, SimInterfaceConfig):
+            return []  # a real interface: the units' audio is the units' own
+        return list(self.sim.pass_through())
+
     def neutral_settings(self) -> dict[str, dict[str, Value]]:
         """Every unit at the settings that leave the sound alone (the analog equivalent of bypass).
 

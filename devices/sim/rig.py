@@ -108,6 +108,10 @@ class SimRig:
     def profile(self, unit: str) -> Profile:
         return self.twins[unit].profile
 
+    def pass_through(self) -> list[str]:
+        """The simulated units whose profile has no sound model: their twins pass the audio unchanged."""
+        return [name for name, twin in self.twins.items() if not twin.profile.has_sound_model]
+
     def process(self, audio: np.ndarray, rate: int) -> np.ndarray:
         """The next block of (frames, channels) audio through every simulated unit in chain order.
 

@@ -47,6 +47,7 @@ def _rig(args: argparse.Namespace) -> Rig:
 
 def run_serve(args: argparse.Namespace) -> int:
     from devices.sim.rig import SimRig
+    from devices.profile import PASS_THROUGH
 
     rig = _rig(args)
     stop = threading.Event()
@@ -62,6 +63,9 @@ def run_serve(args: argparse.Namespace) -> int:
                 for row in listing["units"]:
                     extra = f"  (also {row['link']})" if row.get("link") else ""
                     print(f"  {row['unit']:<8} {row['wire']:<7} {row['address']}{extra}")
+                    if row["sound"] == PASS_THROUGH:
+                        print(f"  {'':<8} {'':<7} {PASS_THROUGH}: its profile has no sim: section, "
+                              "so the simulated rig passes its audio unchanged")
                     if row.get("example"):
                         print(f"  {'':<8} {'':<7} try: {row['example']}")
                 print(f"panels saved in {listing['panels']}", flush=True)
@@ -93,13 +97,16 @@ def _say_refusals() -> logging.Handler:
 
 
 def _listing(rig: Rig, sim: Any) -> dict[str, Any]:
+    from devices.profile import PASS_THROUGH
+
     rows = []
     for unit in rig.units:
         if unit.name not in sim.twins:
             continue
         twin = sim.twins[unit.name]
         row: dict[str, Any] = {"unit": unit.name, "profile": twin.profile.name, "wire": unit.wire.kind,
-                               "address": twin.address}
+                               "address": twin.address,
+                               "sound": twin.profile.sim.model if twin.profile.sim is not None else PASS_THROUGH}
         if unit.wire.kind == "osc":
             enc = twin.profile.encoding("osc")
             first = next(iter(enc.parameters.values())).address

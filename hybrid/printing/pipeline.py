@@ -19,6 +19,7 @@ from devices.audio.base import AudioInterface
 from devices.errors import CalibrationError, ConfigError, WriteError
 from devices.paths import write_json_atomic, writing
 from devices.recall_sheet import RecallSheet
+from devices.profile import PASS_THROUGH
 from devices.rig import Rig
 from dsp.meter import analyze
 from dsp.resample import resample
@@ -108,6 +109,12 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         from devices.station import open_station
 
         with open_station(rig, confirm_manual=request.confirm_manual) as station:
+            pass_through = station.pass_through()
+            for name in pass_through:  # said before anything plays: this print does not hear that unit
+                line = (f"unit {name!r}: {PASS_THROUGH}; its profile has no sim: section, "
+                        "so the simulated rig passes its audio unchanged")
+                say(f"note: {line}")
+                notes.append(line)
             stage = "calibration"
             # the loop is calibrated (and checked) as `hybrid calibrate` measures it: every unit on its
             # hard bypass where it has one, at neutral where it has none
@@ -174,7 +181,7 @@ def _print_locked(session: Session, request: PrintRequest, say: Say, bar: Progre
         stage = "report"
         say("writing the report (measurements, album view, plots)")
         data = report_data(session, revision, rig, record, readiness, recalls, album_reports, sources,
-                            captures, rendered, fingerprint, staging, track_fingerprints)
+                            captures, rendered, fingerprint, staging, track_fingerprints, pass_through)
         data["qc"] = evaluations  # measured before the print played; the report shows the same findings
         from hybrid.report import write_report
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import soundfile as sf
 
+from devices.profile import PASS_THROUGH
 from devices.rig import Rig
 from hybrid import __version__
 from hybrid.printing.folders import FINGERPRINT
@@ -39,9 +40,11 @@ class Source:
 def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any, readiness: Any,
                  recalls: dict[str, Any], album_reports: dict[str, Any], sources: list[Source],
                  captures: dict[str, dict[str, Any]], rendered: Any, fingerprint: Any, staging: Path,
-                 track_fingerprints: dict[str, str] | None = None) -> dict[str, Any]:
+                 track_fingerprints: dict[str, str] | None = None,
+                 pass_through: list[str] | None = None) -> dict[str, Any]:
     """The dict of the print -> report hand-off (docs/DESIGN.md); track_fingerprints names the file of
-    each printed track measured with its own overrides."""
+    each printed track measured with its own overrides; pass_through the simulated units with no sound
+    model (their row in the report says so)."""
     per_target = relative(rendered.per_target, staging)
     ordered = sorted(sources, key=lambda s: s.position)
     tracks = []
@@ -62,7 +65,9 @@ def report_data(session: Session, revision: RevisionFile, rig: Rig, record: Any,
         "rig": {"name": rig.name, "file": session.info.rig.path or "(embedded sim-studio)"},
         "calibration": {**record.to_dict(), "recalibrated": readiness.recalibrated,
                         "check": None if readiness.check is None else readiness.check.describe()},
-        "recall": {name: {k: v for k, v in rep.items() if k != "sheet"} for name, rep in recalls["album"].items()},
+        "recall": {name: {k: v for k, v in rep.items() if k != "sheet"}
+                   | ({"notes": [*rep.get("notes", []), PASS_THROUGH]} if name in (pass_through or ()) else {})
+                   for name, rep in recalls["album"].items()},
         "recall_tracks": {k: v for k, v in recalls.items() if k != "album"},
         "recall_sheets": {name: rep.sheet.text() for name, rep in album_reports.items() if rep.sheet is not None},
         "tracks": tracks,
