@@ -10,6 +10,6 @@ from hybrid.cli import main  # noqa: E402
 
 status = main()
 # The command is over: a stop signal now would only kill Python's tear-down (exit -2 or -15 with
-# the work complete); blocked, it is dropped as the process ends.
+# the work complete); ignored, it is dropped as the process ends.
 interrupts.block()
 sys.exit(status)

@@ -71,8 +71,13 @@ def install() -> None:
 
 
 def block() -> None:
-    """Hold SIGINT and SIGTERM back for good (the process is ending; its command has finished)."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, set(SIGNALS))
+    """Ignore SIGINT and SIGTERM for good (the process is ending; its command has finished).
+
+    Ignored, not masked: a mask holds for the main thread only, and a signal that reaches another
+    thread (a library's pool) during tear-down, when Python has put the default action back, kills
+    the process (exit -2) with its work complete. Python leaves an ignored signal ignored."""
+    for sig in SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def checkpoint() -> None:
