@@ -1,5 +1,6 @@
-"""The OSC codec on a scripted wire (tests/devices/scripted.py): every control's message and reply,
-exact bytes, no socket, no sleeps. The real-wire test of OSC stays in test_transport_osc.py."""
+"""The OSC and serial codecs on a scripted wire (tests/devices/scripted.py): every message and reply as
+exact bytes, no socket, no pty, no sleeps. The real-wire tests stay in test_transport_osc.py and
+test_transport_serial.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from devices.errors import TransportError
 from devices.profile import load_profile
 from devices.transports.osc import Osc, OscRemote, OscTransport
+from devices.transports.serial import SerialRemote, SerialTransport
 from tests.devices.scripted import expected_protocol
 
 PROFILE = load_profile("stepped-eq-4band")
@@ -66,3 +68,39 @@ def test_the_script_fails_on_a_message_it_did_not_expect() -> None:
     with pytest.raises(AssertionError, match="the script expected"):
         with expected_protocol(remote.transport, [(Osc("/eq/other", (0.0,), ("f",)).dgram(), None)]):
             remote.set(PROFILE.parameters["low_gain_db"], 0.0)
+
+
+# ---------------------------------------------------------------- serial (ASCII), through the real line reader
+
+COMP = load_profile("vca-bus-comp")
+
+
+def _serial(**kwargs: object) -> SerialRemote:
+    enc = COMP.encoding("serial")
+    transport = SerialTransport("/dev/scripted", label="comp", framing=enc.framing, binary=enc.binary,
+                                reply_terminator=enc.reply_terminator.encode(), **kwargs)  # type: ignore[arg-type]
+    return SerialRemote(transport, enc)
+
+
+def test_serial_commands_go_out_byte_for_byte_and_the_answers_are_read() -> None:
+    remote = _serial()
+    script = [(b"SET THR -12.5\r", b"OK\r\n"), (b"SET REL AUTO\r", b"OK\r\n"),
+              (b"GET THR\r", b"THR=-12.5\r\n")]
+    with expected_protocol(remote.transport, script):
+        remote.set(COMP.parameters["threshold_db"], -12.5)
+        remote.set(COMP.parameters["release_s"], "auto")
+        assert remote.get(COMP.parameters["threshold_db"]) == -12.5
+
+
+def test_a_serial_error_reply_is_a_refusal_with_the_units_reason_and_no_retry() -> None:
+    remote = _serial()
+    with expected_protocol(remote.transport, [(b"SET RAT 4\r", b"ERR 7 value locked\r\n")]):
+        with pytest.raises(TransportError, match=r"refused ratio = 4:1: 7 value locked$"):
+            remote.set(COMP.parameters["ratio"], 4.0)
+
+
+def test_serial_garbage_then_a_good_answer_is_retried_and_succeeds() -> None:
+    remote = _serial(timeout_s=0.2, retries=2)
+    with expected_protocol(remote.transport, [(b"SET MIX 50\r", b"#@!\r\n"), (b"SET MIX 50\r", b"OK\r\n")]):
+        remote.set(COMP.parameters["mix_pct"], 50.0)
+    assert any("retry 1 of 2: garbled reply '#@!'" in line for line in remote.transport.log.lines())
