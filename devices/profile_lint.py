@@ -118,6 +118,10 @@ def _midi_problems(midi: MidiEncoding) -> list[tuple[str, str]]:
             if midi.sysex is None:
                 out.append((f"wires.midi.parameters.{name}.sysex_address",
                             "read back by SysEx, but wires.midi.sysex (maker, device, model) is not given"))
+    unread = [name for name, enc in midi.parameters.items() if enc.sysex_address is None]
+    if sysex and unread:  # the controller reads a unit back only when it can read every control
+        out += [(f"wires.midi.parameters.{name}.sysex_address",
+                 "missing, while other parameters have one: the unit cannot be read back at all") for name in unread]
     return (_duplicates(used, "wires.midi.parameters.{name}", "")
             + _duplicates(sysex, "wires.midi.parameters.{name}.sysex_address", "SysEx address") + out)
 
