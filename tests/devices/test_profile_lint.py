@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -135,6 +136,11 @@ def test_the_command_prints_every_finding_and_exits_2(tmp_path: Path) -> None:
     assert f"{bad}: wires.midi.parameters.gain_db: CC 20 is also used by mode" in lines
     assert any(line.startswith(f"{bad}: parameters.mode.label: missing") for line in lines)
     assert "tube-color: clean" in lines
+    as_json = subprocess.run([sys.executable, "-m", "hybrid", "devices", "lint", "--json", str(bad)],
+                             capture_output=True, text=True, timeout=60)
+    assert as_json.returncode == 2
+    found = json.loads(as_json.stdout)[str(bad)]
+    assert {"file": str(bad), "field": "wires.midi.parameters.mode", "problem": "CC 20 is also used by gain_db"} in found
     ok = subprocess.run([sys.executable, "-m", "hybrid", "devices", "lint", *shipped_profiles()],
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stdout + ok.stderr
