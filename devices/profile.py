@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Union
 
 from devices.config import parse, read_yaml
@@ -170,7 +171,9 @@ class Parameter:
 class Profile:
     """A model of unit: its parameters in order and its per-wire encodings."""
 
-    def __init__(self, name: str, data: ProfileFile, source: str | Path | None = None) -> None:
+    def __init__(self, name: str, data: ProfileFile, source: str | Path | None = None, *,
+                 check: bool = True) -> None:
+        """check=False builds it even when problems() has something to say (`hybrid devices lint` lists them all)."""
         self.name = name
         self.data = data
         self.source = str(source) if source is not None else None
@@ -180,47 +183,51 @@ class Profile:
                 self.parameters[pname] = Parameter(pname, spec, _detents(spec))
             except ValueError as exc:
                 raise ConfigError(source, f"parameters.{pname}.range", list(spec.range or ()), str(exc)) from exc
+        first = next(self.problems(), None) if check else None
+        if first is not None:
+            raise first
+
+    def problems(self) -> Iterator[ConfigError]:
+        """What the profile says that cannot work, each naming its field: defaults and neutral values
+        that are no position of their control, and positions their wire cannot carry. Found when the
+        profile is read, not at recall."""
+        source = self.source
         for p in self.parameters.values():
             for field in ("default", "neutral"):
                 try:
-                    p.coerce(getattr(p, field), name)
-                except SettingError as exc:
-                    raise ConfigError(source, f"parameters.{p.name}.{field}", getattr(p, field),
-                                      p.allowed()) from exc
-        self._check_wires(source)
-
-    def _check_wires(self, source: str | Path | None) -> None:
-        """Every position must fit the wire that carries it: found when the profile is read, not at recall."""
+                    p.coerce(getattr(p, field), self.name)
+                except SettingError:
+                    yield ConfigError(source, f"parameters.{p.name}.{field}", getattr(p, field), p.allowed())
         wires = self.data.wires
         if wires.midi is not None:
             lengths = {len(e.sysex_address) for e in wires.midi.parameters.values() if e.sysex_address}
             if len(lengths) > 1:
-                raise ConfigError(source, "wires.midi.parameters", sorted(lengths),
+                yield ConfigError(source, "wires.midi.parameters", sorted(lengths),
                                   "every sysex_address must have the same number of bytes")
             for name, enc in wires.midi.parameters.items():
                 p = self.parameters[name]
                 bits = 14 if (enc.cc14 is not None or enc.nrpn is not None) else 7
                 if p.detents is not None and len(p.detents) > 1 << bits:
-                    raise ConfigError(source, f"wires.midi.parameters.{name}", len(p.detents),
+                    yield ConfigError(source, f"wires.midi.parameters.{name}", len(p.detents),
                                       f"a {bits}-bit MIDI value carries at most {1 << bits} positions; "
                                       "use cc14 or nrpn")
                 if p.detents is None and enc.program:
-                    raise ConfigError(source, f"wires.midi.parameters.{name}", "program",
+                    yield ConfigError(source, f"wires.midi.parameters.{name}", "program",
                                       "program change carries stepped controls only")
         if wires.osc is not None:
             for name, osc_enc in wires.osc.parameters.items():
                 p = self.parameters[name]
                 if osc_enc.arg == "float" and any(isinstance(d, str) for d in (p.detents or ())):
-                    raise ConfigError(source, f"wires.osc.parameters.{name}.arg", "float",
+                    yield ConfigError(source, f"wires.osc.parameters.{name}.arg", "float",
                                       "named positions travel as arg: string or arg: int")
         if wires.serial is not None:
             enc_s = wires.serial
             for name, serial_enc in enc_s.parameters.items():
                 if enc_s.framing == "ascii" and not serial_enc.code:
-                    raise ConfigError(source, f"wires.serial.parameters.{name}.code", None,
+                    yield ConfigError(source, f"wires.serial.parameters.{name}.code", None,
                                       "ASCII framing needs a code for every parameter")
                 if enc_s.framing == "binary" and serial_enc.id is None:
-                    raise ConfigError(source, f"wires.serial.parameters.{name}.id", None,
+                    yield ConfigError(source, f"wires.serial.parameters.{name}.id", None,
                                       "binary framing needs an id (0-255) for every parameter")
 
     @property
@@ -314,8 +321,10 @@ def shipped_profiles() -> list[str]:
 _CACHE: dict[tuple[str, float], Profile] = {}
 
 
-def load_profile(name_or_path: str | Path) -> Profile:
-    """A shipped profile by name (e.g. 'vca-bus-comp') or a profile YAML by path."""
+def load_profile(name_or_path: str | Path, *, check: bool = True) -> Profile:
+    """A shipped profile by name (e.g. 'vca-bus-comp') or a profile YAML by path.
+
+    check=False returns a profile whose problems() are not empty too (for `hybrid devices lint`)."""
     text = str(name_or_path)
     path = Path(text)
     if not (text.endswith((".yaml", ".yml")) or "/" in text):
@@ -324,15 +333,16 @@ def load_profile(name_or_path: str | Path) -> Profile:
             raise ConfigError(None, "profile", text, "shipped profiles: " + ", ".join(shipped_profiles())
                               + " (or give a path to a profile .yaml)")
     key = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0)
-    if key in _CACHE:
+    if key in _CACHE and check:
         return _CACHE[key]
     data = read_yaml(path)
     if isinstance(data, dict) and isinstance(data.get("spec"), int) and data["spec"] > PROFILE_SPEC:
         # said before any other check: a newer file may use fields this hybrid does not know
         raise ConfigError(path, "spec", data["spec"],
                           f"this hybrid reads profile spec {PROFILE_SPEC} or older; update hybrid to use it")
-    profile = Profile(path.stem, parse(ProfileFile, data, path), path)
-    _CACHE[key] = profile
+    profile = Profile(path.stem, parse(ProfileFile, data, path), path, check=check)
+    if check:
+        _CACHE[key] = profile
     return profile
 
 

@@ -1,8 +1,9 @@
 """`hybrid devices lint`: a profile checked against itself, every mistake found in one line each.
 
-Loading a profile already refuses what cannot work at all (a parameter with no encoding on a declared
-wire, a default outside its range, more detents than a 7-bit MIDI value holds) and stops at the first.
-Lint loads it the same way, then looks for what loads but goes wrong later: two parameters on one
+Loading a profile refuses what cannot work at all (a parameter with no encoding on a declared wire, a
+default outside its range, more detents than a 7-bit MIDI value holds) and stops at the first. Lint
+lists every one of those the profile's own checks find (Profile.problems; a file that does not parse
+at all is its one refusal), then looks for what loads but goes wrong later: two parameters on one
 CC, NRPN, OSC address or serial code; a default that is silently snapped to another detent; an OSC int
 carrying a continuous value; a control with no panel marking for the recall sheet.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devices.errors import ConfigError
-from devices.profile import Parameter, Profile, load_profile
+from devices.profile import Parameter, Profile, SettingError, load_profile
 from devices.profile_schema import MidiEncoding, MidiParam, OscEncoding, SerialEncoding
 
 # the controllers an NRPN message is made of (99/98 select the parameter, 6/38 carry its value)
@@ -36,15 +37,16 @@ class Finding:
 def lint(name_or_path: str | Path) -> list[Finding]:
     """Everything wrong with one profile (a shipped name or a path); empty when it is clean."""
     try:
-        profile = load_profile(name_or_path)
+        profile = load_profile(name_or_path, check=False)
     except ConfigError as exc:
         # a profile that does not load at all: its one refusal, as the loader words it
         file = exc.file or str(name_or_path)
         if not exc.field:  # a check across the whole file: its value is the whole file, not worth showing
             return [Finding(file, "profile", exc.allowed)]
-        return [Finding(file, exc.field, str(exc).removeprefix(f"{exc.file}: ").removeprefix(f"{exc.field}: "))]
+        return [Finding(file, exc.field, _without_place(exc))]
     file = profile.source or str(name_or_path)
-    problems: list[tuple[str, str]] = []
+    # every refusal the loader would stop at the first of, then what loads but goes wrong later
+    problems = [(exc.field, _without_place(exc)) for exc in profile.problems()]
     for param in profile.parameters.values():
         problems += _parameter_problems(param)
     wires = profile.data.wires
@@ -57,6 +59,11 @@ def lint(name_or_path: str | Path) -> list[Finding]:
     return [Finding(file, field, problem) for field, problem in problems]
 
 
+def _without_place(exc: ConfigError) -> str:
+    """A refusal's words without its 'file: field: ' (the finding says those)."""
+    return str(exc).removeprefix(f"{exc.file}: ").removeprefix(f"{exc.field}: ")
+
+
 def _parameter_problems(param: Parameter) -> list[tuple[str, str]]:
     where = f"parameters.{param.name}"
     out: list[tuple[str, str]] = []
@@ -64,7 +71,10 @@ def _parameter_problems(param: Parameter) -> list[tuple[str, str]]:
         raw = getattr(param.spec, field)
         if raw is None:
             continue
-        value, note = param.coerce(raw, "lint")
+        try:
+            value, note = param.coerce(raw, "lint")
+        except SettingError:
+            continue  # outside the control: one of the profile's problems() above
         if note is not None:
             out.append((f"{where}.{field}", f"{raw} is not on a detent; it would be set to {param.marking(value)}"))
     if not param.spec.label:

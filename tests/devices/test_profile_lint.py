@@ -144,3 +144,13 @@ def test_the_command_prints_every_finding_and_exits_2(tmp_path: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "hybrid", "devices", "lint", *shipped_profiles()],
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_every_refusal_of_the_loader_is_listed_not_only_the_first(tmp_path: Path) -> None:
+    lines = _lint(tmp_path, lambda d: _param(d).update(default=12, neutral=-11)
+                  or _param(d, "mode").update(positions=[f"p{i}" for i in range(200)], default="p0")
+                  or d["wires"]["serial"].update(framing="binary"))
+    path = tmp_path / "unit.yaml"
+    for field in ("parameters.gain_db.default", "parameters.gain_db.neutral", "wires.midi.parameters.mode",
+                  "wires.serial.parameters.gain_db.id", "wires.serial.parameters.mode.id"):
+        assert any(line.startswith(f"{path}: {field}: ") for line in lines), (field, lines)
