@@ -10,33 +10,42 @@ from hybrid.progress import Progress
 
 
 def render_session(session_dir: str | Path, revision: int | None = None, targets: list[str] | None = None,
-                   out_dir: Path | None = None, bar: Progress | None = None) -> dict[str, Any]:
+                   out_dir: Path | None = None, bar: Progress | None = None, *,
+                   approved_only: bool = False) -> dict[str, Any]:
     """Render the targets (default: the session's) from the newest prints of a revision into a folder
     of its own (default DIR/deliverables/rNNNN-KK, the next unused; `out_dir` must not exist yet),
     with render.json, render.txt and a SHA-256 manifest.json; the document (render.json's content).
 
     The folder is built hidden beside its final name and sealed (manifest, then rename) as a print
     is, so an earlier render is never touched and a failed one leaves nothing. It holds the session's
-    lock: no render runs during a print of the session."""
+    lock: no render runs during a print of the session. The document records the client's approval
+    the render was made from (approvals.render_approval), or that there was none; with approved_only
+    an unapproved revision is refused before anything is written."""
     from hybrid.session import open_session, session_lock
 
     session = open_session(session_dir)
     with session_lock(session.folder, "render"):
-        return _render_locked(session, revision, targets, out_dir, bar)
+        return _render_locked(session, revision, targets, out_dir, bar, approved_only)
 
 
 def _render_locked(session: Any, revision: int | None, targets: list[str] | None, out_dir: Path | None,
-                   bar: Progress | None) -> dict[str, Any]:
+                   bar: Progress | None, approved_only: bool) -> dict[str, Any]:
     from devices.paths import refuse_sealed
     from hybrid.deliver import render
     from hybrid.deliver.from_session import job_from_session
     from hybrid.deliver.renders import RENDER_FILE, next_render_dir, release_metadata, renders_dir
-    from hybrid.errors import ConfigError
+    from hybrid.errors import ConfigError, SessionError
     from hybrid.paths import write_json_atomic, write_text_atomic
     from hybrid.mix_evaluation import json_safe
     from hybrid.printing.folders import discard, seal, staging_dir
+    from hybrid.session.approvals import render_approval
 
     job = job_from_session(session, revision)
+    newest_print = max(Path(t.capture_path).parent.parent.name for t in job.tracks)
+    approval, approval_line = render_approval(session, job.revision, newest_print)
+    if approved_only and approval is None:
+        raise SessionError(f"{session.folder}: --approved-only, and revision {job.revision} is {approval_line}; "
+                           "nothing was rendered")
     targets = targets or list(session.info.targets)
     if out_dir is not None and Path(out_dir).exists() and any(Path(out_dir).iterdir()):
         raise ConfigError(None, "--out", str(out_dir), "a folder that does not exist yet (renders are never "
@@ -56,7 +65,8 @@ def _render_locked(session: Any, revision: int | None, targets: list[str] | None
         document = {"revision": job.revision, "session": str(session.folder), "out_dir": str(final),
                     "captures": {t.track_id: str(t.capture_path) for t in job.tracks},  # which print each came from
                     "paths": paths, "targets": _relocated(json_safe(result.per_target), staging, final),
-                    "made_from": release_metadata(session)}  # what `session show` checks for staleness
+                    "made_from": release_metadata(session),  # what `session show` checks for staleness
+                    "approval": approval.record() if approval else None, "approval_line": approval_line}
         write_text_atomic(staging / "render.txt", summary(document) + "\n")
         write_json_atomic(staging / RENDER_FILE, document)  # last: never older than a file it describes
         seal(staging, final)
@@ -84,6 +94,7 @@ def summary(document: dict[str, Any]) -> str:
     by_print: dict[str, list[str]] = {}
     for number, capture in enumerate(document["captures"].values(), start=1):
         by_print.setdefault(Path(capture).parent.parent.name, []).append(str(number))
+    lines.append(f"approval: {document.get('approval_line', 'not recorded (rendered before approvals)')}")
     lines.append("from prints: " + ", ".join(f"{name} (track{'s' if len(numbers) > 1 else ''} {', '.join(numbers)})" for name, numbers in by_print.items()))
     for target, details in document["targets"].items():
         lines.append(f"{target}: {details['folder']}")

@@ -1,5 +1,5 @@
-"""`hybrid session new|set|log|diff|show|track|delivery`: make a session, add revisions, read its history,
-set what each deliverable gets."""
+"""`hybrid session new|set|log|diff|show|track|delivery`: make a session, add revisions, read its history
+(approvals too), set what each deliverable gets."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from hybrid.session import (
 )
 from hybrid.deliver.renders import RENDERS_DIR, print_deliverables, render_folders
 from hybrid.printing.folders import prints_of
+from hybrid.session.approvals import approvals_of
 from hybrid.session.changelog import read_changes
 from hybrid.session.commit import set_revision
 from hybrid.session.diff import show_finishing
@@ -64,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     put.add_argument("--json", action="store_true")
     put.set_defaults(func=run_set)
 
-    log = sub.add_parser("log", help="every revision, oldest first")
+    log = sub.add_parser("log", help="every revision, delivery change and approval, oldest first")
     log.add_argument("dir", type=Path)
     log.add_argument("--json", action="store_true")
     log.set_defaults(func=run_log)
@@ -287,9 +288,12 @@ def run_log(args: argparse.Namespace) -> int:
     session = open_session(args.dir)
     revisions = session.revisions()
     prints = _prints_by_revision(session.prints_dir)
+    approvals = approvals_of(session)
     if args.json:
         _print_json([{"number": r.number, "created_at": r.created_at, "author": r.author, "note": r.note,
-                      "parent": r.parent, "prints": prints.get(r.number, [])} for r in revisions])
+                      "parent": r.parent, "prints": prints.get(r.number, []),
+                      "approvals": [a.model_dump(mode="json") for a in approvals if a.revision == r.number]}
+                     for r in revisions])
         return 0
     # Delivery and track-metadata changes (session.yaml, rewritten in place) in time order among the revisions.
     lines: list[tuple[str, int, str]] = []
@@ -300,6 +304,10 @@ def run_log(args: argparse.Namespace) -> int:
     for change in read_changes(session.folder):
         said = ", ".join(str(c) for c in change.changes)
         lines.append((change.at, 1, f"{'':4}  {change.at}  {change.author}  {change.command}: {said}"))
+    for approval in approvals:  # the client's word, among the revisions it approves
+        lines.append((approval.at, 2, f"{'':4}  {approval.at}  {approval.by}  approved revision {approval.revision} "
+                                      f"(print {approval.print_name}, manifest {approval.manifest_sha256[:12]}...)"
+                                      f"{': ' + approval.note if approval.note else ''}"))
     for _, _, line in sorted(lines, key=lambda item: (item[0], item[1])):
         print(line)
     return 0
@@ -333,11 +341,15 @@ def run_show(args: argparse.Namespace) -> int:
         data["target_ceilings_dbtp"] = _target_ceilings(session.info.delivery, revision.finishing)
         data["renders"] = [r.to_dict() for r in render_folders(session)]
         data["print_deliverables"] = [r.to_dict() for r in print_deliverables(session)]
+        data["approvals"] = [a.model_dump(mode="json") for a in approvals_of(session, revision.number)]
         _print_json(data)
         return 0
     catalog = _catalog_or_none(session)
     print(f"{session.info.title}: revision {revision.number}  {revision.created_at}  {revision.author}")
     print(f"  note: {revision.note}")
+    approved = approvals_of(session, revision.number)
+    print(f"  {approved[-1].line()}" if approved else
+          f"  not approved (`hybrid approve {session.folder} --revision {revision.number} --by NAME`)")
     for unit, params in revision.units.items():
         shown = ", ".join(f"{p} {catalog.show(unit, p, v) if catalog else v}" for p, v in params.items())
         print(f"  {unit}: {shown}")

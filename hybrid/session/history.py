@@ -1,5 +1,6 @@
-"""The history as a chain: every revision records its predecessor's hash and every print its
-revision's, so an edited, deleted or hand-made revision is refused in one line before it is used.
+"""The history as a chain: every revision records its predecessor's hash, every print its revision's
+and every approval its revision's and its print's (approvals.py), so an edited, deleted or hand-made
+revision or approval is refused in one line before it is used.
 
 Sessions made before the chain (revision spec 1) join it as they are: their revisions keep the
 links they had (each one's parent hash is still checked, and a printed one is held to the hash its
@@ -57,6 +58,9 @@ def check_chain(session: Session) -> None:
             raise SessionError(f"{session.revision_path(number)}: missing, but {folder.name} printed it; revisions "
                                "are never deleted: restore it before using the session")
         _link(session, number, hashes[number], recorded, f"it was printed in {folder.name}")
+    from hybrid.session.approvals import check_approvals
+
+    check_approvals(session, hashes)  # the client's approvals are links of the same chain
 
 
 def _link(session: Session, number: int, found: str, recorded: str, since: str) -> None:

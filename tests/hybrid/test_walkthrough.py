@@ -73,6 +73,9 @@ def walk(studio_day_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         done["set-air"] = _hybrid("session", "set", album, "color.air_db+=1.5", "--track", "2",
                                   "--note", "client: a touch more air on track 2")
         done["print-2"] = _hybrid("print", album, "--track", "2", "--yes")
+        # 3a. the client approves revision 3 as heard; the render records it
+        done["approve"] = _hybrid("approve", album, "--revision", 3, "--by", "Mara (client)",
+                                  "--note", "the air is right; ship it")
         done["render-3"] = _hybrid("render", album)
         # 4. what changed, and when
         done["diff"] = _hybrid("session", "diff", album, 2, 3)
@@ -149,6 +152,10 @@ def test_track_2_printed_alone_and_the_album_rendered_from_both_prints(walk: dic
     status, out, err = walk["render-3"]
     assert status == 0, err
     assert "from prints: r0002-01 (tracks 1, 3, 4), r0003-01 (track 2)" in out
+    approved = "approved by Mara (client) at "
+    assert walk["approve"][0] == 0 and walk["approve"][1].startswith(f"revision 3 {approved}")
+    assert "(print r0003-01, manifest " in walk["approve"][1]
+    assert f"approval: {approved}" in out and "not approved" not in err
     text = (Path(walk["folder"][1]) / "prints/r0003-01/report.txt").read_text()
     assert "\n2. Ballad\n" in text and "ballad Ballad" not in text
 
@@ -158,6 +165,7 @@ def test_what_changed_and_when(walk: dict) -> None:
     log = walk["log"][1].splitlines()
     assert [line.split()[0] for line in log[:3]] == ["1", "2", "3"]
     assert log[1].endswith("printed: r0002-01") and log[2].endswith("printed: r0003-01")
+    assert "Mara (client)  approved revision 3 (print r0003-01" in log[3]
     shown = json.loads(walk["show"][1])
     assert shown["tracks"]["ballad"]["units"]["color"]["air_db"] == 1.5
 
@@ -168,6 +176,8 @@ def test_each_deliverable_gets_what_the_session_names(walk: dict) -> None:
     assert "sides A: opener, ballad  B: mono-song, long-closer" in out
     status, out, err = walk["render"]
     assert status == 0, err
+    assert "hybrid: revision 2 is not approved: revision 2 has no approval" in err  # said, and rendered
+    assert "approval: not approved" in out
     for target in ("cd", "streaming", "vinyl", "preview"):
         assert re.search(rf"^{target}: .*deliverables/r0002-01/{target}$", out, re.M)
     assert "04 Long Closer" in out and "04-long-closer.ogg" in out
