@@ -30,8 +30,8 @@ from typing import Any
 # keys whose values are wall-clock times or durations of the run, not data
 _TIME_KEY = re.compile(r"(_at|^at|^elapsed_s|^generated_at|^started|^finished)$")
 # hashes of files that hold times (session.yaml, a revision): they differ from run to run
-_TIMED_HASH_KEY = re.compile(r"^(session_yaml_sha256|parent_sha256)$")
-_TIMED_HASH_LINE = re.compile(rb"^(parent_sha256|session_yaml_sha256): *[0-9a-f]{64}$", re.M)
+_TIMED_HASH_KEY = re.compile(r"^(session_yaml_sha256|parent_sha256|previous_sha256)$")
+_TIMED_HASH_LINE = re.compile(rb"^(parent_sha256|previous_sha256|session_yaml_sha256): *[0-9a-f]{64}$", re.M)
 # the software's own path (print.json's software.argv): the tree that ran, not an output
 _TREE = re.compile(r"[^\s\"'<>]{0,300}/hybrid/__main__\.py")  # bounded: report.html holds long base64 runs
 _ISO = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?")

@@ -8,7 +8,7 @@ from typing import Any
 
 from hybrid.deliver.job import AlbumInfo, RenderJob, TrackMaster
 from hybrid.errors import SessionError
-from hybrid.printing.folders import PROVENANCE, check_sealed, checked_json, prints_of
+from hybrid.printing.folders import CAPTURES, PROVENANCE, capture_name, check_sealed, checked_json, prints_of
 from hybrid.session.model import Delivery, RevisionFile, Track
 from hybrid.session.store import Session
 
@@ -28,10 +28,10 @@ def latest_printed_revision(session: Session) -> int:
 
 def find_capture(print_dir: Path, number: int, track_id: str) -> Path | None:
     """capture/TT-slug.wav of a track in one print: by its id after the number, else by its number."""
-    folder = print_dir / "capture"
+    folder = print_dir / CAPTURES
     if not folder.is_dir():
         return None
-    exact = folder / f"{number:02d}-{track_id}.wav"
+    exact = folder / capture_name(number, track_id)
     if exact.is_file():
         return exact
     numbered = sorted(folder.glob(f"{number:02d}-*.wav"))
@@ -73,7 +73,7 @@ def same_sound_capture(session: Session, revision: RevisionFile, track: Track) -
             continue
         for print_dir in reversed(prints_of(session.prints_dir, earlier)):
             # by id only: the album order may have changed since
-            captures = sorted((print_dir / "capture").glob(f"[0-9][0-9]-{track.id}.wav"))
+            captures = sorted((print_dir / CAPTURES).glob(f"[0-9][0-9]-{track.id}.wav"))
             if captures and _printed_mix_sha256(print_dir, track.id) == track.sha256:
                 return captures[0]
     return None

@@ -11,7 +11,7 @@ from devices.errors import ConfigError
 from dsp.loudness import measure
 from dsp.resample import resample
 from hybrid.audiofile import read_audio
-from hybrid.printing.folders import check_sealed, prints_of
+from hybrid.printing.folders import CAPTURES, capture_name, check_sealed, prints_of
 from hybrid.session.store import Session
 
 SOURCES = ("source", "chain", "print", "reference")
@@ -102,11 +102,11 @@ def load_material(name: str, label: str, path: Path, rate: int, channels: int, w
 
 def find_print(session: Session, track_id: str, position: int, revision: int | None) -> tuple[Path, int]:
     """The newest print capture of the track (of one revision, or of any): its path and revision."""
-    name = f"{position:02d}-{track_id}.wav"
+    name = capture_name(position, track_id)
     for folder in reversed(prints_of(session.prints_dir, revision)):
-        capture = folder / "capture" / name
+        capture = folder / CAPTURES / name
         if capture.is_file():
-            check_sealed(folder, [f"capture/{name}"])  # heard as it was sealed, or refused
+            check_sealed(folder, [f"{CAPTURES}/{name}"])  # heard as it was sealed, or refused
             return capture, int(folder.name[1:5])
     which = f"revision {revision}" if revision is not None else "any revision"
     raise ConfigError(session.prints_dir, "print", which,

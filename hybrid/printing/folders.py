@@ -20,6 +20,12 @@ _PRINT_NAME = re.compile(r"^r([0-9]{4})-([0-9]{2,})$")
 MANIFEST = SEAL_FILE  # its presence seals the folder: devices.paths refuses every write inside
 PROVENANCE = "print.json"
 FINGERPRINT = "fingerprint.json"
+CAPTURES = "capture"  # the print's float captures: capture/TT-<track id>.wav
+
+
+def capture_name(position: int, track_id: str) -> str:
+    """The capture's file name inside capture/: the album position (two digits), then the track id."""
+    return f"{position:02d}-{track_id}.wav"
 
 
 def print_name(revision: int, count: int) -> str:

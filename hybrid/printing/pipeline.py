@@ -27,7 +27,16 @@ from hybrid.audiofile import read_audio, scan_audio
 from hybrid.errors import DeliverableError
 from hybrid.errors import SessionError
 from hybrid.interrupts import Interrupted, checkpoint
-from hybrid.printing.folders import PROVENANCE, discard, fingerprint_name, next_print_dir, seal, staging_dir
+from hybrid.printing.folders import (
+    CAPTURES,
+    PROVENANCE,
+    capture_name,
+    discard,
+    fingerprint_name,
+    next_print_dir,
+    seal,
+    staging_dir,
+)
 from hybrid.printing.provenance import Source, provenance, report_data
 from hybrid.progress import Progress
 from hybrid.session import Session, UnitCatalog, open_session, session_lock, session_rig
@@ -395,7 +404,7 @@ def _capture(interface: AudioInterface, source: Source, record: CalibrationRecor
             raise CalibrationError(f"track {source.track.id}: {check.describe()}, twice; the loop is not stable: "
                                    f"run `hybrid calibrate --rig {ref}` and print again")
     programme = layout.extract(compensate(raw, record))
-    path = staging / "capture" / f"{source.position:02d}-{source.track.id}.wav"
+    path = staging / CAPTURES / capture_name(source.position, source.track.id)
     with writing(path, programme.shape[0] * programme.shape[1] * 4 + 4096):  # float32 and the WAV header
         path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(path), programme.astype(np.float32), rate, subtype="FLOAT")
@@ -438,7 +447,7 @@ def _render(session: Session, revision: RevisionFile, sources: list[Source], sta
     from hybrid.deliver import render
     from hybrid.deliver.from_session import render_job, track_master
 
-    tracks = [track_master(session, revision, s.position, s.track, staging / "capture" / f"{s.position:02d}-{s.track.id}.wav",
+    tracks = [track_master(session, revision, s.position, s.track, staging / CAPTURES / capture_name(s.position, s.track.id),
                            mix_rate_hz=s.rate) for s in sorted(sources, key=lambda s: s.position)]
     return render(render_job(session, revision, tracks), list(session.info.targets), staging / "deliverables")
 
