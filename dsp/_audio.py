@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_frames", "check_rate"]
+__all__ = ["as_frames", "check_rate", "measurable_frames"]
 
 # Rates the meters and the limiter are specified and tested at (BS.1770 asks for 44.1-192 kHz);
 # 8 kHz-384 kHz are accepted because nothing in the maths breaks there.
@@ -43,3 +43,11 @@ def as_frames(audio: np.ndarray, rate: float | None = None) -> np.ndarray:
     if array.size and not np.isfinite(np.sum(array)):
         raise ValueError("audio contains NaN or infinite samples")
     return array
+
+
+def measurable_frames(audio: np.ndarray, rate: float | None = None) -> np.ndarray:
+    """as_frames (shape, float, finite, rate) plus what a measurement needs: at least one frame, float64."""
+    x = as_frames(audio, rate)
+    if x.shape[0] == 0:
+        raise ValueError(f"audio must be shaped (frames, channels) with frames > 0, got {x.shape}")
+    return x.astype(np.float64, copy=False)

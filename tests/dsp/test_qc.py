@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from dsp import qc
+from dsp import clicks, qc
 from tests.dsp import transients
 
 RATE = 48000
@@ -237,7 +237,7 @@ def test_block_prediction_error_matches_a_per_block_reference() -> None:
     rng = np.random.default_rng(13)
     col = sps.lfilter([1.0], [1.0, -1.6, 0.8], rng.standard_normal(5000)) * 0.01
     order, block = 8, 1000
-    got = qc._prediction_error(col, order, block)
+    got = clicks._prediction_error(col, order, block)
     # Each block's fit: a Hann window twice the block, centred on it, zeros beyond the signal.
     window = np.hanning(2 * block)
     padded = np.concatenate([np.zeros(block // 2), col, np.zeros(2 * block)])
