@@ -13,6 +13,7 @@ from devices.recall_sheet import RecallSheet
 from hybrid.errors import SessionError
 from hybrid.printing.folders import check_sealed, prints_of
 from hybrid.session import UnitCatalog, diff_revisions, session_rig
+from hybrid.session.approvals import approvals_of
 from hybrid.session.store import Session
 
 PRINT_NAME = re.compile(r"^r([0-9]{4})-([0-9]{2,})$")
@@ -23,16 +24,22 @@ def catalog_of(session: Session) -> UnitCatalog:
 
 
 def timeline(session: Session, catalog: UnitCatalog) -> list[dict[str, Any]]:
-    """Every revision, oldest first, with its changes from its parent in the panel's markings and its prints."""
+    """Every revision, oldest first, with its changes from its parent in the panel's markings, its prints
+    and the client's approvals of it (as `hybrid session log` lists them)."""
     revisions = session.revisions()
     by_number = {r.number: r for r in revisions}
     printed = prints_by_revision(session)
+    approved: dict[int, list[dict[str, str]]] = {}
+    for entry in approvals_of(session):
+        approved.setdefault(entry.revision, []).append(
+            {"by": entry.by, "at": entry.at, "note": entry.note, "print": entry.print_name})
     rows = []
     for r in revisions:
         parent = by_number.get(r.parent) if r.parent else None
         changes = [str(c) for c in diff_revisions(parent, r, catalog.show)] if parent else []
         rows.append({"number": r.number, "created_at": r.created_at, "author": r.author, "note": r.note,
-                     "parent": r.parent, "changes": changes, "prints": printed.get(r.number, [])})
+                     "parent": r.parent, "changes": changes, "prints": printed.get(r.number, []),
+                     "approvals": approved.get(r.number, [])})
     return rows
 
 

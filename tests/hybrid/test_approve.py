@@ -141,6 +141,17 @@ def test_session_log_and_show_say_who_approved_what(approved: Path, capsys: pyte
     assert [a["by"] for a in json.loads(out)["approvals"]] == ["Ann Client", "Bob Label"]
 
 
+def test_the_desk_timeline_shows_who_approved_which_revision(approved: Path) -> None:
+    from hybrid.desk.views import catalog_of, timeline
+    from hybrid.session import open_session
+
+    session = open_session(approved)
+    rows = {row["number"]: row for row in timeline(session, catalog_of(session))}
+    assert [(a["by"], a["print"], a["note"]) for a in rows[1]["approvals"]] == [
+        ("Ann Client", "r0001-01", "the ballad sings"), ("Bob Label", "r0001-01", "")]
+    assert rows[2]["approvals"] == []
+
+
 def test_a_render_records_the_approval_it_was_made_from(approved: Path) -> None:
     render = approved / "deliverables" / "r0001-01"
     document = json.loads((render / "render.json").read_text())

@@ -1,11 +1,14 @@
 // The revision timeline: number, author, time, note, the changes from its parent in panel markings,
-// and its prints (and this desk's verify results).
+// its prints, the client's approvals (and this desk's verify results).
 import { h, when } from "/static/dom.js";
 
 export function drawTimeline(root, session, { viewed, verified, onPick }) {
   const rows = [...session.revisions].reverse().map((r) => {
     const badges = [];
     if (r.prints.length) badges.push(h("span", { class: "badge printed", title: r.prints.join(", ") }, `printed ×${r.prints.length}`));
+    for (const a of r.approvals || []) {
+      badges.push(h("span", { class: "badge approved", title: `${a.by}, ${when(a.at)}, on print ${a.print}${a.note ? `: ${a.note}` : ""}` }, `approved by ${a.by}`));
+    }
     const v = verified.get(r.number);
     if (v) badges.push(h("span", { class: `badge ${v.pass ? "verified" : "failed"}`, title: v.summary || "" }, v.pass ? "verified" : "verify failed"));
     if (r.number === session.latest) badges.push(h("span", { class: "badge latest" }, "latest"));
