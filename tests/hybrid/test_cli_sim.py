@@ -85,7 +85,9 @@ def test_serve_started_in_the_background_by_a_script_stops_on_sigint(tmp_path) -
     try:
         pid = int(shell.stdout.readline())  # type: ignore[union-attr]
         deadline = __import__("time").monotonic() + 60
-        while not (tmp_path / "out.json").read_text().strip():
+        out_json = tmp_path / "out.json"
+        # `echo $!` can run before the background job's shell has made its redirections: wait for the file too
+        while not (out_json.exists() and out_json.read_text().strip()):
             assert __import__("time").monotonic() < deadline, (tmp_path / "err.txt").read_text()
             __import__("time").sleep(0.1)
         os.kill(pid, signal.SIGINT)
