@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
 from devices.audio.portaudio import _DROPOUT_FLAGS, find_device, import_sounddevice
-from devices.audio.stream import Block, BlockCallback, Glitch
+from devices.audio.stream import Block, BlockCallback, Glitch, StreamState
 from devices.errors import AudioError
 from devices.rig import SoundDeviceInterfaceConfig
 
 
 
-class PortAudioStream:
+class PortAudioStream(StreamState):
     """The rig's PortAudio device opened full duplex for as long as wanted.
 
     One sounddevice.Stream (float32, block_size frames per callback) carries the send channels,
@@ -39,12 +38,8 @@ class PortAudioStream:
         self._in_map = [ch - 1 for ch in config.return_channels]
         outputs = max(config.send_channels + self.extra_outputs)
         self._stream_channels = (max(config.return_channels), outputs)
-        self._frames = 0
-        self._glitches: list[Glitch] = []
-        self._error: BaseException | None = None
-        self._stopped = threading.Event()
+        super().__init__()
         self._stream: Any = None
-        self._closed = False
 
     def start(self, callback: BlockCallback) -> None:
         """Open the device and start the stream (once)."""
@@ -79,6 +74,7 @@ class PortAudioStream:
                                      device=(self.device_index, self.device_index), channels=self._stream_channels,
                                      dtype="float32", callback=audio, finished_callback=self._stopped.set)
             self._stream.start()
+            self._started = True
         except sd.PortAudioError as exc:
             self._stopped.set()
             raise AudioError(f"could not open audio device {self.device_name!r} as a stream: {exc}") from exc
@@ -91,34 +87,3 @@ class PortAudioStream:
             finally:
                 self._stream.close()
                 self._stopped.set()
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Wait until the stream has stopped (its callback returned False, or stop() was called)."""
-        return self._stopped.wait(timeout_s)
-
-    @property
-    def running(self) -> bool:
-        return self._stream is not None and not self._stopped.is_set()
-
-    @property
-    def frames(self) -> int:
-        return self._frames
-
-    @property
-    def glitches(self) -> list[Glitch]:
-        return list(self._glitches)
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._error
-
-    def close(self) -> None:
-        """Stop; later starts are refused."""
-        self.stop()
-        self._closed = True
-
-    def __enter__(self) -> "PortAudioStream":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

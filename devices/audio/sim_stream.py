@@ -11,7 +11,7 @@ from scipy import signal
 
 from devices.audio.base import AnalogChain
 from devices.audio.sim import converter_filter
-from devices.audio.stream import Block, BlockCallback, Glitch
+from devices.audio.stream import Block, BlockCallback, Glitch, StreamState
 from devices.errors import AudioError
 from devices.rig import SimInterfaceConfig
 
@@ -22,7 +22,7 @@ from devices.rig import SimInterfaceConfig
 SIM_BUFFER_BLOCKS = 4
 
 
-class SimStream:
+class SimStream(StreamState):
     """The simulated loop of devices.audio.sim.SimInterface, streamed: the same latency (the converters'
     plus one block of driver buffering), gain errors, noise and converter filter, so a send played
     through it comes back sample for sample as playrec gives it (noise aside).
@@ -62,13 +62,9 @@ class SimStream:
         self._zi = np.zeros((self._taps.size - 1, self.channels))
         # what the converters have made and not yet delivered: _shift frames ahead of the returns
         self._pending = np.zeros((self._shift, self.channels))
-        self._frames = 0
-        self._glitches: list[Glitch] = []
-        self._error: BaseException | None = None
+        super().__init__()
         self._stop = threading.Event()
-        self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
-        self._closed = False
 
     # ------------------------------------------------------------------ the contract
 
@@ -77,6 +73,7 @@ class SimStream:
         if self._closed or self._thread is not None:
             raise AudioError("this simulated stream was started already or is closed; open a new one")
         self._thread = threading.Thread(target=self._run, args=(callback,), name="hybrid-sim-stream", daemon=True)
+        self._started = True
         self._thread.start()
 
     def stop(self) -> None:
@@ -85,36 +82,6 @@ class SimStream:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
 
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Wait until the stream has stopped (its callback returned False, or stop() was called)."""
-        return self._stopped.wait(timeout_s)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and not self._stopped.is_set()
-
-    @property
-    def frames(self) -> int:
-        return self._frames
-
-    @property
-    def glitches(self) -> list[Glitch]:
-        return list(self._glitches)
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._error
-
-    def close(self) -> None:
-        """Stop; later starts are refused."""
-        self.stop()
-        self._closed = True
-
-    def __enter__(self) -> "SimStream":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ the audio thread
 

@@ -14,13 +14,13 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
 from devices.errors import AudioError
 
-__all__ = ["Block", "BlockCallback", "DuplexStream", "Glitch", "play_blocks"]
+__all__ = ["Block", "BlockCallback", "DuplexStream", "Glitch", "StreamState", "play_blocks"]
 
 
 @dataclass
@@ -93,6 +93,53 @@ class DuplexStream(Protocol):
     def error(self) -> BaseException | None: ...
 
     def close(self) -> None: ...
+
+
+class StreamState:
+    """What both backends keep the same way: the frames done, the glitches seen, the callback's error,
+    the stopped event, and close()/with. A backend sets _started when it starts its audio."""
+
+    def __init__(self) -> None:
+        self._frames = 0
+        self._glitches: list[Glitch] = []
+        self._error: BaseException | None = None
+        self._stopped = threading.Event()
+        self._started = False
+        self._closed = False
+
+    def stop(self) -> None:  # pragma: no cover - each backend stops its own audio
+        raise NotImplementedError
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait until the stream has stopped (its callback returned False, or stop() was called)."""
+        return self._stopped.wait(timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return self._started and not self._stopped.is_set()
+
+    @property
+    def frames(self) -> int:
+        return self._frames
+
+    @property
+    def glitches(self) -> list[Glitch]:
+        return list(self._glitches)
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._error
+
+    def close(self) -> None:
+        """Stop; later starts are refused."""
+        self.stop()
+        self._closed = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def play_blocks(stream: DuplexStream, sends: Iterable[np.ndarray], *, tail_frames: int = 0,
